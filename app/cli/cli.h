@@ -1,0 +1,25 @@
+#pragma once
+// The headless subcommands. Each returns the process exit status.
+#include <string>
+#include <vector>
+
+namespace tunelab::cli {
+
+using Args = std::vector<std::string>;  // arguments after the subcommand
+
+int run_command(const Args& args);      // tunelab run SPEC [--db FILE] [--max-concurrent N] [--quiet]
+int resume_command(const Args& args);   // tunelab resume DB [--max-concurrent N] [--quiet]
+int show_command(const Args& args);     // tunelab show DB [--json]
+int export_command(const Args& args);   // tunelab export DB --format csv|json [--results] [--out FILE]
+int trial_command(const Args& args);    // tunelab trial NAME (runs a built-in trainable)
+int validate_command(const Args& args); // tunelab validate SPEC
+
+void print_usage();
+
+// Exit statuses.
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;       // the study failed, or every trial errored
+constexpr int kExitUsage = 2;        // bad arguments or a bad spec
+constexpr int kExitInterrupted = 130;
+
+}  // namespace tunelab::cli

@@ -1,0 +1,83 @@
+// tunelab: with no subcommand, the GUI; with a subcommand, headless (no display needed).
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+#include "core/schedule/scheduler.h"
+#include "core/search/searcher.h"
+
+#ifdef TUNELAB_WITH_UI
+#include "ui/app/gui_main.h"
+#endif
+
+namespace tunelab::cli {
+
+void print_usage() {
+  std::printf(
+      "TuneLab %s: a workbench for hyperparameter tuning\n\n"
+      "usage:\n"
+      "  tunelab [SPEC]                       open the workbench (on SPEC, or the demo study)\n"
+      "  tunelab run SPEC [--db FILE] [--max-concurrent N] [--quiet]\n"
+      "                                       run a study in the terminal\n"
+      "  tunelab resume DB [--max-concurrent N] [--quiet]\n"
+      "                                       continue a study whose engine was stopped or killed\n"
+      "  tunelab show DB [--json]             trials, their status and best results\n"
+      "  tunelab export DB --format csv|json [--results] [--out FILE]\n"
+      "                                       one row per trial (or per result with --results)\n"
+      "  tunelab validate SPEC                check a spec and list its errors\n"
+      "  tunelab schema                       searchers and schedulers with their options (JSON)\n"
+      "  tunelab trial NAME                   run a built-in trainable (started by the engine)\n"
+      "  tunelab --version\n\n"
+      "Docs: docs/spec.md (study spec), docs/protocol.md (trial protocol), docs/storage.md (database).\n",
+      TUNELAB_VERSION);
+}
+
+}  // namespace tunelab::cli
+
+int main(int argc, char** argv) {
+  using namespace tunelab::cli;
+  const std::vector<std::string> all(argv + 1, argv + argc);
+  const std::string cmd = all.empty() ? "" : all[0];
+  const Args rest(all.empty() ? all.end() : all.begin() + 1, all.end());
+  if (cmd == "run") return run_command(rest);
+  if (cmd == "resume") return resume_command(rest);
+  if (cmd == "show") return show_command(rest);
+  if (cmd == "export") return export_command(rest);
+  if (cmd == "trial") return trial_command(rest);
+  if (cmd == "validate") return validate_command(rest);
+  if (cmd == "schema") {
+    tunelab::Json j = {{"searchers", tunelab::Json::array()}, {"schedulers", tunelab::Json::array()}};
+    for (const auto& d : tunelab::searcher_defs()) j["searchers"].push_back(tunelab::describe(d));
+    for (const auto& d : tunelab::scheduler_defs()) j["schedulers"].push_back(tunelab::describe(d));
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  if (cmd == "--version" || cmd == "version") {
+    std::printf("tunelab %s\n", TUNELAB_VERSION);
+    return kExitOk;
+  }
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    print_usage();
+    return kExitOk;
+  }
+  if (!cmd.empty() && cmd[0] == '-' && cmd != "--demo") {
+    std::fprintf(stderr, "tunelab: unknown option %s\n", cmd.c_str());
+    print_usage();
+    return kExitUsage;
+  }
+  if (!cmd.empty() && cmd != "--demo" && cmd.find('.') == std::string::npos) {
+    std::fprintf(stderr, "tunelab: unknown command \"%s\"\n\n", cmd.c_str());
+    print_usage();
+    return kExitUsage;
+  }
+#ifdef TUNELAB_WITH_UI
+  return tunelab::ui::gui_main(argc, argv);
+#else
+  std::fprintf(stderr, "tunelab: this build has no GUI (TUNELAB_BUILD_UI=OFF); use a subcommand.\n\n");
+  print_usage();
+  return kExitUsage;
+#endif
+}

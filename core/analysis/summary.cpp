@@ -1,0 +1,220 @@
+#include "core/analysis/summary.h"
+
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace tunelab {
+
+Result<StudySummary> summarize(const Store& store) {
+  StudySummary s;
+  auto study = store.load_study();
+  if (!study) return study.errors();
+  s.study = std::move(*study);
+  auto spec = parse_spec(s.study.spec, s.study.base_dir);
+  if (spec) {
+    s.objective = spec->objective;
+    SearchContext ctx{&spec->space, spec->objective.metric, spec->objective.maximize, spec->num_samples,
+                      spec->seed.value_or(0), spec->search};
+    if (auto searcher = make_searcher(ctx)) s.total_trials = (*searcher)->total_trials();
+  } else if (s.study.spec.contains("objective") && s.study.spec["objective"].is_object()) {
+    // An old or hand-edited spec: still show what can be shown.
+    const Json& o = s.study.spec["objective"];
+    s.objective.metric = o.value("metric", "");
+    s.objective.maximize = o.value("mode", "max") != "min";
+  }
+  auto trials = store.load_trials();
+  if (!trials) return trials.errors();
+  auto results = store.load_results();
+  if (!results) return results.errors();
+  std::map<int64_t, size_t> index;
+  for (auto& t : *trials) {
+    index[t.id] = s.trials.size();
+    s.trials.push_back({std::move(t), 0, nullptr, nullptr, std::nullopt});
+  }
+  std::optional<double> best_overall;
+  for (const auto& r : *results) {
+    auto it = index.find(r.trial_id);
+    if (it == index.end()) continue;
+    TrialSummary& t = s.trials[it->second];
+    ++t.iterations;
+    t.last = r.metrics;
+    const Json& m = r.metrics;
+    if (m.contains(s.objective.metric) && m[s.objective.metric].is_number()) {
+      const double v = m[s.objective.metric].get<double>();
+      if (!std::isfinite(v)) continue;
+      if (!t.best_value || s.objective.better(v, *t.best_value)) {
+        t.best_value = v;
+        t.best = m;
+      }
+      if (!best_overall || s.objective.better(v, *best_overall)) {
+        best_overall = v;
+        s.best_trial = t.rec.id;
+      }
+    }
+  }
+  return s;
+}
+
+Json show_json(const StudySummary& s) {
+  Json j;
+  j["study"] = {{"name", s.study.name},
+                {"status", s.study.status},
+                {"objective", {{"metric", s.objective.metric}, {"mode", s.objective.maximize ? "max" : "min"}}},
+                {"created_at", s.study.created_at},
+                {"elapsed_s", s.study.elapsed_s},
+                {"trials_dir", s.study.trials_dir},
+                {"total_trials", s.total_trials},
+                {"spec", s.study.spec}};
+  j["best_trial"] = s.best_trial ? Json(*s.best_trial) : Json();
+  Json counts = Json::object();
+  for (auto st : {TrialStatus::Pending, TrialStatus::Running, TrialStatus::Paused, TrialStatus::Completed,
+                  TrialStatus::Stopped, TrialStatus::Error}) {
+    counts[to_string(st)] = 0;
+  }
+  j["trials"] = Json::array();
+  for (const auto& t : s.trials) {
+    counts[to_string(t.rec.status)] = counts[to_string(t.rec.status)].get<int64_t>() + 1;
+    Json tj = {{"id", t.rec.id},
+               {"status", to_string(t.rec.status)},
+               {"config", t.rec.config},
+               {"iterations", t.iterations},
+               {"last", t.last},
+               {"best", t.best},
+               {"attempts", t.rec.attempts},
+               {"runtime_s", t.rec.runtime_s},
+               {"trial_dir", t.rec.trial_dir}};
+    if (!t.rec.error.empty()) tj["error"] = t.rec.error;
+    j["trials"].push_back(std::move(tj));
+  }
+  j["counts"] = counts;
+  return j;
+}
+
+Json flatten_json(const Json& j, const std::string& prefix) {
+  Json out = Json::object();
+  if (!j.is_object()) {
+    if (!prefix.empty()) out[prefix] = j;
+    return out;
+  }
+  for (const auto& [k, v] : j.items()) {
+    const std::string key = prefix.empty() ? k : prefix + "." + k;
+    if (v.is_object() && !v.empty()) {
+      const Json inner = flatten_json(v, key);
+      for (const auto& [fk, fv] : inner.items()) out[fk] = fv;
+    } else {
+      out[key] = v;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Column order: first appearance across rows.
+void add_columns(std::vector<std::string>& cols, std::set<std::string>& seen, const Json& flat,
+                 const std::string& prefix) {
+  for (const auto& [k, v] : flat.items()) {
+    if (seen.insert(prefix + k).second) cols.push_back(prefix + k);
+  }
+}
+
+Json cell(const Json& flat, const std::string& key) { return flat.contains(key) ? flat[key] : Json(); }
+
+}  // namespace
+
+Table trials_table(const StudySummary& s) {
+  Table t;
+  t.columns = {"trial_id", "status", "iterations", "runtime_s"};
+  std::vector<std::string> config_cols, metric_cols;
+  std::set<std::string> seen_cfg, seen_metric;
+  std::vector<std::pair<Json, Json>> flat;
+  for (const auto& tr : s.trials) {
+    flat.emplace_back(flatten_json(tr.rec.config), flatten_json(tr.last));
+    add_columns(config_cols, seen_cfg, flat.back().first, "config.");
+    add_columns(metric_cols, seen_metric, flat.back().second, "");
+  }
+  t.columns.insert(t.columns.end(), config_cols.begin(), config_cols.end());
+  t.columns.insert(t.columns.end(), metric_cols.begin(), metric_cols.end());
+  const std::string best_col = "best_" + s.objective.metric;
+  t.columns.push_back(best_col);
+  t.columns.push_back("error");
+  for (size_t i = 0; i < s.trials.size(); ++i) {
+    const auto& tr = s.trials[i];
+    std::vector<Json> row = {tr.rec.id, to_string(tr.rec.status), tr.iterations, tr.rec.runtime_s};
+    for (const auto& c : config_cols) row.push_back(cell(flat[i].first, c.substr(7)));
+    for (const auto& c : metric_cols) row.push_back(cell(flat[i].second, c));
+    row.push_back(tr.best_value ? Json(*tr.best_value) : Json());
+    row.push_back(tr.rec.error.empty() ? Json() : Json(tr.rec.error));
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+Result<Table> results_table(const Store& store, const StudySummary& s) {
+  auto results = store.load_results();
+  if (!results) return results.errors();
+  std::map<int64_t, Json> configs;
+  for (const auto& tr : s.trials) configs[tr.rec.id] = flatten_json(tr.rec.config);
+  Table t;
+  t.columns = {"trial_id", "iteration", "time_total_s", "ts"};
+  std::vector<std::string> config_cols, metric_cols;
+  std::set<std::string> seen_cfg, seen_metric = {"training_iteration", "time_total_s"};
+  for (const auto& [id, c] : configs) add_columns(config_cols, seen_cfg, c, "config.");
+  std::vector<Json> flat_metrics;
+  for (const auto& r : *results) {
+    flat_metrics.push_back(flatten_json(r.metrics));
+    add_columns(metric_cols, seen_metric, flat_metrics.back(), "");
+  }
+  t.columns.insert(t.columns.end(), config_cols.begin(), config_cols.end());
+  t.columns.insert(t.columns.end(), metric_cols.begin(), metric_cols.end());
+  for (size_t i = 0; i < results->size(); ++i) {
+    const auto& r = (*results)[i];
+    std::vector<Json> row = {r.trial_id, r.iteration, r.time_total_s, r.ts};
+    const Json& cfg = configs[r.trial_id];
+    for (const auto& c : config_cols) row.push_back(cell(cfg, c.substr(7)));
+    for (const auto& c : metric_cols) row.push_back(cell(flat_metrics[i], c));
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+namespace {
+std::string csv_field(const Json& v) {
+  if (v.is_null()) return "";
+  std::string s = v.is_string() ? v.get<std::string>() : dump_compact(v);
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q;
+  q.reserve(s.size() + 2);
+  q.push_back('"');
+  for (char c : s) {
+    if (c == '"') q.push_back('"');
+    q.push_back(c);
+  }
+  q.push_back('"');
+  return q;
+}
+}  // namespace
+
+std::string to_csv(const Table& t) {
+  std::string out;
+  for (size_t i = 0; i < t.columns.size(); ++i) out += (i ? "," : "") + csv_field(t.columns[i]);
+  out += "\n";
+  for (const auto& row : t.rows) {
+    for (size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + csv_field(row[i]);
+    out += "\n";
+  }
+  return out;
+}
+
+Json to_json_rows(const Table& t) {
+  Json out = Json::array();
+  for (const auto& row : t.rows) {
+    Json o = Json::object();
+    for (size_t i = 0; i < row.size(); ++i) o[t.columns[i]] = row[i];
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+}  // namespace tunelab

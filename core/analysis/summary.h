@@ -1,0 +1,55 @@
+#pragma once
+// A study read back from its store: per-trial last and best results, the best trial, and the
+// flat tables `tunelab show` and `tunelab export` print. Data only; nothing here draws or prints.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/search/searcher.h"
+#include "core/space/spec.h"
+#include "core/store/store.h"
+
+namespace tunelab {
+
+struct TrialSummary {
+  TrialRecord rec;
+  int64_t iterations = 0;   // results stored
+  Json last;                // last result, or null
+  Json best;                // result with the best objective value, or null
+  std::optional<double> best_value;
+};
+
+struct StudySummary {
+  StudyRecord study;
+  Objective objective;
+  std::vector<TrialSummary> trials;
+  std::optional<int64_t> best_trial;
+  int64_t total_trials = -1;  // what the study will run in all, when known
+};
+
+// Reads everything from the store (a read-only store works).
+Result<StudySummary> summarize(const Store& store);
+
+// The `tunelab show --json` document:
+// {"study": {...}, "best_trial": id|null, "trials": [{"id", "status", "config", "iterations", "last", "best", ...}]}
+Json show_json(const StudySummary& s);
+
+// Flattens nested objects into dotted keys: {"a": {"b": 1}} -> {"a.b": 1}.
+Json flatten_json(const Json& j, const std::string& prefix = "");
+
+// A table: column names and rows of JSON values (null for absent cells).
+struct Table {
+  std::vector<std::string> columns;
+  std::vector<std::vector<Json>> rows;
+};
+
+// One row per trial: id, status, iterations, runtime, config.*, then the last result's metrics,
+// then best_<objective>.
+Table trials_table(const StudySummary& s);
+// One row per stored result: trial_id, iteration, time_total_s, ts, config.*, metrics.
+Result<Table> results_table(const Store& store, const StudySummary& s);
+
+std::string to_csv(const Table& t);
+Json to_json_rows(const Table& t);  // an array of objects
+
+}  // namespace tunelab

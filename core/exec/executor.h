@@ -1,0 +1,54 @@
+#pragma once
+// The Executor interface: runs trials somewhere and reports what they do.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/util/json.h"
+#include "core/util/result.h"
+
+namespace tunelab {
+
+struct Launch {
+  int64_t trial_id = 0;
+  std::vector<std::string> argv;            // argv[0] is looked up in PATH
+  std::string cwd;
+  std::map<std::string, std::string> env;   // added to (and overriding) the engine's environment
+  std::string trial_dir;                    // stdout.log and stderr.log are written here
+};
+
+struct ExecEvent {
+  enum class Kind {
+    Report,     // one JSON object reported by the trial (in `report`)
+    BadReport,  // a line that was not a JSON object, or too long (`message` says which)
+    Exited,     // the trial's main process ended; its group has been killed
+  };
+  Kind kind = Kind::Report;
+  int64_t trial_id = 0;
+  Json report;
+  std::string message;
+  int exit_code = 0;     // Exited: exit status, or -1 when killed by a signal
+  int signal = 0;        // Exited: the signal that killed it, or 0
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Starts the trial. Fails (with a reason for the user) when it cannot be started at all,
+  // e.g. the program does not exist or the directory cannot be created.
+  virtual Status start(const Launch& launch) = 0;
+  // Asks the trial's whole process group to end (SIGTERM), then kills it (SIGKILL) after `grace`.
+  virtual void stop(int64_t trial_id, std::chrono::milliseconds grace) = 0;
+  // Waits at most `timeout` for something to happen and returns what did (possibly nothing).
+  virtual std::vector<ExecEvent> wait(std::chrono::milliseconds timeout) = 0;
+  // Thread-safe and async-signal-safe: makes a blocked wait() return early.
+  virtual void wake() = 0;
+  virtual size_t running() const = 0;
+  // The OS process group of a running trial (0 if none or not local); stored so that a resumed
+  // study can clean up after an engine crash.
+  virtual int process_group(int64_t /*trial_id*/) const { return 0; }
+};
+
+}  // namespace tunelab

@@ -1,0 +1,333 @@
+#include "core/exec/local_executor.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace tunelab {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int pidfd_open(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+// Everything the child needs, built before fork so the child only makes async-signal-safe calls.
+struct ExecImage {
+  std::vector<std::string> strings;
+  std::vector<char*> argv, envp;
+
+  explicit ExecImage(const Launch& l) {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; e && *e; ++e) {
+      const char* eq = std::strchr(*e, '=');
+      if (eq) env[std::string(*e, static_cast<size_t>(eq - *e))] = eq + 1;
+    }
+    for (const auto& [k, v] : l.env) env[k] = v;
+    strings.reserve(l.argv.size() + env.size());
+    for (const auto& a : l.argv) strings.push_back(a);
+    for (const auto& [k, v] : env) strings.push_back(k + "=" + v);
+    for (size_t i = 0; i < l.argv.size(); ++i) argv.push_back(strings[i].data());
+    argv.push_back(nullptr);
+    for (size_t i = l.argv.size(); i < strings.size(); ++i) envp.push_back(strings[i].data());
+    envp.push_back(nullptr);
+  }
+};
+
+}  // namespace
+
+struct LocalExecutor::Proc {
+  int64_t trial_id = 0;
+  pid_t pid = 0;
+  int pidfd = -1;
+  int report_fd = -1;
+  ReportParser parser;
+  bool stopping = false;
+  bool killed = false;
+  Clock::time_point kill_at{};
+};
+
+LocalExecutor::LocalExecutor() { wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
+
+LocalExecutor::~LocalExecutor() {
+  for (auto& [id, p] : procs_) {
+    ::kill(-p->pid, SIGKILL);
+    ::waitpid(p->pid, nullptr, 0);
+    close_fd(p->pidfd);
+    close_fd(p->report_fd);
+  }
+  close_fd(wake_fd_);
+}
+
+int LocalExecutor::process_group(int64_t trial_id) const {
+  auto it = procs_.find(trial_id);
+  return it == procs_.end() ? 0 : it->second->pid;
+}
+
+Status LocalExecutor::start(const Launch& launch) {
+  if (launch.argv.empty()) return Error{"trainable.command", "empty command"};
+  if (procs_.count(launch.trial_id)) return Error{"", "trial " + std::to_string(launch.trial_id) + " is already running"};
+  std::error_code ec;
+  std::filesystem::create_directories(launch.trial_dir, ec);
+  if (ec) return Error{launch.trial_dir, "cannot create the trial directory: " + ec.message()};
+
+  const std::string out_path = launch.trial_dir + "/stdout.log", err_path = launch.trial_dir + "/stderr.log";
+  int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int report[2] = {-1, -1}, exec_status[2] = {-1, -1};
+  auto cleanup = [&] {
+    close_fd(out_fd);
+    close_fd(err_fd);
+    close_fd(null_fd);
+    close_fd(report[0]);
+    close_fd(report[1]);
+    close_fd(exec_status[0]);
+    close_fd(exec_status[1]);
+  };
+  if (out_fd < 0 || err_fd < 0 || null_fd < 0 || pipe2(report, O_CLOEXEC) != 0 || pipe2(exec_status, O_CLOEXEC) != 0) {
+    const std::string why = std::strerror(errno);
+    cleanup();
+    return Error{launch.trial_dir, "cannot set up the trial's files: " + why};
+  }
+
+  ExecImage image(launch);
+  const char* cwd = launch.cwd.empty() ? nullptr : launch.cwd.c_str();
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    const std::string why = std::strerror(errno);
+    cleanup();
+    return Error{"", "cannot start a process: " + why};
+  }
+  if (pid == 0) {
+    // Child: only async-signal-safe calls from here on.
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // the main process dies with the engine
+    if (getppid() != parent) _exit(127);
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, nullptr);
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    dup2(null_fd, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    if (report[1] == 3) fcntl(3, F_SETFD, 0);  // keep it across exec
+    else dup2(report[1], 3);                   // dup2 clears FD_CLOEXEC on the copy
+    int err = 0;
+    if (cwd && chdir(cwd) != 0) {
+      err = errno;
+    } else {
+      execvpe(image.argv[0], image.argv.data(), image.envp.data());
+      err = errno;
+    }
+    // Tell the parent why exec failed, and leave a line in stderr.log.
+    (void)!write(exec_status[1], &err, sizeof err);
+    _exit(127);
+  }
+  setpgid(pid, pid);  // also in the parent, so the group exists before we ever signal it
+  close_fd(report[1]);
+  close_fd(exec_status[1]);
+  close_fd(out_fd);
+  close_fd(err_fd);
+  close_fd(null_fd);
+  // The status pipe closes on a successful exec; otherwise it carries errno.
+  int child_errno = 0;
+  ssize_t n;
+  do n = ::read(exec_status[0], &child_errno, sizeof child_errno);
+  while (n < 0 && errno == EINTR);
+  close_fd(exec_status[0]);
+  if (n == sizeof child_errno) {
+    ::waitpid(pid, nullptr, 0);
+    close_fd(report[0]);
+    const bool in_cwd = cwd && !std::filesystem::is_directory(cwd, ec);
+    const std::string what = in_cwd ? "cannot enter the working directory \"" + launch.cwd + "\""
+                                    : "cannot run \"" + launch.argv[0] + "\"";
+    std::ofstream(err_path, std::ios::app) << "tunelab: " << what << ": " << std::strerror(child_errno) << "\n";
+    return Error{"trainable", what + ": " + std::strerror(child_errno)};
+  }
+  fcntl(report[0], F_SETFL, O_NONBLOCK);
+  auto proc = std::make_unique<Proc>();
+  proc->trial_id = launch.trial_id;
+  proc->pid = pid;
+  proc->pidfd = pidfd_open(pid);
+  proc->report_fd = report[0];
+  procs_[launch.trial_id] = std::move(proc);
+  return {};
+}
+
+void LocalExecutor::stop(int64_t trial_id, std::chrono::milliseconds grace) {
+  auto it = procs_.find(trial_id);
+  if (it == procs_.end()) return;
+  Proc& p = *it->second;
+  if (p.stopping) return;
+  p.stopping = true;
+  p.kill_at = Clock::now() + grace;
+  ::kill(-p.pid, grace.count() > 0 ? SIGTERM : SIGKILL);
+}
+
+void LocalExecutor::wake() {
+  const uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+}
+
+void LocalExecutor::drain(Proc& p, std::vector<ExecEvent>& out, bool to_eof) {
+  char buf[65536];
+  // Bounded per call so one flooding trial cannot starve the others; the rest is read next turn.
+  for (int rounds = 0; p.report_fd >= 0 && (to_eof || rounds < 16); ++rounds) {
+    const ssize_t n = ::read(p.report_fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    const bool eof = n == 0 || (n < 0 && errno != EAGAIN);
+    std::vector<ReportParser::Item> items;
+    if (n > 0) items = p.parser.feed(std::string_view(buf, static_cast<size_t>(n)));
+    if (eof) {
+      items = p.parser.finish();
+      close_fd(p.report_fd);
+    }
+    for (auto& item : items) {
+      ExecEvent e;
+      e.trial_id = p.trial_id;
+      if (item.ok) {
+        e.kind = ExecEvent::Kind::Report;
+        e.report = std::move(item.report);
+      } else {
+        e.kind = ExecEvent::Kind::BadReport;
+        e.message = std::move(item.error);
+      }
+      out.push_back(std::move(e));
+    }
+    if (n < 0 || eof) break;  // EAGAIN: nothing more for now
+  }
+}
+
+void LocalExecutor::reap(int64_t trial_id, std::vector<ExecEvent>& out) {
+  auto it = procs_.find(trial_id);
+  Proc& p = *it->second;
+  int status = 0;
+  if (::waitpid(p.pid, &status, WNOHANG) != p.pid) return;
+  // The main process is gone: whatever else is in its group (workers, grandchildren) goes too,
+  // then read what it reported before exiting. Children that still hold the pipe are dead now.
+  ::kill(-p.pid, SIGKILL);
+  drain(p, out, /*to_eof=*/true);
+  ExecEvent e;
+  e.kind = ExecEvent::Kind::Exited;
+  e.trial_id = trial_id;
+  if (WIFEXITED(status)) {
+    e.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    e.exit_code = -1;
+    e.signal = WTERMSIG(status);
+  }
+  close_fd(p.pidfd);
+  close_fd(p.report_fd);
+  procs_.erase(it);
+  out.push_back(std::move(e));
+}
+
+std::vector<ExecEvent> LocalExecutor::wait(std::chrono::milliseconds timeout) {
+  std::vector<ExecEvent> out;
+  const auto now = Clock::now();
+  bool need_polling_reap = false;
+  for (auto& [id, p] : procs_) {
+    if (p->stopping && !p->killed) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(p->kill_at - now);
+      if (left.count() <= 0) {
+        ::kill(-p->pid, SIGKILL);
+        p->killed = true;
+      } else {
+        timeout = std::min(timeout, left + std::chrono::milliseconds(1));
+      }
+    }
+    if (p->pidfd < 0) need_polling_reap = true;
+  }
+  if (need_polling_reap) timeout = std::min(timeout, std::chrono::milliseconds(50));  // no pidfd support
+
+  std::vector<pollfd> fds;
+  std::vector<std::pair<int64_t, bool>> owners;  // (trial, is_pidfd)
+  fds.push_back({wake_fd_, POLLIN, 0});
+  owners.push_back({-1, false});
+  for (auto& [id, p] : procs_) {
+    if (p->report_fd >= 0) {
+      fds.push_back({p->report_fd, POLLIN, 0});
+      owners.push_back({id, false});
+    }
+    if (p->pidfd >= 0) {
+      fds.push_back({p->pidfd, POLLIN, 0});
+      owners.push_back({id, true});
+    }
+  }
+  const int rc = ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, timeout.count())));
+  if (rc < 0) return out;  // EINTR: the caller loops
+  std::vector<int64_t> exited;
+  for (size_t i = 0; i < fds.size(); ++i) {
+    if (!fds[i].revents) continue;
+    const auto [id, is_pidfd] = owners[i];
+    if (id < 0) {
+      uint64_t v;
+      (void)!::read(wake_fd_, &v, sizeof v);
+    } else if (is_pidfd) {
+      exited.push_back(id);
+    } else if (auto it = procs_.find(id); it != procs_.end()) {
+      drain(*it->second, out, false);
+    }
+  }
+  if (need_polling_reap) {
+    for (auto& [id, p] : procs_) if (p->pidfd < 0) exited.push_back(id);
+  }
+  for (int64_t id : exited) {
+    if (procs_.count(id)) reap(id, out);
+  }
+  return out;
+}
+
+int kill_stale_trial_processes(int pgid, const std::string& trial_dir) {
+  if (pgid <= 1) return 0;
+  const std::string marker = "TUNELAB_TRIAL_DIR=" + trial_dir;
+  int killed = 0;
+  DIR* proc = opendir("/proc");
+  if (!proc) return 0;
+  while (dirent* d = readdir(proc)) {
+    char* end = nullptr;
+    const long pid = std::strtol(d->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0') continue;
+    if (getpgid(static_cast<pid_t>(pid)) != pgid) continue;
+    std::ifstream env("/proc/" + std::string(d->d_name) + "/environ", std::ios::binary);
+    std::stringstream ss;
+    ss << env.rdbuf();
+    const std::string all = ss.str();
+    size_t start = 0;
+    bool ours = false;
+    while (start < all.size()) {
+      size_t z = all.find('\0', start);
+      if (z == std::string::npos) z = all.size();
+      if (all.compare(start, z - start, marker) == 0) ours = true;
+      start = z + 1;
+    }
+    if (ours && ::kill(static_cast<pid_t>(pid), SIGKILL) == 0) ++killed;
+  }
+  closedir(proc);
+  return killed;
+}
+
+}  // namespace tunelab

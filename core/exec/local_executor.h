@@ -1,0 +1,41 @@
+#pragma once
+// Runs trials as local processes, each in a process group of its own, and waits on all their
+// report pipes and exit notifications (pidfds) at once with poll(2): an idle study costs no CPU.
+#include <map>
+#include <memory>
+
+#include "core/exec/executor.h"
+#include "core/exec/report_parser.h"
+
+namespace tunelab {
+
+class LocalExecutor final : public Executor {
+ public:
+  LocalExecutor();
+  ~LocalExecutor() override;  // kills every process group still running
+  LocalExecutor(const LocalExecutor&) = delete;
+  LocalExecutor& operator=(const LocalExecutor&) = delete;
+
+  Status start(const Launch& launch) override;
+  void stop(int64_t trial_id, std::chrono::milliseconds grace) override;
+  std::vector<ExecEvent> wait(std::chrono::milliseconds timeout) override;
+  void wake() override;
+  size_t running() const override { return procs_.size(); }
+
+  int process_group(int64_t trial_id) const override;
+
+ private:
+  struct Proc;
+  void drain(Proc& p, std::vector<ExecEvent>& out, bool to_eof);
+  void reap(int64_t trial_id, std::vector<ExecEvent>& out);
+
+  std::map<int64_t, std::unique_ptr<Proc>> procs_;
+  int wake_fd_ = -1;  // eventfd
+};
+
+// Kills processes left over from a crashed engine: every process in group `pgid` whose environment
+// has TUNELAB_TRIAL_DIR=`trial_dir` (so an unrelated group that reused the id is never touched).
+// Returns how many processes were killed.
+int kill_stale_trial_processes(int pgid, const std::string& trial_dir);
+
+}  // namespace tunelab

@@ -1,0 +1,60 @@
+#include "core/exec/report_parser.h"
+
+namespace tunelab {
+
+ReportParser::Item parse_report_line(std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+  ReportParser::Item item;
+  Json j = Json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    std::string preview(line.substr(0, 80));
+    item.error = "not valid JSON: \"" + preview + (line.size() > 80 ? "...\"" : "\"");
+  } else if (!j.is_object()) {
+    item.error = "a report must be a JSON object, got " + std::string(j.type_name());
+  } else {
+    item.ok = true;
+    item.report = std::move(j);
+  }
+  return item;
+}
+
+void ReportParser::complete_line(std::string_view line, std::vector<Item>& out) {
+  if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank lines are harmless
+  out.push_back(parse_report_line(line));
+}
+
+std::vector<ReportParser::Item> ReportParser::feed(std::string_view bytes) {
+  std::vector<Item> out;
+  while (!bytes.empty()) {
+    const size_t nl = bytes.find('\n');
+    const std::string_view chunk = bytes.substr(0, nl);
+    if (discarding_) {
+      if (nl != std::string_view::npos) discarding_ = false;
+    } else if (partial_.size() + chunk.size() > kMaxLine) {
+      out.push_back({false, nullptr, "line longer than 1 MiB ignored"});
+      partial_.clear();
+      discarding_ = nl == std::string_view::npos;
+    } else if (nl == std::string_view::npos) {
+      partial_.append(chunk);
+    } else if (partial_.empty()) {
+      complete_line(chunk, out);
+    } else {
+      partial_.append(chunk);
+      complete_line(partial_, out);
+      partial_.clear();
+    }
+    if (nl == std::string_view::npos) break;
+    bytes.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
+std::vector<ReportParser::Item> ReportParser::finish() {
+  std::vector<Item> out;
+  if (!discarding_ && !partial_.empty()) complete_line(partial_, out);
+  partial_.clear();
+  discarding_ = false;
+  return out;
+}
+
+}  // namespace tunelab

@@ -1,0 +1,568 @@
+#include "core/run/controller.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "core/run/trial_state.h"
+
+namespace tunelab {
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_between(SteadyClock::time_point a, SteadyClock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// The last `max_bytes` of a file, starting at a line boundary where possible.
+std::string file_tail(const std::string& path, size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return {};
+  const auto size = static_cast<size_t>(in.tellg());
+  const size_t start = size > max_bytes ? size - max_bytes : 0;
+  in.seekg(static_cast<std::streamoff>(start));
+  std::string s(size - start, '\0');
+  in.read(s.data(), static_cast<std::streamsize>(s.size()));
+  if (start > 0) {
+    if (auto nl = s.find('\n'); nl != std::string::npos && nl + 1 < s.size()) s.erase(0, nl + 1);
+  }
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+std::string describe_exit(const ExecEvent& e) {
+  if (e.signal) return std::string("killed by signal ") + std::to_string(e.signal) + " (" + strsignal(e.signal) + ")";
+  return "exited with status " + std::to_string(e.exit_code);
+}
+
+std::string pad_id(int64_t id) {
+  std::string s = std::to_string(id);
+  return std::string(s.size() < 5 ? 5 - s.size() : 0, '0') + s;
+}
+
+}  // namespace
+
+void Controller::add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
+
+void Controller::wake() { executor_->wake(); }
+
+void Controller::stop_trial(int64_t trial_id, std::string reason) {
+  {
+    std::lock_guard lock(commands_mutex_);
+    commands_.push_back({Command::Kind::StopTrial, trial_id, std::move(reason)});
+  }
+  wake();
+}
+
+void Controller::stop_study(std::string reason) {
+  {
+    std::lock_guard lock(commands_mutex_);
+    commands_.push_back({Command::Kind::StopStudy, 0, std::move(reason)});
+  }
+  wake();
+}
+
+void Controller::set_max_concurrent(int64_t n) {
+  {
+    std::lock_guard lock(commands_mutex_);
+    commands_.push_back({Command::Kind::SetMaxConcurrent, n, {}});
+  }
+  wake();
+}
+
+double Controller::elapsed_s() const { return elapsed_before_ + seconds_between(session_start_, SteadyClock::now()); }
+
+Result<std::string> Controller::run() {
+  session_start_ = SteadyClock::now();
+  store_->set_study_status("running", elapsed_before_);
+  emit_progress(true);
+  bool interrupted = false;
+  while (true) {
+    apply_commands();
+    if (!interrupted && options_.interrupt && options_.interrupt->load()) {
+      interrupted = true;
+      stopping_study_ = true;
+      end_status_ = "interrupted";
+      log(std::nullopt, "interrupted", "interrupted: stopping running trials; `tunelab resume` continues the study");
+      for (auto& [id, t] : trials_) {
+        if (t->running) request_end(*t, TrialStatus::Pending, "user", "study interrupted");
+      }
+    }
+    check_timers();
+    if (!stopping_study_) fill_slots();
+    if (done()) break;
+    if (running_ == 0) {
+      // Nothing runs and nothing can start: a searcher waiting on results that will never come.
+      log(std::nullopt, "stalled", "no trial is running and none can start; ending the session");
+      end_status_ = "stopped";
+      break;
+    }
+    auto timeout = options_.progress_interval;
+    for (const auto& [id, t] : trials_) {
+      if (t->running && spec_.trial_timeout_s && !t->end_as) {
+        const double left = *spec_.trial_timeout_s - seconds_between(t->last_activity, SteadyClock::now());
+        timeout = std::min(timeout, std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, left) * 1000) + 1));
+      }
+    }
+    if (spec_.stop.time_budget_s && !budget_spent_) {
+      const double left = *spec_.stop.time_budget_s - elapsed_s();
+      timeout = std::min(timeout, std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, left) * 1000) + 1));
+    }
+    for (auto& e : executor_->wait(timeout)) handle(e);
+    emit_progress(false);
+  }
+  const std::string status = end_status_;
+  store_->set_study_status(status, elapsed_s());
+  log(std::nullopt, "finished", "session ended: study " + status);
+  auto flushed = store_->flush();
+  StudyEvent fin;
+  fin.kind = StudyEvent::Kind::Finished;
+  fin.message = status;
+  fin.progress = progress();
+  notify(std::move(fin));
+  if (!flushed) return flushed.errors();
+  return status;
+}
+
+bool Controller::done() const {
+  if (running_ > 0) return false;
+  if (stopping_study_) return true;
+  for (const auto& [id, t] : trials_) {
+    if (t->rec.status == TrialStatus::Pending || t->rec.status == TrialStatus::Paused) return false;
+  }
+  return searcher_finished_ || (total_trials_ >= 0 && static_cast<int64_t>(trials_.size()) >= total_trials_);
+}
+
+bool Controller::can_start(const Trial& t) const {
+  if (max_concurrent_ > 0 && static_cast<int64_t>(running_) >= max_concurrent_) return false;
+  // At least one trial always runs, even when it asks for more CPUs than there are.
+  return running_ == 0 || cpu_used_ + t.cpu <= cpu_slots_ + 1e-9;
+}
+
+Controller::Trial* Controller::next_waiting() {
+  std::vector<TrialSnapshot> waiting;
+  for (const auto& [id, t] : trials_) {
+    if (!t->running && (t->rec.status == TrialStatus::Pending || t->rec.status == TrialStatus::Paused)) {
+      waiting.push_back(snapshot(*t));
+    }
+  }
+  if (waiting.empty()) return nullptr;
+  auto id = scheduler_->choose_trial_to_run(waiting);
+  return id ? trials_.at(*id).get() : nullptr;
+}
+
+Controller::Trial* Controller::create_trial() {
+  if (searcher_finished_) return nullptr;
+  const auto id = static_cast<int64_t>(trials_.size());
+  if (total_trials_ >= 0 && id >= total_trials_) {
+    searcher_finished_ = true;
+    return nullptr;
+  }
+  Suggestion s = searcher_->suggest(id);
+  if (s.kind == Suggestion::Kind::Finished) searcher_finished_ = true;
+  if (s.kind != Suggestion::Kind::Config) return nullptr;
+  auto t = std::make_unique<Trial>();
+  t->rec.id = id;
+  t->rec.config = std::move(s.config);
+  t->rec.created_at = now_seconds();
+  t->rec.trial_dir = (fs::path(study_.trials_dir) / pad_id(id)).string();
+  store_->put_trial(t->rec);
+  scheduler_->on_trial_add(snapshot(*t));
+  StudyEvent e;
+  e.kind = StudyEvent::Kind::TrialCreated;
+  e.trial_id = id;
+  e.data = t->rec.config;
+  Trial* raw = t.get();
+  trials_[id] = std::move(t);
+  notify(std::move(e));
+  return raw;
+}
+
+void Controller::fill_slots() {
+  while (true) {
+    Trial* t = next_waiting();
+    if (!t) t = create_trial();
+    if (!t) return;
+    t->cpu = spec_.cpu_per_trial;
+    if (!can_start(*t)) return;
+    start_trial(*t);
+  }
+}
+
+bool Controller::start_trial(Trial& t) {
+  Launch l;
+  l.trial_id = t.rec.id;
+  l.trial_dir = t.rec.trial_dir;
+  if (!spec_.trainable.builtin.empty()) {
+    l.argv = {options_.self_exe, "trial", spec_.trainable.builtin};
+  } else if (spec_.trainable.shell) {
+    l.argv = {"/bin/sh", "-c", spec_.trainable.command.at(0)};
+  } else {
+    l.argv = spec_.trainable.command;
+  }
+  l.cwd = spec_.trainable.cwd;
+  l.env = spec_.trainable.env;
+  const std::string config_text = dump_compact(t.rec.config);
+  l.env["TUNELAB_CONFIG"] = config_text;
+  l.env["TUNELAB_CONFIG_FILE"] = (fs::path(t.rec.trial_dir) / "config.json").string();
+  l.env["TUNELAB_TRIAL_DIR"] = t.rec.trial_dir;
+  l.env["TUNELAB_TRIAL_ID"] = std::to_string(t.rec.id);
+  l.env["TUNELAB_STUDY"] = spec_.name;
+  l.env["TUNELAB_ATTEMPT"] = std::to_string(t.rec.attempts);
+  l.env["TUNELAB_REPORT_FD"] = "3";
+  // Continue from the last checkpoint the trial reported, if it still exists.
+  t.iteration_base = 0;
+  std::error_code ec;
+  if (!t.rec.checkpoint.empty() && fs::exists(t.rec.checkpoint, ec)) {
+    l.env["TUNELAB_RESTORE_PATH"] = t.rec.checkpoint;
+    l.env["TUNELAB_RESTORE_ITERATION"] = std::to_string(t.rec.checkpoint_iteration);
+    t.iteration_base = t.rec.checkpoint_iteration;
+  }
+  fs::create_directories(t.rec.trial_dir, ec);
+  {
+    std::ofstream cfg(l.env["TUNELAB_CONFIG_FILE"], std::ios::trunc);
+    cfg << config_text << "\n";
+  }
+  const bool restoring = l.env.count("TUNELAB_RESTORE_PATH") > 0;
+  t.rec.attempts += 1;
+  if (Status s = executor_->start(l); !s) {
+    // It cannot start at all (missing program, bad cwd): retrying will not help.
+    t.rec.error = s.error_text();
+    finish_trial(t, TrialStatus::Error, s.error_text());
+    return false;
+  }
+  t.running = true;
+  t.end_as.reset();
+  t.end_reason.clear();
+  t.done_reported = false;
+  t.reports_in_attempt = 0;
+  t.attempt_start = t.last_activity = SteadyClock::now();
+  ++running_;
+  cpu_used_ += t.cpu;
+  t.rec.status = TrialStatus::Running;
+  if (!t.rec.started_at) t.rec.started_at = now_seconds();
+  t.rec.ended_at.reset();
+  t.rec.pgid = executor_->process_group(t.rec.id);
+  store_->put_trial(t.rec);
+  StudyEvent e;
+  e.kind = StudyEvent::Kind::TrialStarted;
+  e.trial_id = t.rec.id;
+  e.data = {{"attempt", t.rec.attempts}, {"restore_path", restoring ? Json(t.rec.checkpoint) : Json()}};
+  notify(std::move(e));
+  if (t.rec.attempts > 1) {
+    log(t.rec.id, "restarted",
+        "trial " + std::to_string(t.rec.id) + " restarted (attempt " + std::to_string(t.rec.attempts) + ")" +
+            (restoring ? " from checkpoint at iteration " + std::to_string(t.rec.checkpoint_iteration) : " from the start"));
+  }
+  return true;
+}
+
+void Controller::handle(const ExecEvent& e) {
+  auto it = trials_.find(e.trial_id);
+  if (it == trials_.end()) return;
+  Trial& t = *it->second;
+  switch (e.kind) {
+    case ExecEvent::Kind::Report:
+      on_report(t, e.report);
+      break;
+    case ExecEvent::Kind::BadReport:
+      t.last_activity = SteadyClock::now();
+      log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": report ignored: " + e.message);
+      break;
+    case ExecEvent::Kind::Exited:
+      on_exit(t, e);
+      break;
+  }
+}
+
+void Controller::on_report(Trial& t, Json report) {
+  const auto now = SteadyClock::now();
+  t.last_activity = now;
+  ++t.reports_in_attempt;
+  // Reserved keys are instructions, not metrics.
+  std::optional<std::string> checkpoint;
+  if (report.contains("_checkpoint")) {
+    if (report["_checkpoint"].is_string()) checkpoint = report["_checkpoint"].get<std::string>();
+    else log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": _checkpoint must be a path string");
+  }
+  const bool done_flag = report.contains("_done") && report["_done"] == true;
+  for (auto it = report.begin(); it != report.end();) {
+    it = it.key().starts_with("_") ? report.erase(it) : std::next(it);
+  }
+  int64_t iteration = t.iteration_base + t.reports_in_attempt;
+  if (report.contains("training_iteration")) {
+    const Json& v = report["training_iteration"];
+    if (v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 0) {
+      iteration = static_cast<int64_t>(v.get<double>());
+    } else {
+      log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": training_iteration " + dump_compact(v) +
+                                      " is not a non-negative number; counting reports instead");
+    }
+  }
+  report["training_iteration"] = iteration;
+  if (!report.contains("time_total_s") || !report["time_total_s"].is_number()) {
+    report["time_total_s"] = t.rec.runtime_s + seconds_between(t.attempt_start, now);
+  }
+  if (iteration <= t.rec.last_iteration) {
+    log(t.rec.id, "duplicate_report",
+        "trial " + std::to_string(t.rec.id) + ": training_iteration " + std::to_string(iteration) +
+            " is already stored; report ignored");
+    return;
+  }
+  if (checkpoint) {
+    fs::path p = *checkpoint;
+    if (p.is_relative()) p = fs::path(t.rec.trial_dir) / p;
+    std::error_code ec;
+    if (fs::exists(p, ec)) {
+      t.rec.checkpoint = p.lexically_normal().string();
+      t.rec.checkpoint_iteration = iteration;
+      store_->add_checkpoint(t.rec.id, iteration, t.rec.checkpoint, now_seconds());
+    } else {
+      log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": checkpoint " + p.string() + " does not exist");
+    }
+  }
+  t.rec.last_iteration = iteration;
+  ResultRecord r{t.rec.id, iteration, report["time_total_s"].get<double>(), now_seconds(), report};
+  store_->append_result(r);
+  store_->put_trial(t.rec);
+  t.last_result = report;
+  const auto& obj = spec_.objective;
+  if (report.contains(obj.metric) && report[obj.metric].is_number()) {
+    const double v = report[obj.metric].get<double>();
+    if (std::isfinite(v)) {
+      t.last = v;
+      if (!t.best || obj.better(v, *t.best)) t.best = v;
+      if (!best_value_ || obj.better(v, *best_value_)) {
+        best_value_ = v;
+        best_trial_ = t.rec.id;
+      }
+    }
+  }
+  StudyEvent ev;
+  ev.kind = StudyEvent::Kind::TrialResult;
+  ev.trial_id = t.rec.id;
+  ev.data = report;
+  notify(std::move(ev));
+
+  if (t.end_as) return;  // already on its way out: no more decisions
+  const TrialSnapshot snap = snapshot(t);
+  searcher_->on_result(snap, report);
+  if (done_flag) {
+    t.done_reported = true;
+    request_end(t, TrialStatus::Completed, "trial", "the trial reported it is done");
+    return;
+  }
+  if (auto why = spec_.stop.check(report, obj.metric, obj.maximize)) {
+    request_end(t, TrialStatus::Completed, "stopper", *why);
+    return;
+  }
+  Decision d = scheduler_->on_result(snap, report);
+  if (d.action == Decision::Action::Stop) {
+    request_end(t, TrialStatus::Stopped, "scheduler", d.reason, d.details);
+  } else if (d.action == Decision::Action::Pause) {
+    request_end(t, TrialStatus::Paused, "scheduler", d.reason, d.details);
+  }
+}
+
+void Controller::request_end(Trial& t, TrialStatus as, const std::string& source, const std::string& reason,
+                             const Json& details) {
+  if (!t.running || t.end_as) return;
+  t.end_as = as;
+  t.end_reason = reason;
+  const char* action = as == TrialStatus::Paused ? "pause" : "stop";
+  if (source != "trial") {
+    store_->add_decision({t.rec.id, now_seconds(), source, action, reason, details});
+    StudyEvent e;
+    e.kind = StudyEvent::Kind::Decision;
+    e.trial_id = t.rec.id;
+    e.data = {{"source", source}, {"action", action}, {"reason", reason}, {"details", details}};
+    e.message = "trial " + std::to_string(t.rec.id) + ": " + action + " by " + source + ": " + reason;
+    notify(std::move(e));
+  }
+  // A trial that said it is done gets the grace period to exit by itself before being signalled.
+  if (!t.done_reported) executor_->stop(t.rec.id, options_.kill_grace);
+}
+
+void Controller::on_exit(Trial& t, const ExecEvent& e) {
+  if (!t.running) return;
+  t.running = false;
+  --running_;
+  cpu_used_ -= t.cpu;
+  if (running_ == 0) cpu_used_ = 0;  // no drift from floating-point sums
+  t.rec.runtime_s += seconds_between(t.attempt_start, SteadyClock::now());
+  t.rec.pgid = 0;
+  if (t.end_as) {
+    if (*t.end_as == TrialStatus::Pending) {  // interrupted session: leave it to restart on resume
+      t.rec.status = TrialStatus::Pending;
+      store_->put_trial(t.rec);
+      return;
+    }
+    finish_trial(t, *t.end_as, t.end_reason);
+    return;
+  }
+  if (e.exit_code == 0 && !e.signal) {
+    finish_trial(t, TrialStatus::Completed, "finished");
+    return;
+  }
+  t.rec.failures += 1;
+  const std::string how = describe_exit(e);
+  const std::string tail = file_tail(t.rec.trial_dir + "/stderr.log", 4096);
+  if (t.rec.failures <= spec_.max_failures) {
+    t.rec.status = TrialStatus::Pending;
+    store_->put_trial(t.rec);
+    log(t.rec.id, "retried",
+        "trial " + std::to_string(t.rec.id) + " " + how + "; retrying (failure " + std::to_string(t.rec.failures) +
+            " of at most " + std::to_string(spec_.max_failures) + ")",
+        {{"exit_code", e.exit_code}, {"signal", e.signal}, {"stderr_tail", tail}});
+    return;
+  }
+  t.rec.error = how + (tail.empty() ? "" : "; stderr ends with:\n" + tail);
+  finish_trial(t, TrialStatus::Error, how);
+}
+
+void Controller::finish_trial(Trial& t, TrialStatus status, const std::string& reason) {
+  t.rec.status = status;
+  t.rec.ended_at = now_seconds();
+  store_->put_trial(t.rec);
+  const TrialSnapshot snap = snapshot(t);
+  searcher_->on_complete(snap);
+  scheduler_->on_complete(snap);
+  log(t.rec.id, status == TrialStatus::Error ? "errored" : to_string(status),
+      "trial " + std::to_string(t.rec.id) + " " + to_string(status) + ": " + reason,
+      status == TrialStatus::Error ? Json{{"error", t.rec.error}} : Json());
+  StudyEvent e;
+  e.kind = StudyEvent::Kind::TrialEnded;
+  e.trial_id = t.rec.id;
+  e.data = {{"status", to_string(status)}, {"reason", reason}};
+  notify(std::move(e));
+}
+
+void Controller::check_timers() {
+  const auto now = SteadyClock::now();
+  if (spec_.trial_timeout_s) {
+    for (auto& [id, t] : trials_) {
+      if (!t->running || t->end_as) continue;
+      if (seconds_between(t->last_activity, now) >= *spec_.trial_timeout_s) {
+        t->rec.error = "no report for " + dump_compact(Json(*spec_.trial_timeout_s)) + " s (trial_timeout_s)";
+        request_end(*t, TrialStatus::Error, "stopper", t->rec.error);
+      }
+    }
+  }
+  if (spec_.stop.time_budget_s && !budget_spent_ && elapsed_s() >= *spec_.stop.time_budget_s) {
+    budget_spent_ = true;
+    stopping_study_ = true;
+    const std::string why = "study time budget of " + dump_compact(Json(*spec_.stop.time_budget_s)) + " s used up";
+    log(std::nullopt, "budget", why);
+    for (auto& [id, t] : trials_) {
+      if (t->running) request_end(*t, TrialStatus::Stopped, "stopper", why);
+    }
+  }
+}
+
+void Controller::apply_commands() {
+  std::vector<Command> cmds;
+  {
+    std::lock_guard lock(commands_mutex_);
+    cmds.swap(commands_);
+  }
+  for (auto& c : cmds) {
+    switch (c.kind) {
+      case Command::Kind::StopTrial: {
+        auto it = trials_.find(c.value);
+        if (it == trials_.end()) break;
+        Trial& t = *it->second;
+        const std::string why = c.reason.empty() ? "stopped by the user" : c.reason;
+        if (t.running) {
+          request_end(t, TrialStatus::Stopped, "user", why);
+        } else if (t.rec.status == TrialStatus::Pending || t.rec.status == TrialStatus::Paused) {
+          store_->add_decision({t.rec.id, now_seconds(), "user", "stop", why, nullptr});
+          finish_trial(t, TrialStatus::Stopped, why);
+        }
+        break;
+      }
+      case Command::Kind::StopStudy:
+        stopping_study_ = true;
+        end_status_ = "stopped";
+        log(std::nullopt, "stopped", c.reason.empty() ? "study stopped by the user" : c.reason);
+        for (auto& [id, t] : trials_) {
+          if (t->running) request_end(*t, TrialStatus::Stopped, "user", "study stopped");
+        }
+        break;
+      case Command::Kind::SetMaxConcurrent:
+        max_concurrent_ = std::max<int64_t>(0, c.value);
+        break;
+    }
+  }
+}
+
+TrialSnapshot Controller::snapshot(const Trial& t) const {
+  TrialSnapshot s;
+  s.id = t.rec.id;
+  s.config = t.rec.config;
+  s.status = t.rec.status;
+  s.iteration = t.rec.last_iteration;
+  s.last_objective = t.last;
+  s.best_objective = t.best;
+  s.last_result = t.last_result;
+  return s;
+}
+
+void Controller::log(std::optional<int64_t> trial, const std::string& kind, const std::string& message,
+                     const Json& details) {
+  store_->add_event({trial, now_seconds(), kind, message, details});
+  StudyEvent e;
+  e.kind = StudyEvent::Kind::Log;
+  e.trial_id = trial.value_or(-1);
+  e.message = message;
+  e.data = {{"kind", kind}};
+  notify(std::move(e));
+}
+
+void Controller::notify(StudyEvent e) {
+  for (auto& o : observers_) o(e);
+}
+
+Progress Controller::progress() const {
+  Progress p;
+  p.total = total_trials_;
+  p.created = static_cast<int64_t>(trials_.size());
+  for (const auto& [id, t] : trials_) {
+    switch (t->rec.status) {
+      case TrialStatus::Pending: ++p.pending; break;
+      case TrialStatus::Running: ++p.running; break;
+      case TrialStatus::Paused: ++p.paused; break;
+      case TrialStatus::Completed: ++p.completed; break;
+      case TrialStatus::Stopped: ++p.stopped; break;
+      case TrialStatus::Error: ++p.errored; break;
+    }
+  }
+  p.best_trial = best_trial_;
+  p.best_value = best_value_;
+  p.elapsed_s = elapsed_s();
+  const int64_t finished = p.finished();
+  if (p.total > 0 && finished > 0 && finished < p.total) {
+    p.eta_s = p.elapsed_s / static_cast<double>(finished) * static_cast<double>(p.total - finished);
+  }
+  if (spec_.stop.time_budget_s) {
+    const double left = std::max(0.0, *spec_.stop.time_budget_s - p.elapsed_s);
+    p.eta_s = p.eta_s ? std::min(*p.eta_s, left) : left;
+  }
+  return p;
+}
+
+void Controller::emit_progress(bool force) {
+  const auto now = SteadyClock::now();
+  if (!force && now - last_progress_ < options_.progress_interval) return;
+  last_progress_ = now;
+  StudyEvent e;
+  e.kind = StudyEvent::Kind::Progress;
+  e.progress = progress();
+  notify(std::move(e));
+}
+
+}  // namespace tunelab

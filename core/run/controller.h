@@ -1,0 +1,135 @@
+#pragma once
+// The Controller: the single-threaded study loop tying searcher, scheduler, executor and store.
+//
+// Each turn it fills free CPU slots with trials (paused ones the scheduler picks first, else new ones
+// from the searcher), waits on every trial's report channel and exit at once, routes each result to
+// the store, the stop criteria, the scheduler and the searcher, applies their decisions, and frees
+// resources the moment a trial ends. Commands from other threads arrive through a locked queue.
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/exec/executor.h"
+#include "core/run/events.h"
+#include "core/schedule/scheduler.h"
+#include "core/search/searcher.h"
+#include "core/space/spec.h"
+#include "core/store/store.h"
+
+namespace tunelab {
+
+struct ControllerOptions {
+  // Binary that runs built-in trainables (`BIN trial NAME`). Default: $TUNELAB_BIN, else this process.
+  std::string self_exe;
+  // Overrides the spec's max_concurrent when > 0.
+  int64_t max_concurrent = 0;
+  // CPU slots shared by trials (each takes resources_per_trial.cpu). 0: the machine's cores.
+  double cpu_slots = 0;
+  // Time a trial gets between SIGTERM and SIGKILL.
+  std::chrono::milliseconds kill_grace{5000};
+  // How often observers get a Progress event.
+  std::chrono::milliseconds progress_interval{1000};
+  // When set to true (e.g. by a SIGINT handler, which then calls wake()), the session ends:
+  // running trials are stopped and left to restart on `tunelab resume`.
+  const std::atomic<bool>* interrupt = nullptr;
+  // Replaces the local process executor (tests).
+  std::unique_ptr<Executor> executor;
+};
+
+class Controller {
+ public:
+  // A new study in a new database file (its parent folders are created).
+  static Result<std::unique_ptr<Controller>> create(StudySpec spec, const std::string& db_path,
+                                                    ControllerOptions options);
+  // The study in an existing database: finished trials stay finished, the others restart from their
+  // last checkpoint, and the searcher continues from the stored history.
+  static Result<std::unique_ptr<Controller>> resume(const std::string& db_path, ControllerOptions options);
+  ~Controller();
+
+  void add_observer(Observer observer);
+  const StudySpec& spec() const { return spec_; }
+  const Store& store() const { return *store_; }
+  const std::string& trials_dir() const { return study_.trials_dir; }
+
+  // Runs until the study is done, stopped, or interrupted. Returns the study status:
+  // "completed" (every trial finished, or the time budget ran out), "stopped" (stop_study),
+  // or "interrupted" (the interrupt flag; resumable).
+  Result<std::string> run();
+
+  // Thread-safe commands, applied on the controller's next turn.
+  void stop_trial(int64_t trial_id, std::string reason);
+  void stop_study(std::string reason);
+  void set_max_concurrent(int64_t n);
+  // Async-signal-safe: makes the loop look at its commands and interrupt flag now.
+  void wake();
+
+ private:
+  struct Trial;
+  struct Command {
+    enum class Kind { StopTrial, StopStudy, SetMaxConcurrent } kind;
+    int64_t value = 0;
+    std::string reason;
+  };
+  Controller() = default;
+  Status init(bool resumed);
+
+  // Loop pieces.
+  void fill_slots();
+  bool start_trial(Trial& t);
+  bool can_start(const Trial& t) const;
+  Trial* next_waiting();
+  Trial* create_trial();
+  void handle(const ExecEvent& e);
+  void on_report(Trial& t, Json report);
+  void on_exit(Trial& t, const ExecEvent& e);
+  void request_end(Trial& t, TrialStatus as, const std::string& source, const std::string& reason,
+                   const Json& details = nullptr);
+  void finish_trial(Trial& t, TrialStatus status, const std::string& reason);
+  void check_timers();
+  void apply_commands();
+  bool done() const;
+
+  // Output.
+  void log(std::optional<int64_t> trial, const std::string& kind, const std::string& message,
+           const Json& details = nullptr);
+  void notify(StudyEvent e);
+  void emit_progress(bool force);
+  Progress progress() const;
+  TrialSnapshot snapshot(const Trial& t) const;
+  double elapsed_s() const;
+
+  ControllerOptions options_;
+  StudySpec spec_;
+  StudyRecord study_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Searcher> searcher_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<Executor> executor_;
+  std::vector<Observer> observers_;
+
+  std::map<int64_t, std::unique_ptr<Trial>> trials_;
+  int64_t total_trials_ = -1;
+  bool searcher_finished_ = false;
+  int64_t max_concurrent_ = 0;
+  double cpu_slots_ = 1;
+  double cpu_used_ = 0;
+  size_t running_ = 0;
+
+  std::chrono::steady_clock::time_point session_start_;
+  double elapsed_before_ = 0;     // study time spent in earlier sessions
+  std::chrono::steady_clock::time_point last_progress_{};
+  bool budget_spent_ = false;
+  bool stopping_study_ = false;   // no new trials; end when none run
+  std::string end_status_ = "completed";
+  std::optional<int64_t> best_trial_;
+  std::optional<double> best_value_;
+
+  std::mutex commands_mutex_;
+  std::vector<Command> commands_;  // guarded by commands_mutex_
+};
+
+}  // namespace tunelab

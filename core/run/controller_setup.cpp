@@ -1,0 +1,154 @@
+// Creating and resuming studies: everything the controller does before its loop starts.
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "core/exec/local_executor.h"
+#include "core/run/controller.h"
+#include "core/run/trial_state.h"
+
+namespace tunelab {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string default_self_exe() {
+  if (const char* bin = std::getenv("TUNELAB_BIN"); bin && *bin) return bin;
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("tunelab") : p.string();
+}
+
+// Trial folders live beside the database: study.db -> study_trials/.
+std::string trials_dir_for(const std::string& db_path) {
+  fs::path db = fs::absolute(db_path);
+  return (db.parent_path() / (db.stem().string() + "_trials")).string();
+}
+
+}  // namespace
+
+Controller::~Controller() = default;
+
+Result<std::unique_ptr<Controller>> Controller::create(StudySpec spec, const std::string& db_path,
+                                                       ControllerOptions options) {
+  if (!spec.seed) {
+    // Fixed now and stored, so a resumed study draws exactly what this one would have.
+    spec.seed = std::random_device{}() & 0x7fffffffULL;
+    spec.raw["seed"] = *spec.seed;
+  }
+  auto store = Store::open(db_path, Store::Mode::Create);
+  if (!store) return store.errors();
+  std::unique_ptr<Controller> c(new Controller());
+  c->options_ = std::move(options);
+  c->spec_ = std::move(spec);
+  c->store_ = std::move(*store);
+  c->study_.name = c->spec_.name;
+  c->study_.spec = c->spec_.raw;
+  c->study_.base_dir = c->spec_.trainable.cwd;
+  c->study_.trials_dir = trials_dir_for(db_path);
+  c->study_.created_at = c->study_.updated_at = now_seconds();
+  if (auto s = c->store_->create_study(c->study_); !s) return s.errors();
+  if (auto s = c->init(false); !s) return s.errors();
+  return c;
+}
+
+Result<std::unique_ptr<Controller>> Controller::resume(const std::string& db_path, ControllerOptions options) {
+  auto store = Store::open(db_path, Store::Mode::Open);
+  if (!store) return store.errors();
+  auto study = (*store)->load_study();
+  if (!study) return study.errors();
+  // The stored spec had its cwd resolved against base_dir when created; parse it the same way.
+  auto spec = parse_spec(study->spec, study->base_dir);
+  if (!spec) {
+    Errors errs = spec.errors();
+    for (auto& e : errs) e.where = db_path + ": stored spec: " + e.where;
+    return errs;
+  }
+  std::unique_ptr<Controller> c(new Controller());
+  c->options_ = std::move(options);
+  c->spec_ = std::move(*spec);
+  c->store_ = std::move(*store);
+  c->study_ = std::move(*study);
+  c->elapsed_before_ = c->study_.elapsed_s;
+
+  auto trials = c->store_->load_trials();
+  if (!trials) return trials.errors();
+  auto results = c->store_->load_results();
+  if (!results) return results.errors();
+  for (auto& rec : *trials) {
+    auto t = std::make_unique<Trial>();
+    t->rec = std::move(rec);
+    c->trials_[t->rec.id] = std::move(t);
+  }
+  // Rebuild each trial's best and last objective from its stored results.
+  const auto& obj = c->spec_.objective;
+  for (const auto& r : *results) {
+    auto it = c->trials_.find(r.trial_id);
+    if (it == c->trials_.end()) continue;
+    Trial& t = *it->second;
+    t.last_result = r.metrics;
+    if (r.metrics.contains(obj.metric) && r.metrics[obj.metric].is_number()) {
+      const double v = r.metrics[obj.metric].get<double>();
+      t.last = v;
+      if (!t.best || obj.better(v, *t.best)) t.best = v;
+    }
+  }
+  if (auto s = c->init(true); !s) return s.errors();
+  return c;
+}
+
+Status Controller::init(bool resumed) {
+  if (options_.self_exe.empty()) options_.self_exe = default_self_exe();
+  executor_ = options_.executor ? std::move(options_.executor) : std::make_unique<LocalExecutor>();
+  const auto cores = static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
+  cpu_slots_ = options_.cpu_slots > 0 ? options_.cpu_slots : cores;
+  max_concurrent_ = options_.max_concurrent > 0 ? options_.max_concurrent : spec_.max_concurrent;
+
+  SearchContext sctx{&spec_.space, spec_.objective.metric, spec_.objective.maximize,
+                     spec_.num_samples, spec_.seed.value_or(0), spec_.search};
+  auto searcher = make_searcher(sctx);
+  if (!searcher) return searcher.errors();
+  searcher_ = std::move(*searcher);
+  total_trials_ = searcher_->total_trials();
+  auto scheduler = make_scheduler({spec_.objective.metric, spec_.objective.maximize, spec_.scheduler});
+  if (!scheduler) return scheduler.errors();
+  scheduler_ = std::move(*scheduler);
+
+  std::error_code ec;
+  fs::create_directories(study_.trials_dir, ec);
+  if (ec) return Error{study_.trials_dir, "cannot create the trials folder: " + ec.message()};
+
+  if (resumed) {
+    int restarted = 0;
+    for (auto& [id, t] : trials_) {
+      if (t->best && (!best_value_ || spec_.objective.better(*t->best, *best_value_))) {
+        best_value_ = t->best;
+        best_trial_ = id;
+      }
+      scheduler_->on_trial_add(snapshot(*t));
+      if (is_finished(t->rec.status)) {
+        searcher_->on_complete(snapshot(*t));
+        scheduler_->on_complete(snapshot(*t));
+        continue;
+      }
+      if (t->rec.status == TrialStatus::Running) {
+        // Left running by an engine that died: its processes must not linger or write on.
+        if (t->rec.pgid > 0) kill_stale_trial_processes(static_cast<int>(t->rec.pgid), t->rec.trial_dir);
+        t->rec.status = TrialStatus::Pending;
+        t->rec.pgid = 0;
+        store_->put_trial(t->rec);
+        ++restarted;
+      }
+    }
+    log(std::nullopt, "resumed",
+        "study resumed: " + std::to_string(trials_.size()) + " trials known, " + std::to_string(restarted) +
+            " were running and will restart" + (restarted ? " from their last checkpoint" : ""));
+  } else {
+    log(std::nullopt, "created", "study \"" + spec_.name + "\" created (seed " + std::to_string(*spec_.seed) + ")");
+  }
+  return {};
+}
+
+}  // namespace tunelab

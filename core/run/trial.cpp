@@ -1,0 +1,25 @@
+#include "core/run/trial.h"
+
+namespace tunelab {
+
+const char* to_string(TrialStatus s) {
+  switch (s) {
+    case TrialStatus::Pending: return "pending";
+    case TrialStatus::Running: return "running";
+    case TrialStatus::Paused: return "paused";
+    case TrialStatus::Completed: return "completed";
+    case TrialStatus::Stopped: return "stopped";
+    case TrialStatus::Error: return "error";
+  }
+  return "?";
+}
+
+std::optional<TrialStatus> trial_status_from_string(const std::string& s) {
+  for (auto t : {TrialStatus::Pending, TrialStatus::Running, TrialStatus::Paused, TrialStatus::Completed,
+                 TrialStatus::Stopped, TrialStatus::Error}) {
+    if (s == to_string(t)) return t;
+  }
+  return std::nullopt;
+}
+
+}  // namespace tunelab

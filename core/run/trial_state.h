@@ -1,0 +1,28 @@
+#pragma once
+// The controller's private per-trial state (the stored record plus what only a live run needs).
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "core/run/controller.h"
+
+namespace tunelab {
+
+struct Controller::Trial {
+  TrialRecord rec;
+  std::optional<double> best;  // best objective value so far
+  std::optional<double> last;  // objective value in the last result that had it
+  Json last_result;
+
+  // The running attempt.
+  bool running = false;
+  double cpu = 0;
+  std::chrono::steady_clock::time_point attempt_start{}, last_activity{};
+  int64_t reports_in_attempt = 0;
+  int64_t iteration_base = 0;          // training_iteration the attempt restored from
+  std::optional<TrialStatus> end_as;   // set when the engine asked it to end: how to record it
+  std::string end_reason;
+  bool done_reported = false;          // the trial reported _done
+};
+
+}  // namespace tunelab

@@ -1,0 +1,104 @@
+#include "core/space/options.h"
+
+#include <cmath>
+
+namespace tunelab {
+
+namespace {
+const char* kind_name(OptionKind k) {
+  switch (k) {
+    case OptionKind::Int: return "integer";
+    case OptionKind::Float: return "number";
+    case OptionKind::Bool: return "boolean";
+    case OptionKind::String: return "string";
+    case OptionKind::Enum: return "enum";
+    case OptionKind::Any: return "json";
+  }
+  return "?";
+}
+}  // namespace
+
+Result<Json> validate_options(const Json& block, const ComponentDef& def, const std::string& path) {
+  Errors errors;
+  Json out = Json::object();
+  out["type"] = def.type;
+  for (const auto& [key, value] : block.items()) {
+    if (key == "type") continue;
+    const OptionDef* opt = nullptr;
+    for (const auto& o : def.options) if (o.name == key) opt = &o;
+    const std::string where = path + "." + key;
+    if (!opt) {
+      std::string list;
+      for (const auto& o : def.options) list += (list.empty() ? "" : ", ") + o.name;
+      errors.push_back({where, "unknown option for \"" + def.type + "\"" +
+                                   (list.empty() ? std::string(" (it takes none)") : " (expected one of: " + list + ")")});
+      continue;
+    }
+    bool ok = true;
+    switch (opt->kind) {
+      case OptionKind::Int:
+        ok = value.is_number() && std::isfinite(value.get<double>()) &&
+             std::floor(value.get<double>()) == value.get<double>();
+        break;
+      case OptionKind::Float: ok = value.is_number() && std::isfinite(value.get<double>()); break;
+      case OptionKind::Bool: ok = value.is_boolean(); break;
+      case OptionKind::String: ok = value.is_string(); break;
+      case OptionKind::Enum:
+        ok = value.is_string();
+        if (ok) {
+          ok = false;
+          for (const auto& c : opt->choices) ok = ok || value.get<std::string>() == c;
+        }
+        break;
+      case OptionKind::Any: break;
+    }
+    if (!ok) {
+      std::string expect = kind_name(opt->kind);
+      if (opt->kind == OptionKind::Enum) {
+        expect = "one of";
+        for (const auto& c : opt->choices) expect += " \"" + c + "\"";
+      }
+      errors.push_back({where, "must be " + (opt->kind == OptionKind::Enum ? expect : "a " + expect) +
+                                   ", got " + dump_compact(value)});
+      continue;
+    }
+    if (value.is_number()) {
+      const double x = value.get<double>();
+      if ((opt->min && x < *opt->min) || (opt->max && x > *opt->max)) {
+        std::string range = "must be ";
+        if (opt->min && opt->max) range += "between " + dump_compact(*opt->min) + " and " + dump_compact(*opt->max);
+        else if (opt->min) range += ">= " + dump_compact(*opt->min);
+        else range += "<= " + dump_compact(*opt->max);
+        errors.push_back({where, range + ", got " + dump_compact(value)});
+        continue;
+      }
+    }
+    out[key] = opt->kind == OptionKind::Int ? Json(static_cast<int64_t>(value.get<double>())) : value;
+  }
+  if (!errors.empty()) return errors;
+  for (const auto& o : def.options) {
+    if (!out.contains(o.name) && !o.default_value.is_null()) out[o.name] = o.default_value;
+  }
+  return out;
+}
+
+Json describe(const ComponentDef& def) {
+  Json j;
+  j["type"] = def.type;
+  j["help"] = def.help;
+  j["options"] = Json::array();
+  for (const auto& o : def.options) {
+    Json oj;
+    oj["name"] = o.name;
+    oj["kind"] = kind_name(o.kind);
+    oj["default"] = o.default_value;
+    if (o.min) oj["min"] = *o.min;
+    if (o.max) oj["max"] = *o.max;
+    if (!o.choices.empty()) oj["choices"] = o.choices;
+    oj["help"] = o.help;
+    j["options"].push_back(oj);
+  }
+  return j;
+}
+
+}  // namespace tunelab

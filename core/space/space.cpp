@@ -1,0 +1,141 @@
+#include "core/space/space.h"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+
+namespace tunelab {
+
+const Parameter* SearchSpace::find(const std::string& name) const {
+  auto it = index_.find(name);
+  return it == index_.end() ? nullptr : &params_[it->second];
+}
+
+bool SearchSpace::is_active(const Parameter& p, const FlatConfig& assigned) const {
+  for (const auto& c : p.when) {
+    auto it = assigned.find(c.parent);
+    if (it == assigned.end()) return false;  // parent inactive (or not yet assigned)
+    if (std::find(c.values.begin(), c.values.end(), it->second) == c.values.end()) return false;
+  }
+  return true;
+}
+
+std::vector<const Parameter*> SearchSpace::grid_params() const {
+  std::vector<const Parameter*> out;
+  for (const auto& p : params_) {
+    if (p.type == ParamType::Grid) out.push_back(&p);
+  }
+  return out;
+}
+
+uint64_t SearchSpace::grid_size() const {
+  uint64_t n = 1;
+  for (const auto* p : grid_params()) n *= std::max<uint64_t>(1, p->values.size());
+  return n;
+}
+
+Json SearchSpace::to_config(const FlatConfig& flat) const {
+  Json config = Json::object();
+  for (const auto& p : params_) {
+    auto it = flat.find(p.name);
+    if (it == flat.end()) continue;
+    Json* node = &config;
+    for (size_t i = 0; i + 1 < p.path.size(); ++i) node = &(*node)[p.path[i]];
+    (*node)[p.path.back()] = it->second;
+  }
+  return config;
+}
+
+FlatConfig SearchSpace::flatten(const Json& config) const {
+  FlatConfig flat;
+  for (const auto& p : params_) {
+    const Json* node = &config;
+    bool found = true;
+    for (const auto& part : p.path) {
+      if (!node->is_object() || !node->contains(part)) {
+        found = false;
+        break;
+      }
+      node = &(*node)[part];
+    }
+    if (found) flat[p.name] = *node;
+  }
+  return flat;
+}
+
+Json SearchSpace::to_json() const {
+  Json out = Json::object();
+  for (const auto& p : params_) {
+    Json* node = &out;
+    for (size_t i = 0; i + 1 < p.path.size(); ++i) node = &(*node)[p.path[i]];
+    (*node)[p.path.back()] = p.to_json();
+  }
+  return out;
+}
+
+Result<SearchSpace> SearchSpace::from_params(std::vector<Parameter> params) {
+  Errors errors;
+  std::map<std::string, size_t> by_name;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (!by_name.emplace(params[i].name, i).second) {
+      errors.push_back({params[i].json_path, "duplicate parameter name \"" + params[i].name + "\""});
+    }
+  }
+  // Conditions: the parent must exist and be able to take each listed value.
+  for (auto& p : params) {
+    for (auto& c : p.when) {
+      const std::string where = p.json_path + ".when." + c.parent;
+      auto it = by_name.find(c.parent);
+      if (it == by_name.end()) {
+        // Allow a sibling's short name: "optimizer" inside group "model" means "model.optimizer".
+        const auto dot = p.name.rfind('.');
+        if (dot != std::string::npos) it = by_name.find(p.name.substr(0, dot + 1) + c.parent);
+      }
+      if (it == by_name.end()) {
+        errors.push_back({where, "condition on a missing parameter \"" + c.parent + "\""});
+        continue;
+      }
+      const Parameter& parent = params[it->second];
+      if (parent.name == p.name) {
+        errors.push_back({where, "a parameter cannot be conditioned on itself"});
+        continue;
+      }
+      c.parent = parent.name;
+      for (const auto& v : c.values) {
+        if (!parent.accepts(v)) {
+          errors.push_back({where, "parameter \"" + parent.name + "\" can never take the value " + dump_compact(v)});
+        }
+      }
+    }
+  }
+  if (!errors.empty()) return errors;
+
+  // Order parents before children, keeping the author's order otherwise; detect cycles.
+  std::vector<int> state(params.size(), 0);  // 0 unvisited, 1 visiting, 2 done
+  std::vector<size_t> order;
+  std::function<bool(size_t)> visit = [&](size_t i) -> bool {
+    if (state[i] == 2) return true;
+    if (state[i] == 1) return false;
+    state[i] = 1;
+    for (const auto& c : params[i].when) {
+      if (!visit(by_name.at(c.parent))) return false;
+    }
+    state[i] = 2;
+    order.push_back(i);
+    return true;
+  };
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (!visit(i)) {
+      errors.push_back({params[i].json_path + ".when", "conditions form a cycle"});
+      return errors;
+    }
+  }
+  SearchSpace space;
+  for (size_t i : order) {
+    space.index_[params[i].name] = space.params_.size();
+    space.params_.push_back(std::move(params[i]));
+  }
+  return space;
+}
+
+}  // namespace tunelab

@@ -1,0 +1,286 @@
+#include "core/space/spec.h"
+
+#include <cmath>
+#include <filesystem>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/schedule/scheduler.h"
+#include "core/search/searcher.h"
+
+namespace tunelab {
+namespace fs = std::filesystem;
+
+const std::vector<std::string>& builtin_trainable_names() {
+  static const std::vector<std::string> names = {"digits_mlp", "synthetic"};
+  return names;
+}
+
+namespace {
+
+constexpr const char* kTopKeys[] = {"name",           "objective",   "space",         "trainable",
+                                    "search",         "scheduler",   "num_samples",   "max_concurrent",
+                                    "resources_per_trial", "stop",   "max_failures",  "trial_timeout_s",
+                                    "seed",           "description"};
+
+class SpecParser {
+ public:
+  Errors errors;
+
+  void error(const std::string& where, std::string msg) { errors.push_back({where, std::move(msg)}); }
+
+  std::optional<int64_t> integer(const Json& j, const char* key, int64_t min, const std::string& where) {
+    if (!j.contains(key)) return std::nullopt;
+    const Json& v = j[key];
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || std::floor(v.get<double>()) != v.get<double>()) {
+      error(where, "must be an integer, got " + dump_compact(v));
+      return std::nullopt;
+    }
+    const auto x = static_cast<int64_t>(v.get<double>());
+    if (x < min) {
+      error(where, "must be >= " + std::to_string(min) + ", got " + std::to_string(x));
+      return std::nullopt;
+    }
+    return x;
+  }
+
+  std::optional<double> positive(const Json& j, const char* key, const std::string& where, bool allow_zero = false) {
+    if (!j.contains(key)) return std::nullopt;
+    const Json& v = j[key];
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0 ||
+        (!allow_zero && v.get<double>() == 0)) {
+      error(where, std::string("must be a ") + (allow_zero ? "non-negative" : "positive") + " number, got " +
+                       dump_compact(v));
+      return std::nullopt;
+    }
+    return v.get<double>();
+  }
+
+  void objective(const Json& j, StudySpec& s) {
+    if (!j.contains("objective")) return error("objective", "missing: give {\"metric\": NAME, \"mode\": \"max\"|\"min\"}");
+    const Json& o = j["objective"];
+    if (!o.is_object()) return error("objective", "must be an object {\"metric\": NAME, \"mode\": \"max\"|\"min\"}");
+    for (const auto& [k, v] : o.items()) {
+      if (k != "metric" && k != "mode") error("objective." + k, "unknown key (expected metric, mode)");
+    }
+    if (!o.contains("metric") || !o["metric"].is_string() || o["metric"].get<std::string>().empty()) {
+      error("objective.metric", "must be the name of a reported metric");
+    } else {
+      s.objective.metric = o["metric"].get<std::string>();
+    }
+    const std::string mode = o.contains("mode") && o["mode"].is_string() ? o["mode"].get<std::string>() : "";
+    if (mode == "max" || mode == "min") s.objective.maximize = mode == "max";
+    else error("objective.mode", "must be \"max\" or \"min\"");
+  }
+
+  void trainable(const Json& j, StudySpec& s, const std::string& base_dir) {
+    if (!j.contains("trainable")) return error("trainable", "missing: give {\"builtin\": NAME} or {\"command\": [...]}");
+    const Json& t = j["trainable"];
+    if (!t.is_object()) return error("trainable", "must be an object: {\"builtin\": NAME} or {\"command\": [...]}");
+    for (const auto& [k, v] : t.items()) {
+      if (k != "builtin" && k != "command" && k != "cwd" && k != "env" && k != "shell") {
+        error("trainable." + k, "unknown key (expected builtin, command, cwd, env, shell)");
+      }
+    }
+    auto& out = s.trainable;
+    if (t.contains("shell")) {
+      if (t["shell"].is_boolean()) out.shell = t["shell"].get<bool>();
+      else error("trainable.shell", "must be true or false");
+    }
+    const bool has_builtin = t.contains("builtin"), has_command = t.contains("command");
+    if (has_builtin == has_command) {
+      return error("trainable", has_builtin ? "give either \"builtin\" or \"command\", not both"
+                                            : "the trainable is neither a builtin nor a command: give "
+                                              "{\"builtin\": NAME} or {\"command\": [\"prog\", \"arg\", ...]}");
+    }
+    if (has_builtin) {
+      const Json& b = t["builtin"];
+      const auto& names = builtin_trainable_names();
+      if (!b.is_string() || std::find(names.begin(), names.end(), b.get<std::string>()) == names.end()) {
+        std::string list;
+        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+        error("trainable.builtin", "unknown builtin trainable " + dump_compact(b) + " (available: " + list + ")");
+      } else {
+        out.builtin = b.get<std::string>();
+      }
+    } else {
+      const Json& c = t["command"];
+      if (c.is_string() && out.shell) {
+        out.command = {c.get<std::string>()};
+      } else if (!c.is_array() || c.empty()) {
+        error("trainable.command", "must be a non-empty array of strings (argv), or a string with \"shell\": true");
+      } else {
+        for (size_t i = 0; i < c.size(); ++i) {
+          if (!c[i].is_string()) error("trainable.command[" + std::to_string(i) + "]", "must be a string");
+          else out.command.push_back(c[i].get<std::string>());
+        }
+        if (out.shell && out.command.size() != 1) {
+          error("trainable.command", "with \"shell\": true, give one string (a shell command line)");
+        }
+        if (!out.command.empty() && out.command[0].empty()) error("trainable.command[0]", "program name is empty");
+      }
+    }
+    out.cwd = base_dir;
+    if (t.contains("cwd")) {
+      if (!t["cwd"].is_string()) {
+        error("trainable.cwd", "must be a string (a directory)");
+      } else {
+        fs::path p = t["cwd"].get<std::string>();
+        out.cwd = (p.is_absolute() ? p : fs::path(base_dir) / p).lexically_normal().string();
+      }
+    }
+    if (t.contains("env")) {
+      if (!t["env"].is_object()) return error("trainable.env", "must be an object of strings");
+      for (const auto& [k, v] : t["env"].items()) {
+        if (k.empty() || k.find('=') != std::string::npos) error("trainable.env." + k, "invalid variable name");
+        else if (v.is_string()) out.env[k] = v.get<std::string>();
+        else if (v.is_number() || v.is_boolean()) out.env[k] = dump_compact(v);
+        else error("trainable.env." + k, "must be a string");
+      }
+    }
+  }
+
+  Json component(const Json& j, const char* key, const char* default_type,
+                 const ComponentDef* (*find)(const std::string&), const std::vector<ComponentDef>& all) {
+    Json block = j.contains(key) ? j[key] : Json{{"type", default_type}};
+    if (!block.is_object()) {
+      error(key, "must be an object like {\"type\": \"" + std::string(default_type) + "\"}");
+      return nullptr;
+    }
+    const std::string type =
+        block.contains("type") && block["type"].is_string() ? block["type"].get<std::string>() : "";
+    const ComponentDef* def = find(block.contains("type") ? type : default_type);
+    if (!def) {
+      std::string list;
+      for (const auto& d : all) list += (list.empty() ? "" : ", ") + d.type;
+      error(std::string(key) + ".type", "unknown type " + dump_compact(block.value("type", Json())) +
+                                            " (available: " + list + ")");
+      return nullptr;
+    }
+    auto r = validate_options(block, *def, key);
+    if (!r) {
+      for (const auto& e : r.errors()) errors.push_back(e);
+      return nullptr;
+    }
+    return *r;
+  }
+
+  void resources(const Json& j, StudySpec& s) {
+    if (!j.contains("resources_per_trial")) return;
+    const Json& r = j["resources_per_trial"];
+    if (!r.is_object()) return error("resources_per_trial", "must be an object like {\"cpu\": 1, \"gpu\": 0}");
+    for (const auto& [k, v] : r.items()) {
+      if (k != "cpu" && k != "gpu") error("resources_per_trial." + k, "unknown resource (expected cpu, gpu)");
+    }
+    if (auto c = positive(r, "cpu", "resources_per_trial.cpu", true)) s.cpu_per_trial = *c;
+    if (auto g = positive(r, "gpu", "resources_per_trial.gpu", true)) s.gpu_per_trial = *g;
+  }
+
+  void stop(const Json& j, StudySpec& s) {
+    if (!j.contains("stop")) return;
+    const Json& st = j["stop"];
+    if (!st.is_object()) return error("stop", "must be an object like {\"training_iteration\": 20}");
+    for (const auto& [k, v] : st.items()) {
+      const std::string where = "stop." + k;
+      if (k == "training_iteration") {
+        s.stop.training_iteration = integer(st, "training_iteration", 1, where);
+      } else if (k == "time_budget_s") {
+        s.stop.time_budget_s = positive(st, "time_budget_s", where);
+      } else if (v.is_number() && std::isfinite(v.get<double>())) {
+        s.stop.thresholds[k] = v.get<double>();
+      } else {
+        error(where, "a metric threshold must be a number, got " + dump_compact(v));
+      }
+    }
+  }
+};
+
+}  // namespace
+
+Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
+  if (!j.is_object()) return Error{"", "a study spec must be a JSON object"};
+  SpecParser p;
+  StudySpec s;
+  s.raw = j;
+  for (const auto& [k, v] : j.items()) {
+    bool known = false;
+    for (const char* t : kTopKeys) known = known || k == t;
+    if (!known) p.error(k, "unknown key");
+  }
+  if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty()) {
+    p.error("name", "must be a non-empty string");
+  } else {
+    s.name = j["name"].get<std::string>();
+    if (s.name.find('/') != std::string::npos || s.name == "." || s.name == "..") {
+      p.error("name", "must not contain '/' (it names the study's folder)");
+    }
+  }
+  p.objective(j, s);
+  if (!j.contains("space")) {
+    p.error("space", "missing: give the parameters to search, e.g. {\"lr\": {\"loguniform\": [1e-4, 1e-1]}}");
+  } else if (auto space = parse_space(j["space"], "space")) {
+    s.space = std::move(*space);
+  } else {
+    for (const auto& e : space.errors()) p.errors.push_back(e);
+  }
+  p.trainable(j, s, base_dir);
+  s.search = p.component(j, "search", "random", find_searcher_def, searcher_defs());
+  s.scheduler = p.component(j, "scheduler", "fifo", find_scheduler_def, scheduler_defs());
+  if (j.contains("num_samples")) s.num_samples = p.integer(j, "num_samples", 1, "num_samples").value_or(1);
+  if (j.contains("max_concurrent")) s.max_concurrent = p.integer(j, "max_concurrent", 1, "max_concurrent").value_or(0);
+  p.resources(j, s);
+  p.stop(j, s);
+  if (j.contains("max_failures")) s.max_failures = p.integer(j, "max_failures", 0, "max_failures").value_or(0);
+  s.trial_timeout_s = p.positive(j, "trial_timeout_s", "trial_timeout_s");
+  if (j.contains("seed")) {
+    if (auto seed = p.integer(j, "seed", 0, "seed")) s.seed = static_cast<uint64_t>(*seed);
+  }
+  if (!p.errors.empty()) return p.errors;
+
+  // Checks that need the parsed space and searcher.
+  SearchContext ctx{&s.space, s.objective.metric, s.objective.maximize, s.num_samples, s.seed.value_or(0), s.search};
+  if (auto searcher = make_searcher(ctx); !searcher) return searcher.errors();
+  return s;
+}
+
+Result<Json> parse_json_text(const std::string& text, const std::string& source) {
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    // Convert the byte offset into line:column.
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    std::string what = e.what();
+    const auto pos = what.find("syntax error");
+    return Error{source + ":" + std::to_string(line) + ":" + std::to_string(col),
+                 "invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos))};
+  }
+}
+
+Result<StudySpec> load_spec_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{path, "cannot read the spec file: " + std::string(std::strerror(errno))};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto j = parse_json_text(ss.str(), path);
+  if (!j) return j.errors();
+  std::error_code ec;
+  const fs::path abs = fs::absolute(path, ec);
+  auto spec = parse_spec(*j, abs.parent_path().string());
+  if (!spec) {
+    Errors errs = spec.errors();
+    for (auto& e : errs) e.where = path + ": " + (e.where.empty() ? "(top)" : e.where);
+    return errs;
+  }
+  return spec;
+}
+
+}  // namespace tunelab

@@ -1,0 +1,67 @@
+#pragma once
+// Rows of the results store (docs/storage.md). Plain data; times are seconds since the Unix epoch.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/run/trial.h"
+#include "core/util/json.h"
+
+namespace tunelab {
+
+struct StudyRecord {
+  std::string name;
+  Json spec;               // the spec as given, with the seed filled in
+  std::string base_dir;    // directory relative paths in the spec are resolved against
+  std::string trials_dir;  // where trial directories live
+  std::string status = "running";  // running, completed, failed, interrupted
+  double created_at = 0;
+  double updated_at = 0;
+  double elapsed_s = 0;    // time the engine has spent running this study, over all sessions
+};
+
+struct TrialRecord {
+  int64_t id = 0;
+  Json config;
+  TrialStatus status = TrialStatus::Pending;
+  int64_t attempts = 0;             // starts so far (a retry or a resume adds one)
+  int64_t failures = 0;             // non-zero exits counted against max_failures
+  double created_at = 0;
+  std::optional<double> started_at; // first start
+  std::optional<double> ended_at;
+  double runtime_s = 0;             // time spent running, over all attempts
+  std::string error;                // reason and stderr tail, for ERROR
+  std::string trial_dir;
+  std::optional<int64_t> parent_id;
+  int64_t pgid = 0;                 // process group of the running attempt (0 when none)
+  int64_t last_iteration = 0;       // last training_iteration stored
+  std::string checkpoint;           // last checkpoint path reported (absolute), or empty
+  int64_t checkpoint_iteration = 0; // training_iteration of the report carrying it
+};
+
+struct ResultRecord {
+  int64_t trial_id = 0;
+  int64_t iteration = 0;
+  double time_total_s = 0;
+  double ts = 0;
+  Json metrics;  // the whole report, including training_iteration and time_total_s
+};
+
+struct EventRecord {
+  std::optional<int64_t> trial_id;
+  double ts = 0;
+  std::string kind;     // started, completed, stopped, errored, retried, timeout, bad_report, ...
+  std::string message;  // for people
+  Json details;         // for programs, or null
+};
+
+struct DecisionRecord {
+  int64_t trial_id = 0;
+  double ts = 0;
+  std::string source;   // scheduler, stopper, user
+  std::string action;   // continue, pause, stop
+  std::string reason;
+  Json details;
+};
+
+}  // namespace tunelab

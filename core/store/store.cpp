@@ -1,0 +1,313 @@
+#include "core/store/store.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "core/store/schema.h"
+#include "core/store/sqlite_util.h"
+
+namespace tunelab {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+
+std::string json_text(const Json& j) { return j.is_null() ? std::string() : dump_compact(j); }
+Json parse_or_null(const std::string& s) {
+  if (s.empty()) return nullptr;
+  return Json::parse(s, nullptr, false);  // discarded (null) on a bad value, never throws
+}
+
+Result<sqlite3*> open_connection(const std::string& path, int flags) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Error{path, "cannot open the study database: " + msg};
+  }
+  sqlite3_busy_timeout(db, 10000);
+  sqlite3_extended_result_codes(db, 1);
+  return db;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path, Mode mode) {
+  std::unique_ptr<Store> store(new Store());
+  store->path_ = path;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool exists = fs::exists(path, ec);
+  if (mode != Mode::Create && !exists) return Error{path, "no such study database"};
+  if (mode == Mode::Create && !fs::path(path).parent_path().empty()) {
+    fs::create_directories(fs::path(path).parent_path(), ec);
+  }
+  if (mode == Mode::ReadOnly) {
+    auto db = open_connection(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+    if (!db) return db.errors();
+    store->read_db_ = *db;
+    if (auto err = check_schema_readable(store->read_db_); !err.empty()) return Error{path, err};
+    return store;
+  }
+  auto wdb = open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+  if (!wdb) return wdb.errors();
+  store->write_db_ = *wdb;
+  if (auto err = migrate(store->write_db_); !err.empty()) return Error{path, err};
+  if (mode == Mode::Create) {
+    sql::Stmt count(store->write_db_, "SELECT COUNT(*) FROM study");
+    if (count.step() && count.int64(0) > 0) {
+      return Error{path, "already holds a study; use `tunelab resume " + path + "` or choose another --db"};
+    }
+  }
+  auto rdb = open_connection(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+  if (!rdb) return rdb.errors();
+  store->read_db_ = *rdb;
+  store->writer_ = std::thread([s = store.get()] { s->writer_loop(); });
+  return store;
+}
+
+Store::~Store() {
+  if (writer_.joinable()) {
+    flush();
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    writer_.join();
+  }
+  sqlite3_close(read_db_);
+  sqlite3_close(write_db_);
+}
+
+void Store::enqueue(Job job) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(job));
+    ++enqueued_;
+  }
+  wake_.notify_one();
+}
+
+void Store::writer_loop() {
+  sql::StmtCache cache(write_db_);
+  std::deque<Job> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) break;
+      batch.swap(queue_);
+    }
+    // Everything queued since the last commit goes into one transaction.
+    std::string error = sql::exec(write_db_, "BEGIN IMMEDIATE");
+    for (auto& job : batch) {
+      if (!error.empty()) break;
+      error = job(cache);
+    }
+    if (error.empty()) {
+      error = sql::exec(write_db_, "COMMIT");
+    } else {
+      sql::exec(write_db_, "ROLLBACK");
+    }
+    std::lock_guard lock(mutex_);
+    if (!error.empty() && write_error_.empty()) write_error_ = error;
+    committed_ += static_cast<int64_t>(batch.size());
+    ++transactions_;
+    batch.clear();
+    drained_.notify_all();
+  }
+}
+
+Status Store::flush() {
+  if (!writer_.joinable()) return {};
+  std::unique_lock lock(mutex_);
+  const int64_t target = enqueued_;
+  drained_.wait(lock, [&] { return committed_ >= target; });
+  if (!write_error_.empty()) return Error{path_, "write failed: " + write_error_};
+  return {};
+}
+
+int64_t Store::committed_writes() const {
+  std::lock_guard lock(mutex_);
+  return committed_;
+}
+int64_t Store::transactions() const {
+  std::lock_guard lock(mutex_);
+  return transactions_;
+}
+
+// ---- writes ----
+
+Status Store::create_study(const StudyRecord& s) {
+  enqueue([s](sql::StmtCache& c) {
+    auto& st = c.get(
+        "INSERT INTO study(id, name, spec, base_dir, trials_dir, status, created_at, updated_at) "
+        "VALUES(1, ?, ?, ?, ?, ?, ?, ?)");
+    st.bind(1, s.name).bind(2, json_text(s.spec)).bind(3, s.base_dir).bind(4, s.trials_dir).bind(5, s.status);
+    st.bind(6, s.created_at).bind(7, s.updated_at);
+    st.step();
+    return st.error();
+  });
+  return flush();
+}
+
+void Store::set_study_status(const std::string& status, double elapsed_s) {
+  enqueue([status, elapsed_s](sql::StmtCache& c) {
+    auto& st = c.get("UPDATE study SET status = ?, updated_at = ?, elapsed_s = ? WHERE id = 1");
+    st.bind(1, status).bind(2, now_seconds()).bind(3, elapsed_s).step();
+    return st.error();
+  });
+}
+
+void Store::put_trial(const TrialRecord& t) {
+  enqueue([t](sql::StmtCache& c) {
+    auto& st = c.get(
+        "INSERT OR REPLACE INTO trials(id, config, status, attempts, failures, created_at, started_at, ended_at, "
+        "runtime_s, error, trial_dir, parent_id, pgid, last_iteration, checkpoint, checkpoint_iteration) "
+        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    st.bind(1, t.id).bind(2, json_text(t.config)).bind(3, std::string(to_string(t.status)));
+    st.bind(4, t.attempts).bind(5, t.failures).bind(6, t.created_at).bind(7, t.started_at).bind(8, t.ended_at);
+    st.bind(9, t.runtime_s).bind(10, t.error).bind(11, t.trial_dir).bind(12, t.parent_id).bind(13, t.pgid);
+    st.bind(14, t.last_iteration).bind(15, t.checkpoint).bind(16, t.checkpoint_iteration);
+    st.step();
+    return st.error();
+  });
+}
+
+void Store::append_result(const ResultRecord& r) {
+  enqueue([r](sql::StmtCache& c) {
+    // A (trial, iteration) pair is stored once: a restarted trial's repeated reports are ignored.
+    auto& st = c.get(
+        "INSERT OR IGNORE INTO results(trial_id, iteration, time_total_s, ts, metrics) VALUES(?, ?, ?, ?, ?)");
+    st.bind(1, r.trial_id).bind(2, r.iteration).bind(3, r.time_total_s).bind(4, r.ts).bind(5, json_text(r.metrics));
+    st.step();
+    return st.error();
+  });
+}
+
+void Store::add_event(const EventRecord& e) {
+  enqueue([e](sql::StmtCache& c) {
+    auto& st = c.get("INSERT INTO events(trial_id, ts, kind, message, details) VALUES(?, ?, ?, ?, ?)");
+    st.bind(1, e.trial_id).bind(2, e.ts).bind(3, e.kind).bind(4, e.message).bind(5, json_text(e.details));
+    st.step();
+    return st.error();
+  });
+}
+
+void Store::add_decision(const DecisionRecord& d) {
+  enqueue([d](sql::StmtCache& c) {
+    auto& st = c.get(
+        "INSERT INTO decisions(trial_id, ts, source, action, reason, details) VALUES(?, ?, ?, ?, ?, ?)");
+    st.bind(1, d.trial_id).bind(2, d.ts).bind(3, d.source).bind(4, d.action).bind(5, d.reason);
+    st.bind(6, json_text(d.details));
+    st.step();
+    return st.error();
+  });
+}
+
+void Store::add_checkpoint(int64_t trial_id, int64_t iteration, const std::string& path, double ts) {
+  enqueue([=](sql::StmtCache& c) {
+    auto& st = c.get("INSERT INTO checkpoints(trial_id, iteration, path, ts) VALUES(?, ?, ?, ?)");
+    st.bind(1, trial_id).bind(2, iteration).bind(3, path).bind(4, ts);
+    st.step();
+    return st.error();
+  });
+}
+
+// ---- reads ----
+
+Result<StudyRecord> Store::load_study() const {
+  sql::Stmt st(read_db_, "SELECT name, spec, base_dir, trials_dir, status, created_at, updated_at, elapsed_s FROM study WHERE id = 1");
+  if (!st.ok()) return Error{path_, st.error()};
+  if (!st.step()) return Error{path_, st.error().empty() ? "holds no study" : st.error()};
+  StudyRecord s;
+  s.name = st.text(0);
+  s.spec = parse_or_null(st.text(1));
+  s.base_dir = st.text(2);
+  s.trials_dir = st.text(3);
+  s.status = st.text(4);
+  s.created_at = st.real(5);
+  s.updated_at = st.real(6);
+  s.elapsed_s = st.real(7);
+  if (s.spec.is_discarded() || s.spec.is_null()) return Error{path_, "the stored spec is not valid JSON"};
+  return s;
+}
+
+Result<std::vector<TrialRecord>> Store::load_trials() const {
+  sql::Stmt st(read_db_,
+               "SELECT id, config, status, attempts, failures, created_at, started_at, ended_at, runtime_s, error, "
+               "trial_dir, parent_id, pgid, last_iteration, checkpoint, checkpoint_iteration FROM trials ORDER BY id");
+  if (!st.ok()) return Error{path_, st.error()};
+  std::vector<TrialRecord> out;
+  while (st.step()) {
+    TrialRecord t;
+    t.id = st.int64(0);
+    t.config = parse_or_null(st.text(1));
+    t.status = trial_status_from_string(st.text(2)).value_or(TrialStatus::Pending);
+    t.attempts = st.int64(3);
+    t.failures = st.int64(4);
+    t.created_at = st.real(5);
+    t.started_at = st.opt_real(6);
+    t.ended_at = st.opt_real(7);
+    t.runtime_s = st.real(8);
+    t.error = st.text(9);
+    t.trial_dir = st.text(10);
+    t.parent_id = st.opt_int64(11);
+    t.pgid = st.int64(12);
+    t.last_iteration = st.int64(13);
+    t.checkpoint = st.text(14);
+    t.checkpoint_iteration = st.int64(15);
+    out.push_back(std::move(t));
+  }
+  if (!st.error().empty()) return Error{path_, st.error()};
+  return out;
+}
+
+Result<std::vector<ResultRecord>> Store::load_results(std::optional<int64_t> trial_id) const {
+  sql::Stmt st(read_db_, trial_id ? "SELECT trial_id, iteration, time_total_s, ts, metrics FROM results "
+                                    "WHERE trial_id = ? ORDER BY iteration"
+                                  : "SELECT trial_id, iteration, time_total_s, ts, metrics FROM results "
+                                    "ORDER BY trial_id, iteration");
+  if (!st.ok()) return Error{path_, st.error()};
+  if (trial_id) st.bind(1, *trial_id);
+  std::vector<ResultRecord> out;
+  while (st.step()) {
+    out.push_back({st.int64(0), st.int64(1), st.real(2), st.real(3), parse_or_null(st.text(4))});
+  }
+  if (!st.error().empty()) return Error{path_, st.error()};
+  return out;
+}
+
+Result<std::vector<EventRecord>> Store::load_events() const {
+  sql::Stmt st(read_db_, "SELECT trial_id, ts, kind, message, details FROM events ORDER BY id");
+  if (!st.ok()) return Error{path_, st.error()};
+  std::vector<EventRecord> out;
+  while (st.step()) out.push_back({st.opt_int64(0), st.real(1), st.text(2), st.text(3), parse_or_null(st.text(4))});
+  if (!st.error().empty()) return Error{path_, st.error()};
+  return out;
+}
+
+Result<std::vector<DecisionRecord>> Store::load_decisions() const {
+  sql::Stmt st(read_db_, "SELECT trial_id, ts, source, action, reason, details FROM decisions ORDER BY id");
+  if (!st.ok()) return Error{path_, st.error()};
+  std::vector<DecisionRecord> out;
+  while (st.step()) {
+    out.push_back({st.int64(0), st.real(1), st.text(2), st.text(3), st.text(4), parse_or_null(st.text(5))});
+  }
+  if (!st.error().empty()) return Error{path_, st.error()};
+  return out;
+}
+
+Status Store::check_integrity() const {
+  sql::Stmt st(read_db_, "PRAGMA integrity_check");
+  if (!st.ok()) return Error{path_, st.error()};
+  std::string all;
+  while (st.step()) all += st.text(0);
+  if (all != "ok") return Error{path_, "integrity check failed: " + all};
+  return {};
+}
+
+}  // namespace tunelab

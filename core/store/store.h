@@ -1,0 +1,88 @@
+#pragma once
+// The results store: one SQLite file per study, the only place results live.
+//
+// Writes are queued and committed by a writer thread that groups everything queued into one
+// transaction, so the controller never waits on the disk. Reads use their own connection; with
+// WAL, another process (the GUI, `tunelab show`) can read while a study runs.
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/store/records.h"
+#include "core/util/result.h"
+
+struct sqlite3;
+
+namespace tunelab {
+namespace sql {
+class StmtCache;
+}
+
+class Store {
+ public:
+  enum class Mode { Create, Open, ReadOnly };
+  static constexpr int kSchemaVersion = 1;
+
+  // Create: a new file (fails if it holds a study). Open: an existing study, migrated to the
+  // current schema. ReadOnly: an existing study, no writer thread.
+  static Result<std::unique_ptr<Store>> open(const std::string& path, Mode mode);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  // Synchronous: writes the study row and waits for the commit.
+  Status create_study(const StudyRecord& study);
+  Result<StudyRecord> load_study() const;
+  Result<std::vector<TrialRecord>> load_trials() const;
+  // All results, or one trial's, in (trial, iteration) order.
+  Result<std::vector<ResultRecord>> load_results(std::optional<int64_t> trial_id = std::nullopt) const;
+  Result<std::vector<EventRecord>> load_events() const;
+  Result<std::vector<DecisionRecord>> load_decisions() const;
+  // `PRAGMA integrity_check` says ok.
+  Status check_integrity() const;
+
+  // Asynchronous writes, applied in order by the writer thread.
+  void set_study_status(const std::string& status, double elapsed_s);
+  void put_trial(const TrialRecord& trial);  // insert or replace the whole row
+  void append_result(const ResultRecord& result);
+  void add_event(const EventRecord& event);
+  void add_decision(const DecisionRecord& decision);
+  void add_checkpoint(int64_t trial_id, int64_t iteration, const std::string& path, double ts);
+
+  // Waits until everything queued so far is committed. Returns the first write error, if any.
+  Status flush();
+  // Count of writes committed and of transactions used (for benchmarks).
+  int64_t committed_writes() const;
+  int64_t transactions() const;
+
+ private:
+  using Job = std::function<std::string(sql::StmtCache&)>;  // returns an error text, empty if ok
+  Store() = default;
+  void enqueue(Job job);
+  void writer_loop();
+
+  std::string path_;
+  sqlite3* read_db_ = nullptr;   // used by the calling thread for load_* (never by the writer)
+  sqlite3* write_db_ = nullptr;  // owned by the writer thread once it starts
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;       // the writer waits for jobs
+  std::condition_variable drained_;    // flush() waits for the writer
+  std::deque<Job> queue_;              // guarded by mutex_
+  int64_t enqueued_ = 0, committed_ = 0, transactions_ = 0;  // guarded by mutex_
+  std::string write_error_;            // first failed write, guarded by mutex_
+  bool stopping_ = false;              // guarded by mutex_
+  std::thread writer_;
+};
+
+// Current time in seconds since the epoch (wall clock), as stored in records.
+double now_seconds();
+
+}  // namespace tunelab

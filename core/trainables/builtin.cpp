@@ -1,0 +1,15 @@
+#include "core/trainables/builtin.h"
+
+#include "core/trainables/digits_mlp.h"
+#include "core/trainables/synthetic.h"
+
+namespace tunelab::trainables {
+
+// Keep in step with builtin_trainable_names() in core/space/spec.cpp.
+std::optional<int> run_builtin(const std::string& name) {
+  if (name == "digits_mlp") return run_digits_mlp();
+  if (name == "synthetic") return run_synthetic();
+  return std::nullopt;
+}
+
+}  // namespace tunelab::trainables

@@ -1,0 +1,30 @@
+// A minimal C++ trainer for TuneLab: reads x and y from its configuration and, for 10 iterations, reports a
+// noise-free quadratic loss whose minimum (loss 0.1 at the last iteration) is at x = 1, y = -2.
+// Run by hand: TUNELAB_CONFIG='{"x": 0.5, "y": -1}' ./build/train
+#include <cstdio>
+#include <exception>
+
+#include <tunelab/client.hpp>
+
+namespace tl = tunelab::client;
+
+int main() {
+  double x = 0, y = 0;
+  try {
+    const nlohmann::json config = tl::config();
+    x = config.value("x", 0.0);
+    y = config.value("y", 0.0);
+  } catch (const std::exception& e) {  // not JSON, or x/y not numbers
+    std::fprintf(stderr, "train: bad configuration: %s\n", e.what());
+    return 2;
+  }
+  for (int iteration = 1; iteration <= 10; ++iteration) {
+    // As if training: the loss falls towards the distance from the optimum as iterations go by.
+    const double loss = (x - 1) * (x - 1) + (y + 2) * (y + 2) + 1.0 / iteration;
+    if (!tl::report({{"training_iteration", iteration}, {"loss", loss}})) {
+      std::perror("train: cannot report");
+      return 1;
+    }
+  }
+  return 0;
+}

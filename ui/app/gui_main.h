@@ -1,0 +1,5 @@
+#pragma once
+// The GUI entry point of the tunelab binary: `tunelab [SPEC]`.
+namespace tunelab::ui {
+int gui_main(int argc, char** argv);
+}

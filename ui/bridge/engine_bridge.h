@@ -1,0 +1,48 @@
+#pragma once
+// EngineBridge: runs a Controller on its own thread and hands its events to the GUI thread in
+// batches. The controller's observer only appends to a locked staging vector; a single-shot timer
+// (started only when none is pending) moves the batch out under the lock and emits it, so a burst
+// of a thousand events costs one model update.
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/run/controller.h"
+
+namespace tunelab::ui {
+
+class EngineBridge final : public QObject {
+  Q_OBJECT
+ public:
+  explicit EngineBridge(QObject* parent = nullptr);
+  ~EngineBridge() override;  // stops the study (as an interruption: resumable) and joins the thread
+
+  // Takes the controller and runs it on the engine thread. Returns false if one is already running.
+  bool start(std::unique_ptr<Controller> controller);
+  bool running() const { return thread_.joinable() && !finished_; }
+  void stop_trial(int64_t id);
+  void stop_study();
+
+ signals:
+  void events(const std::vector<tunelab::StudyEvent>& batch);
+  void finished(const QString& status);
+
+ private:
+  void on_engine_event(const StudyEvent& e);  // engine thread
+  void deliver();                             // GUI thread
+
+  std::unique_ptr<Controller> controller_;
+  std::thread thread_;
+  std::atomic<bool> interrupt_{false};
+  bool finished_ = false;
+  std::mutex mutex_;
+  std::vector<StudyEvent> staging_;  // guarded by mutex_
+  bool delivery_pending_ = false;    // guarded by mutex_
+  QString final_status_;             // guarded by mutex_
+};
+
+}  // namespace tunelab::ui
