@@ -1,0 +1,119 @@
+// The SQLite store: round trip of every record, batched writes, read-only readers, bad files.
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <fstream>
+
+#include "core/store/store.h"
+
+using namespace tunelab;
+
+class TestStore final : public QObject {
+  Q_OBJECT
+ private slots:
+  void roundTrip() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("a/b/study.db")).toStdString();
+    {
+      auto store = Store::open(path, Store::Mode::Create);
+      QVERIFY2(store.ok(), store.error_text().c_str());
+      StudyRecord s;
+      s.name = "demo";
+      s.spec = Json{{"name", "demo"}, {"num_samples", 2}};
+      s.base_dir = "/base";
+      s.trials_dir = "/trials";
+      s.created_at = 100;
+      QVERIFY((*store)->create_study(s).ok());
+      TrialRecord t;
+      t.id = 0;
+      t.config = Json{{"lr", 0.1}};
+      t.status = TrialStatus::Error;
+      t.attempts = 2;
+      t.failures = 2;
+      t.error = "exited with status 3";
+      t.started_at = 101;
+      t.checkpoint = "/trials/00000/checkpoint.bin";
+      t.checkpoint_iteration = 4;
+      (*store)->put_trial(t);
+      t.status = TrialStatus::Completed;  // a later write replaces the row
+      (*store)->put_trial(t);
+      for (int i = 1; i <= 5; ++i) (*store)->append_result({0, i, i * 0.5, 200.0 + i, Json{{"acc", i / 10.0}}});
+      (*store)->append_result({0, 3, 9.9, 300, Json{{"acc", 0.99}}});  // same iteration again: ignored
+      (*store)->add_event({0, 150, "retried", "trial 0 retried", Json{{"exit_code", 3}}});
+      (*store)->add_decision({0, 160, "scheduler", "stop", "below median", Json{{"median", 0.4}}});
+      (*store)->set_study_status("completed", 12.5);
+      QVERIFY((*store)->flush().ok());
+      QVERIFY((*store)->transactions() < (*store)->committed_writes());  // writes were batched
+    }
+    auto store = Store::open(path, Store::Mode::ReadOnly);
+    QVERIFY2(store.ok(), store.error_text().c_str());
+    auto s = (*store)->load_study();
+    QVERIFY(s.ok());
+    QCOMPARE(s->name, std::string("demo"));
+    QCOMPARE(s->status, std::string("completed"));
+    QCOMPARE(s->elapsed_s, 12.5);
+    QVERIFY(s->spec["num_samples"] == 2);
+    auto trials = (*store)->load_trials();
+    QCOMPARE(trials->size(), size_t(1));
+    const TrialRecord& t = (*trials)[0];
+    QCOMPARE(t.status, TrialStatus::Completed);
+    QCOMPARE(t.attempts, int64_t(2));
+    QCOMPARE(t.error, std::string("exited with status 3"));
+    QCOMPARE(*t.started_at, 101.0);
+    QVERIFY(!t.ended_at);
+    QCOMPARE(t.checkpoint_iteration, int64_t(4));
+    auto results = (*store)->load_results(0);
+    QCOMPARE(results->size(), size_t(5));
+    QCOMPARE((*results)[2].metrics["acc"].get<double>(), 0.3);  // the first write of iteration 3 stays
+    QCOMPARE((*store)->load_events()->at(0).details["exit_code"].get<int>(), 3);
+    QCOMPARE((*store)->load_decisions()->at(0).reason, std::string("below median"));
+    QVERIFY((*store)->check_integrity().ok());
+  }
+
+  void createRefusesAnExistingStudy() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("s.db")).toStdString();
+    {
+      auto store = Store::open(path, Store::Mode::Create);
+      StudyRecord s;
+      s.name = "x";
+      s.spec = Json::object();
+      QVERIFY((*store)->create_study(s).ok());
+    }
+    auto again = Store::open(path, Store::Mode::Create);
+    QVERIFY(!again.ok());
+    QVERIFY2(again.error_text().find("tunelab resume") != std::string::npos, again.error_text().c_str());
+  }
+
+  void rejectsForeignAndMissingFiles() {
+    QTemporaryDir dir;
+    QVERIFY(!Store::open(dir.filePath(QStringLiteral("missing.db")).toStdString(), Store::Mode::Open).ok());
+    const std::string junk = dir.filePath(QStringLiteral("junk.db")).toStdString();
+    std::ofstream(junk) << "this is not a database, just text that is long enough to look like a header......";
+    auto r = Store::open(junk, Store::Mode::Open);
+    QVERIFY(!r.ok());
+    auto ro = Store::open(junk, Store::Mode::ReadOnly);
+    QVERIFY(!ro.ok());
+  }
+
+  void readerSeesCommittedWritesWhileWriterIsOpen() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("live.db")).toStdString();
+    auto writer = Store::open(path, Store::Mode::Create);
+    StudyRecord s;
+    s.name = "live";
+    s.spec = Json::object();
+    QVERIFY((*writer)->create_study(s).ok());
+    for (int i = 1; i <= 100; ++i) (*writer)->append_result({1, i, 0, 0, Json{{"v", i}}});
+    QVERIFY((*writer)->flush().ok());
+    auto reader = Store::open(path, Store::Mode::ReadOnly);
+    QVERIFY2(reader.ok(), reader.error_text().c_str());
+    QCOMPARE((*reader)->load_results()->size(), size_t(100));
+    (*writer)->append_result({1, 101, 0, 0, Json{{"v", 101}}});
+    QVERIFY((*writer)->flush().ok());
+    QCOMPARE((*reader)->load_results()->size(), size_t(101));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestStore)
+#include "test_store.moc"

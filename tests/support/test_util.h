@@ -1,0 +1,64 @@
+#pragma once
+// Helpers shared by the tests: temporary folders, specs, and running the tunelab binary.
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+#include <QTemporaryDir>
+
+#include <fstream>
+#include <string>
+
+#include "core/space/spec.h"
+#include "core/util/json.h"
+
+namespace tunelab::test {
+
+inline Json parse(const char* text) { return Json::parse(text); }
+
+// A spec with a synthetic trainable; `extra` is merged over the defaults.
+inline Json synthetic_spec(const Json& extra = Json::object()) {
+  Json j = {{"name", "t"},
+            {"objective", {{"metric", "score"}, {"mode", "max"}}},
+            {"space", {{"x", {{"type", "float"}, {"low", 0.0}, {"high", 1.0}}}}},
+            {"trainable", {{"builtin", "synthetic"}}},
+            {"num_samples", 4},
+            {"resources_per_trial", {{"cpu", 0.1}}},
+            {"seed", 1}};
+  for (const auto& [k, v] : extra.items()) j[k] = v;
+  return j;
+}
+
+inline StudySpec must_parse(const Json& j, const std::string& base = "/tmp") {
+  auto s = parse_spec(j, base);
+  if (!s) throw std::runtime_error("spec should parse: " + s.error_text());
+  return std::move(*s);
+}
+
+inline void write_file(const QString& path, const std::string& text) {
+  std::ofstream(path.toStdString(), std::ios::trunc) << text;
+}
+
+struct RunResult {
+  int exit_code = -1;
+  QString out, err;
+};
+
+// Runs build/bin/tunelab with `args` in `cwd`, waiting at most `timeout_ms`.
+inline RunResult run_tunelab(const QStringList& args, const QString& cwd = {}, int timeout_ms = 120000) {
+  QProcess p;
+  if (!cwd.isEmpty()) p.setWorkingDirectory(cwd);
+  p.start(QStringLiteral(TUNELAB_BIN), args);
+  RunResult r;
+  if (!p.waitForFinished(timeout_ms)) {
+    p.kill();
+    p.waitForFinished();
+    r.err = QStringLiteral("timed out");
+    return r;
+  }
+  r.exit_code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+  r.out = QString::fromUtf8(p.readAllStandardOutput());
+  r.err = QString::fromUtf8(p.readAllStandardError());
+  return r;
+}
+
+}  // namespace tunelab::test
