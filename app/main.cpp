@@ -25,7 +25,7 @@ void print_usage() {
       "  tunelab resume DB [--max-concurrent N] [--quiet]\n"
       "                                       continue a study whose engine was stopped or killed\n"
       "  tunelab show DB [--json]             trials, their status and best results\n"
-      "  tunelab export DB --format csv|json [--results] [--out FILE]\n"
+      "  tunelab export DB [--format csv|json] [--results] [--out FILE]\n"
       "                                       one row per trial (or per result with --results)\n"
       "  tunelab validate SPEC                check a spec and list its errors\n"
       "  tunelab schema                       searchers and schedulers with their options (JSON)\n"

@@ -10,6 +10,7 @@ Runs `tunelab run SPEC --db DB --quiet` as a child process and measures, for tha
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -32,8 +33,48 @@ def proc_times(pid):
     return (utime + stime) / CLK_TCK, (cutime + cstime) / CLK_TCK
 
 
-def run_engine(tunelab, spec, workdir, name="study", timeout_s=900):
-    """Write spec to workdir/NAME.json, run the study, return a dict of measurements and the db path."""
+class ThreadSampler:
+    """Samples the CPU time of each thread of a process every period seconds; keeps the last reading per thread.
+
+    The engine has its main thread (event loop, trial start, report parsing) and a database writer thread; the last
+    reading of each is taken at most one period before the thread ends, so the split is approximate."""
+
+    def __init__(self, period=0.05):
+        self.period = period
+        self.last = {}  # tid -> cpu seconds
+        self.pid = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    def start(self, pid):
+        self.pid = pid
+        self.thread.start()
+
+    def loop(self):
+        while not self.stop.is_set():
+            try:
+                for tid in os.listdir(f"/proc/{self.pid}/task"):
+                    try:
+                        self.last[int(tid)] = proc_times(f"{self.pid}/task/{tid}")[0]
+                    except (OSError, ValueError):
+                        pass
+            except OSError:
+                pass
+            self.stop.wait(self.period)
+
+    def finish(self):
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join()
+        main = self.last.get(self.pid, 0.0)
+        others = sum(v for k, v in self.last.items() if k != self.pid)
+        return main, others
+
+
+def run_engine(tunelab, spec, workdir, name="study", timeout_s=900, on_start=None):
+    """Write spec to workdir/NAME.json, run the study, return a dict of measurements and the db path.
+
+    on_start(pid), if given, is called right after the engine process is started."""
     spec_path = os.path.join(workdir, name + ".json")
     db_path = os.path.join(workdir, name + ".db")
     with open(spec_path, "w") as f:
@@ -43,16 +84,30 @@ def run_engine(tunelab, spec, workdir, name="study", timeout_s=900):
         t0 = time.perf_counter()
         p = subprocess.Popen([tunelab, "run", spec_path, "--db", db_path, "--quiet"], stdout=log, stderr=log,
                              stdin=subprocess.DEVNULL, cwd=workdir)
-        killer = threading.Timer(timeout_s, p.kill)
+        if on_start:
+            on_start(p.pid)
+        timed_out = threading.Event()
+
+        def on_timeout():
+            timed_out.set()
+            p.kill()
+
+        killer = threading.Timer(timeout_s, on_timeout)
         killer.start()
         try:
             # Block until it exits, without reaping it, so /proc/PID/stat can still be read.
             os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT)
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM): take the engine (and so its trials) down too
+            p.kill()
+            p.wait()
+            raise
         finally:
             killer.cancel()
         wall = time.perf_counter() - t0
         engine_cpu, trials_cpu = proc_times(p.pid)
         rc = p.wait()
+    if timed_out.is_set():
+        raise RuntimeError(f"tunelab run did not finish within {timeout_s} s (log: {log_path})")
     if rc != 0:
         with open(log_path, errors="replace") as f:
             sys.stderr.write(f.read()[-4000:])
@@ -90,14 +145,32 @@ def verify_db(db_path, trials, reports_per_trial):
     return results, completed
 
 
-class TempDir:
-    """A temporary directory that is removed however the block ends (KEEP_BENCH_TMP=1 keeps it)."""
+class Workspace:
+    """One temporary directory for a whole benchmark, removed however the script ends.
+
+    Each run gets a fresh subdirectory; everything is deleted at the end rather than between repetitions: on an
+    ext4 file system without a journal (this machine's /), creating inodes right after thousands were deleted
+    is much slower (the kernel's recently_deleted() scan), which would make each repetition pay for the cleanup
+    of the one before. BENCH_TMPDIR chooses where it lives (default: the system temporary directory);
+    KEEP_BENCH_TMP=1 keeps it.
+    """
 
     def __init__(self, prefix):
-        self.path = tempfile.mkdtemp(prefix=prefix)
+        base = os.environ.get("BENCH_TMPDIR") or None
+        self.path = tempfile.mkdtemp(prefix=prefix, dir=base)
+        self.count = 0
+        # SIGTERM/SIGHUP end the script through SystemExit, so the finally-clause still cleans up.
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
+
+    def subdir(self, name):
+        self.count += 1
+        d = os.path.join(self.path, f"{self.count:03d}-{name}")
+        os.mkdir(d)
+        return d
 
     def __enter__(self):
-        return self.path
+        return self
 
     def __exit__(self, *exc):
         if os.environ.get("KEEP_BENCH_TMP") == "1":
@@ -105,6 +178,27 @@ class TempDir:
         else:
             shutil.rmtree(self.path, ignore_errors=True)
         return False
+
+
+def filesystem_of(path):
+    """'TYPE on MOUNTPOINT' for the file system holding path (from /proc/self/mounts)."""
+    path = os.path.realpath(path)
+    best = ("?", "?")
+    try:
+        with open("/proc/self/mounts") as f:
+            for line in f:
+                parts = line.split()
+                mnt, fstype = parts[1], parts[2]
+                if (path == mnt or path.startswith(mnt.rstrip("/") + "/")) and len(mnt) >= len(best[1]):
+                    best = (fstype, mnt)
+    except OSError:
+        pass
+    return f"{best[0]} on {best[1]}"
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
 
 
 def median(xs):

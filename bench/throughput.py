@@ -64,20 +64,26 @@ def main():
     variants = [v for v in a.variants.split(",") if v]
 
     per = {v: [] for v in variants}
-    # Interleave the variants within each repetition so slow drift on the machine hits all of them alike.
-    for rep in range(a.reps):
-        for v in variants:
-            reports = 1 if v == "builtin1" else a.reports
-            with bl.TempDir("tunelab-bench-tp-") as tmp:
-                m = bl.run_engine(tunelab, make_spec(f"tp_{v}", v, a.trials, a.reports, a.max_concurrent), tmp,
-                                  name=f"tp_{v}")
+    with bl.Workspace("tunelab-bench-throughput-") as ws:
+        bl.note(f"workspace {ws.path} ({bl.filesystem_of(ws.path)}), {os.cpu_count()} CPUs")
+        # Interleave the variants within each repetition so drift on the machine hits all of them alike.
+        for rep in range(a.reps):
+            for v in variants:
+                reports = 1 if v == "builtin1" else a.reports
+                load = bl.loadavg()
+                threads = bl.ThreadSampler()
+                try:
+                    m = bl.run_engine(tunelab, make_spec(f"tp_{v}", v, a.trials, a.reports, a.max_concurrent),
+                                      ws.subdir(v), name=f"tp_{v}", on_start=threads.start)
+                finally:
+                    m_main, m_other = threads.finish()
+                m["main_cpu_s"], m["writer_cpu_s"] = m_main, m_other
                 m["elapsed_s"] = bl.engine_elapsed(tunelab, m["db"])
                 m["rows"], m["completed"] = bl.verify_db(m["db"], a.trials, reports)
-            m["reports"] = reports
-            per[v].append(m)
-            bl.note(f"rep {rep + 1} {v}: wall_s={m['wall_s']:.3f} engine_elapsed_s={m['elapsed_s']:.3f} "
-                    f"engine_cpu_s={m['engine_cpu_s']:.2f} trials_cpu_s={m['trials_cpu_s']:.2f} "
-                    f"rows={m['rows']} completed={m['completed']}")
+                per[v].append(m)
+                bl.note(f"rep {rep + 1} {v}: wall_s={m['wall_s']:.3f} engine_elapsed_s={m['elapsed_s']:.3f} "
+                        f"engine_cpu_s={m['engine_cpu_s']:.2f} (main~{m['main_cpu_s']:.2f} writer~{m['writer_cpu_s']:.2f}) "
+                        f"trials_cpu_s={m['trials_cpu_s']:.2f} rows={m['rows']} completed={m['completed']} loadavg_before={load:.2f}")
 
     med = {}
     for v in variants:
@@ -90,6 +96,8 @@ def main():
               f"max_concurrent={a.max_concurrent} wall_s={wall:.3f} "
               f"engine_elapsed_s={bl.median([m['elapsed_s'] for m in runs]):.3f} "
               f"engine_cpu_s={bl.median([m['engine_cpu_s'] for m in runs]):.2f} "
+              f"main_thread_cpu_s~{bl.median([m['main_cpu_s'] for m in runs]):.2f} "
+              f"writer_thread_cpu_s~{bl.median([m['writer_cpu_s'] for m in runs]):.2f} "
               f"trials_cpu_s={bl.median([m['trials_cpu_s'] for m in runs]):.2f} "
               f"trials_per_s={a.trials / wall:.0f} reps={len(runs)} walls={bl.fmt_list(walls)} verified=yes")
     if "builtin" in med and "builtin1" in med and a.reports > 1:

@@ -1,6 +1,7 @@
 // tunelab show / export: read a study back from its database (safe while it runs).
 #include <cstdio>
 #include <fstream>
+#include <vector>
 #include <iostream>
 
 #include "cli/args.h"
@@ -37,8 +38,18 @@ void print_table(const StudySummary& s) {
                 (long long)t.iterations, best, cfg.c_str(),
                 s.best_trial && *s.best_trial == t.rec.id ? "  <- best" : "");
     if (t.rec.status == TrialStatus::Error && !t.rec.error.empty()) {
-      const std::string first_line = t.rec.error.substr(0, t.rec.error.find('\n'));
-      std::printf("       error: %s\n", first_line.c_str());
+      // The reason, then the last few lines of the trial's stderr.
+      std::vector<std::string> lines;
+      for (size_t start = 0; start < t.rec.error.size();) {
+        size_t nl = t.rec.error.find('\n', start);
+        if (nl == std::string::npos) nl = t.rec.error.size();
+        lines.push_back(t.rec.error.substr(start, nl - start));
+        start = nl + 1;
+      }
+      std::printf("       error: %s\n", lines.front().c_str());
+      for (size_t i = lines.size() > 4 ? lines.size() - 3 : 1; i < lines.size(); ++i) {
+        std::printf("         | %s\n", lines[i].c_str());
+      }
     }
   }
 }

@@ -121,6 +121,13 @@ void add_columns(std::vector<std::string>& cols, std::set<std::string>& seen, co
 
 Json cell(const Json& flat, const std::string& key) { return flat.contains(key) ? flat[key] : Json(); }
 
+// A metric named like a fixed column ("status", "trial_id") becomes "metric.<name>" in the header.
+std::vector<std::string> rename_clashes(const std::vector<std::string>& metrics, const std::set<std::string>& fixed) {
+  std::vector<std::string> out;
+  for (const auto& m : metrics) out.push_back(fixed.count(m) ? "metric." + m : m);
+  return out;
+}
+
 }  // namespace
 
 Table trials_table(const StudySummary& s) {
@@ -134,9 +141,10 @@ Table trials_table(const StudySummary& s) {
     add_columns(config_cols, seen_cfg, flat.back().first, "config.");
     add_columns(metric_cols, seen_metric, flat.back().second, "");
   }
-  t.columns.insert(t.columns.end(), config_cols.begin(), config_cols.end());
-  t.columns.insert(t.columns.end(), metric_cols.begin(), metric_cols.end());
   const std::string best_col = "best_" + s.objective.metric;
+  std::vector<std::string> metric_names = rename_clashes(metric_cols, {"trial_id", "status", "iterations", "runtime_s", best_col, "error"});
+  t.columns.insert(t.columns.end(), config_cols.begin(), config_cols.end());
+  t.columns.insert(t.columns.end(), metric_names.begin(), metric_names.end());
   t.columns.push_back(best_col);
   t.columns.push_back("error");
   for (size_t i = 0; i < s.trials.size(); ++i) {
@@ -167,7 +175,8 @@ Result<Table> results_table(const Store& store, const StudySummary& s) {
     add_columns(metric_cols, seen_metric, flat_metrics.back(), "");
   }
   t.columns.insert(t.columns.end(), config_cols.begin(), config_cols.end());
-  t.columns.insert(t.columns.end(), metric_cols.begin(), metric_cols.end());
+  const auto metric_names = rename_clashes(metric_cols, {"trial_id", "iteration", "time_total_s", "ts"});
+  t.columns.insert(t.columns.end(), metric_names.begin(), metric_names.end());
   for (size_t i = 0; i < results->size(); ++i) {
     const auto& r = (*results)[i];
     std::vector<Json> row = {r.trial_id, r.iteration, r.time_total_s, r.ts};

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/run/checkpoint_pin.h"
 #include "core/run/trial_state.h"
 
 namespace tunelab {
@@ -107,6 +108,12 @@ Result<std::string> Controller::run() {
       if (t->running && spec_.trial_timeout_s && !t->end_as) {
         const double left = *spec_.trial_timeout_s - seconds_between(t->last_activity, SteadyClock::now());
         timeout = std::min(timeout, std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, left) * 1000) + 1));
+      }
+    }
+    for (const auto& [id, t] : trials_) {
+      if (t->running && t->done_reported) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(t->done_at + options_.kill_grace - SteadyClock::now());
+        timeout = std::min(timeout, std::max(left, std::chrono::milliseconds(0)) + std::chrono::milliseconds(1));
       }
     }
     if (spec_.stop.time_budget_s && !budget_spent_) {
@@ -318,12 +325,16 @@ void Controller::on_report(Trial& t, Json report) {
     fs::path p = *checkpoint;
     if (p.is_relative()) p = fs::path(t.rec.trial_dir) / p;
     std::error_code ec;
-    if (fs::exists(p, ec)) {
-      t.rec.checkpoint = p.lexically_normal().string();
+    if (!fs::exists(p, ec)) {
+      log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": checkpoint " + p.string() + " does not exist");
+    } else if (auto pinned = pin_checkpoint(p.lexically_normal().string(), t.rec.trial_dir, iteration); !pinned) {
+      log(t.rec.id, "checkpoint_failed", "trial " + std::to_string(t.rec.id) + ": " + pinned.error_text());
+    } else {
+      // Keep the previous pin too until this one's record is surely committed.
+      prune_checkpoint_pins(t.rec.trial_dir, t.rec.checkpoint_iteration, iteration);
+      t.rec.checkpoint = *pinned;
       t.rec.checkpoint_iteration = iteration;
       store_->add_checkpoint(t.rec.id, iteration, t.rec.checkpoint, now_seconds());
-    } else {
-      log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": checkpoint " + p.string() + " does not exist");
     }
   }
   t.rec.last_iteration = iteration;
@@ -354,6 +365,7 @@ void Controller::on_report(Trial& t, Json report) {
   searcher_->on_result(snap, report);
   if (done_flag) {
     t.done_reported = true;
+    t.done_at = now;
     request_end(t, TrialStatus::Completed, "trial", "the trial reported it is done");
     return;
   }
@@ -444,6 +456,13 @@ void Controller::finish_trial(Trial& t, TrialStatus status, const std::string& r
 
 void Controller::check_timers() {
   const auto now = SteadyClock::now();
+  for (auto& [id, t] : trials_) {
+    // A trial that said it is done had the grace period to exit by itself.
+    if (t->running && t->done_reported && now - t->done_at >= options_.kill_grace) {
+      t->done_reported = false;
+      executor_->stop(id, options_.kill_grace);
+    }
+  }
   if (spec_.trial_timeout_s) {
     for (auto& [id, t] : trials_) {
       if (!t->running || t->end_as) continue;

@@ -46,7 +46,7 @@ Result<std::unique_ptr<Controller>> Controller::create(StudySpec spec, const std
   c->store_ = std::move(*store);
   c->study_.name = c->spec_.name;
   c->study_.spec = c->spec_.raw;
-  c->study_.base_dir = c->spec_.trainable.cwd;
+  c->study_.base_dir = c->spec_.base_dir;
   c->study_.trials_dir = trials_dir_for(db_path);
   c->study_.created_at = c->study_.updated_at = now_seconds();
   if (auto s = c->store_->create_study(c->study_); !s) return s.errors();

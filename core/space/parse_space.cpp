@@ -197,6 +197,10 @@ class SpaceParser {
       check_keys(obj, where, {"type", "values", "when"});
       p.type = type == "grid" ? ParamType::Grid : ParamType::Choice;
       conditions(obj, p, where);
+      if (p.type == ParamType::Grid && !p.when.empty()) {
+        error(where + ".when", "a grid parameter cannot be conditional (every combination is run); use a choice, "
+                               "or \"search\": {\"type\": \"grid\"}, which enumerates conditional choices");
+      }
       if (!obj.contains("values")) {
         error(where, "missing \"values\"");
       } else if (!obj["values"].is_array() || obj["values"].empty()) {

@@ -203,6 +203,7 @@ Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
   SpecParser p;
   StudySpec s;
   s.raw = j;
+  s.base_dir = base_dir;
   for (const auto& [k, v] : j.items()) {
     bool known = false;
     for (const char* t : kTopKeys) known = known || k == t;

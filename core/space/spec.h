@@ -42,6 +42,7 @@ struct StudySpec {
   std::optional<double> trial_timeout_s;
   std::optional<uint64_t> seed;  // fixed when the study is created (drawn if absent)
   Json raw;                      // the spec as given (with the seed filled in once created)
+  std::string base_dir;          // relative paths in the spec are resolved against it (the spec file's folder)
 };
 
 // Validates a spec. `base_dir` resolves a relative trainable.cwd (the spec file's directory).

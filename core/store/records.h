@@ -14,7 +14,7 @@ struct StudyRecord {
   Json spec;               // the spec as given, with the seed filled in
   std::string base_dir;    // directory relative paths in the spec are resolved against
   std::string trials_dir;  // where trial directories live
-  std::string status = "running";  // running, completed, failed, interrupted
+  std::string status = "running";  // running, completed, stopped, interrupted
   double created_at = 0;
   double updated_at = 0;
   double elapsed_s = 0;    // time the engine has spent running this study, over all sessions
@@ -50,7 +50,7 @@ struct ResultRecord {
 struct EventRecord {
   std::optional<int64_t> trial_id;
   double ts = 0;
-  std::string kind;     // started, completed, stopped, errored, retried, timeout, bad_report, ...
+  std::string kind;     // created, resumed, restarted, retried, completed, stopped, errored, bad_report, ...
   std::string message;  // for people
   Json details;         // for programs, or null
 };

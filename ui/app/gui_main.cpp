@@ -23,6 +23,7 @@ int gui_main(int argc, char** argv) {
   QApplication app(argc, argv);
   QApplication::setApplicationName(QStringLiteral("TuneLab"));
   QApplication::setApplicationVersion(QStringLiteral(TUNELAB_VERSION));
+  QGuiApplication::setDesktopFileName(QStringLiteral("tunelab"));
   const QStringList args = QApplication::arguments();
   const bool autorun = args.contains(QStringLiteral("--demo"));
   QString spec_path = QStringLiteral(":/studies/digits_mlp.json");

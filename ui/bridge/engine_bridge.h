@@ -24,6 +24,8 @@ class EngineBridge final : public QObject {
   // Takes the controller and runs it on the engine thread. Returns false if one is already running.
   bool start(std::unique_ptr<Controller> controller);
   bool running() const { return thread_.joinable() && !finished_; }
+  // Give this to ControllerOptions::interrupt: destroying the bridge then ends the study resumably.
+  const std::atomic<bool>* interrupt_flag() const { return &interrupt_; }
   void stop_trial(int64_t id);
   void stop_study();
 

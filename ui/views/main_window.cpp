@@ -86,7 +86,9 @@ bool MainWindow::start_study() {
                                                   .arg(QString::fromStdString(spec->name), stamp));
   metric_ = QString::fromStdString(spec->objective.metric);
   const bool maximize = spec->objective.maximize;
-  auto controller = Controller::create(std::move(*spec), db.toStdString(), ControllerOptions{});
+  ControllerOptions options;
+  options.interrupt = bridge_->interrupt_flag();
+  auto controller = Controller::create(std::move(*spec), db.toStdString(), std::move(options));
   if (!controller) {
     log_->appendPlainText(QString::fromStdString(controller.error_text()));
     return false;

@@ -112,6 +112,9 @@ class TestSpec final : public QObject {
         << R"({"search": {"type": "grid"}})" << "space.x" << "grid search needs a finite set";
     QTest::newRow("randint empty range") << R"({"space": {"x": {"randint": [3, 3]}}})" << "space.x.randint"
                                          << "must be less than upper";
+    QTest::newRow("conditional grid")
+        << R"({"space": {"opt": {"choice": ["a", "b"]}, "g": {"type": "grid", "values": [1, 2], "when": {"opt": "a"}}}})"
+        << "space.g.when" << "cannot be conditional";
     QTest::newRow("shorthand arity") << R"({"space": {"x": {"uniform": [1]}}})" << "space.x.uniform" << "expects";
   }
   void errorCases() {
