@@ -261,7 +261,9 @@ bool Controller::start_trial(Trial& t) {
   e.trial_id = t.rec.id;
   e.data = {{"attempt", t.rec.attempts}, {"restore_path", restoring ? Json(t.rec.checkpoint) : Json()}};
   notify(std::move(e));
-  if (t.rec.attempts > 1) {
+  if (t.rec.attempts == 1) {
+    log(t.rec.id, "started", "trial " + std::to_string(t.rec.id) + " started");
+  } else {
     log(t.rec.id, "restarted",
         "trial " + std::to_string(t.rec.id) + " restarted (attempt " + std::to_string(t.rec.attempts) + ")" +
             (restoring ? " from checkpoint at iteration " + std::to_string(t.rec.checkpoint_iteration) : " from the start"));
