@@ -33,12 +33,7 @@ const std::vector<ComponentDef>& scheduler_defs() {
   return defs;
 }
 
-const ComponentDef* find_scheduler_def(const std::string& type) {
-  for (const auto& d : scheduler_defs()) {
-    if (d.type == type) return &d;
-  }
-  return nullptr;
-}
+const ComponentDef* find_scheduler_def(const std::string& type) { return find_component(scheduler_defs(), type); }
 
 Result<std::unique_ptr<Scheduler>> make_scheduler(const ScheduleContext& ctx) {
   const std::string type = ctx.options.value("type", "fifo");

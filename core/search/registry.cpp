@@ -17,12 +17,7 @@ const std::vector<ComponentDef>& searcher_defs() {
   return defs;
 }
 
-const ComponentDef* find_searcher_def(const std::string& type) {
-  for (const auto& d : searcher_defs()) {
-    if (d.type == type) return &d;
-  }
-  return nullptr;
-}
+const ComponentDef* find_searcher_def(const std::string& type) { return find_component(searcher_defs(), type); }
 
 Result<std::unique_ptr<Searcher>> make_searcher(const SearchContext& ctx) {
   const std::string type = ctx.options.value("type", "random");

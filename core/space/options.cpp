@@ -82,6 +82,13 @@ Result<Json> validate_options(const Json& block, const ComponentDef& def, const 
   return out;
 }
 
+const ComponentDef* find_component(const std::vector<ComponentDef>& defs, const std::string& type) {
+  for (const auto& d : defs) {
+    if (d.type == type) return &d;
+  }
+  return nullptr;
+}
+
 Json describe(const ComponentDef& def) {
   Json j;
   j["type"] = def.type;

@@ -34,6 +34,9 @@ struct ComponentDef {
 // unknown keys, wrong kinds, out-of-range values. Returns the block with defaults filled in.
 Result<Json> validate_options(const Json& block, const ComponentDef& def, const std::string& path);
 
+// The definition named `type` in `defs`, or nullptr.
+const ComponentDef* find_component(const std::vector<ComponentDef>& defs, const std::string& type);
+
 // A component's definitions as JSON (for `tunelab schema` and the GUI).
 Json describe(const ComponentDef& def);
 

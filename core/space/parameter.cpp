@@ -100,7 +100,7 @@ Json Parameter::from_unit(double u) const {
       const double p = std::clamp(u, 1e-12, 1 - 1e-12);
       double x = mean + sd * normal_quantile(p);
       if (step) x = std::round(x / *step) * *step;
-      return Json(x);
+      return Json(x == 0 ? 0.0 : x);  // no -0.0 in configs
     }
     case ParamType::Choice:
     case ParamType::Grid: {

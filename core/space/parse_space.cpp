@@ -35,7 +35,11 @@ std::string join(const std::vector<std::string>& parts, const char* sep = ".") {
   return out;
 }
 
-std::string fmt(double x) { return dump_compact(Json(x)); }
+// Numbers in messages as the user wrote them: 4, not 4.0.
+std::string fmt(double x) {
+  if (std::floor(x) == x && std::abs(x) < 1e15) return std::to_string(static_cast<int64_t>(x));
+  return dump_compact(Json(x));
+}
 
 class SpaceParser {
  public:
