@@ -53,6 +53,15 @@ def reexec_or_skip():
 
 reexec_or_skip()
 
+# Ray's processes print warnings on the driver's standard output; keep stdout for the figures alone.
+OUT = os.fdopen(os.dup(1), "w", buffering=1)
+os.dup2(2, 1)
+
+
+def emit(line):
+    OUT.write(line + "\n")
+    OUT.flush()
+
 import argparse  # noqa: E402
 import logging  # noqa: E402
 import math  # noqa: E402
@@ -171,8 +180,7 @@ def main():
         ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
                  logging_level=logging.ERROR, _temp_dir=os.path.join(work, "ray"))
         init_s = time.perf_counter() - t0
-        print(f"bench_ray_init: ray_init_s={init_s:.2f} ray={ray.__version__}")
-        sys.stdout.flush()
+        emit(f"bench_ray_init: ray_init_s={init_s:.2f} ray={ray.__version__}")
 
         def sleep_trial(config):
             time.sleep(config["sleep_s"])
@@ -216,14 +224,13 @@ def main():
                     note(f"rep {rep + 1} overhead {tag}: wall_s={wall:.3f} ray_cpu_s={cpu.total():.2f} "
                          f"median_window_cpu={idles[-1] * 100:.1f}% trials={n} results={rows}")
                 wall = statistics.median(walls)
-                print(f"bench_ray_overhead: {tag} overhead={(wall - ideal) / ideal * 100:.1f}% wall_s={wall:.3f} "
-                      f"ideal_s={ideal:.1f} trials={a.trials} concurrent={a.concurrent} sleep_s={a.sleep} "
-                      f"reps={a.reps} walls=[{','.join(f'{w:.3f}' for w in walls)}]")
-                print(f"bench_ray_overhead_cpu: {tag} ray_cpu_s={statistics.median(cpus):.2f} "
-                      f"ray_cpu_share={statistics.median(cpus) / wall * 100:.1f}% "
-                      f"median_window_cpu={statistics.median(idles) * 100:.1f}% "
-                      f"(all Ray processes: driver, GCS, raylet, workers; 100 ms windows)")
-                sys.stdout.flush()
+                emit(f"bench_ray_overhead: {tag} overhead={(wall - ideal) / ideal * 100:.1f}% wall_s={wall:.3f} "
+                     f"ideal_s={ideal:.1f} trials={a.trials} concurrent={a.concurrent} sleep_s={a.sleep} "
+                     f"reps={a.reps} walls=[{','.join(f'{w:.3f}' for w in walls)}]")
+                emit(f"bench_ray_overhead_cpu: {tag} ray_cpu_s={statistics.median(cpus):.2f} "
+                     f"ray_cpu_share={statistics.median(cpus) / wall * 100:.1f}% "
+                     f"median_window_cpu={statistics.median(idles) * 100:.1f}% "
+                     f"(all Ray processes: driver, GCS, raylet, workers; 100 ms windows)")
             if "throughput" in workloads:
                 walls, cpus = [], []
                 want = a.tp_trials * a.tp_reports
@@ -237,11 +244,10 @@ def main():
                     note(f"rep {rep + 1} throughput {tag}: wall_s={wall:.3f} results_per_s={want / wall:.0f} "
                          f"ray_cpu_s={cpu.total():.2f} trials={n} results={rows}")
                 wall = statistics.median(walls)
-                print(f"bench_ray_throughput: {tag} results_per_s={want / wall:.0f} trials={a.tp_trials} "
-                      f"reports={want} max_concurrent={a.tp_concurrent} wall_s={wall:.3f} "
-                      f"ray_cpu_s={statistics.median(cpus):.2f} trials_per_s={a.tp_trials / wall:.1f} reps={a.reps} "
-                      f"walls=[{','.join(f'{w:.3f}' for w in walls)}] verified=yes")
-                sys.stdout.flush()
+                emit(f"bench_ray_throughput: {tag} results_per_s={want / wall:.0f} trials={a.tp_trials} "
+                     f"reports={want} max_concurrent={a.tp_concurrent} wall_s={wall:.3f} "
+                     f"ray_cpu_s={statistics.median(cpus):.2f} trials_per_s={a.tp_trials / wall:.1f} reps={a.reps} "
+                     f"walls=[{','.join(f'{w:.3f}' for w in walls)}] verified=yes")
     finally:
         try:
             ray.shutdown()

@@ -53,6 +53,43 @@ struct ExecImage {
   }
 };
 
+// What the child of vfork needs, all prepared before vfork.
+struct ChildSetup {
+  const char* cwd;  // nullptr: stay
+  char* const* argv;
+  char* const* envp;
+  int null_fd, out_fd, err_fd, report_fd, status_fd;
+  pid_t parent;
+};
+
+// The child between vfork and exec: system calls only, and it never returns.
+[[noreturn]] __attribute__((noinline)) void run_child(const ChildSetup* s) {
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // the main process dies with the engine
+  if (getppid() != s->parent) _exit(127);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  signal(SIGPIPE, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  dup2(s->null_fd, 0);
+  dup2(s->out_fd, 1);
+  dup2(s->err_fd, 2);
+  if (s->report_fd == 3) fcntl(3, F_SETFD, 0);  // keep it across exec
+  else dup2(s->report_fd, 3);                   // dup2 clears FD_CLOEXEC on the copy
+  int err = 0;
+  if (s->cwd && chdir(s->cwd) != 0) {
+    err = errno;
+  } else {
+    execvpe(s->argv[0], s->argv, s->envp);
+    err = errno;
+  }
+  // Tell the parent why exec failed (it also leaves a line in stderr.log).
+  (void)!write(s->status_fd, &err, sizeof err);
+  _exit(127);
+}
+
 }  // namespace
 
 struct LocalExecutor::Proc {
@@ -111,40 +148,17 @@ Status LocalExecutor::start(const Launch& launch) {
   }
 
   ExecImage image(launch);
-  const char* cwd = launch.cwd.empty() ? nullptr : launch.cwd.c_str();
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
+  const ChildSetup setup{launch.cwd.empty() ? nullptr : launch.cwd.c_str(), image.argv.data(), image.envp.data(),
+                         null_fd, out_fd, err_fd, report[1], exec_status[1], getpid()};
+  // vfork: the child borrows the engine's memory until it execs, so starting a trial does not copy the
+  // engine's page tables (fork's main cost with the GUI's libraries mapped). The child only makes
+  // system calls on data prepared above (run_child), which is what vfork allows in practice.
+  const pid_t pid = vfork();
+  if (pid == 0) run_child(&setup);
   if (pid < 0) {
     const std::string why = std::strerror(errno);
     cleanup();
     return Error{"", "cannot start a process: " + why};
-  }
-  if (pid == 0) {
-    // Child: only async-signal-safe calls from here on.
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // the main process dies with the engine
-    if (getppid() != parent) _exit(127);
-    sigset_t all;
-    sigemptyset(&all);
-    sigprocmask(SIG_SETMASK, &all, nullptr);
-    signal(SIGPIPE, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    dup2(null_fd, 0);
-    dup2(out_fd, 1);
-    dup2(err_fd, 2);
-    if (report[1] == 3) fcntl(3, F_SETFD, 0);  // keep it across exec
-    else dup2(report[1], 3);                   // dup2 clears FD_CLOEXEC on the copy
-    int err = 0;
-    if (cwd && chdir(cwd) != 0) {
-      err = errno;
-    } else {
-      execvpe(image.argv[0], image.argv.data(), image.envp.data());
-      err = errno;
-    }
-    // Tell the parent why exec failed, and leave a line in stderr.log.
-    (void)!write(exec_status[1], &err, sizeof err);
-    _exit(127);
   }
   setpgid(pid, pid);  // also in the parent, so the group exists before we ever signal it
   close_fd(report[1]);
@@ -161,7 +175,7 @@ Status LocalExecutor::start(const Launch& launch) {
   if (n == sizeof child_errno) {
     ::waitpid(pid, nullptr, 0);
     close_fd(report[0]);
-    const bool in_cwd = cwd && !std::filesystem::is_directory(cwd, ec);
+    const bool in_cwd = !launch.cwd.empty() && !std::filesystem::is_directory(launch.cwd, ec);
     const std::string what = in_cwd ? "cannot enter the working directory \"" + launch.cwd + "\""
                                     : "cannot run \"" + launch.argv[0] + "\"";
     std::ofstream(err_path, std::ios::app) << "tunelab: " << what << ": " << std::strerror(child_errno) << "\n";

@@ -206,7 +206,8 @@ bool Controller::start_trial(Trial& t) {
   l.trial_id = t.rec.id;
   l.trial_dir = t.rec.trial_dir;
   if (!spec_.trainable.builtin.empty()) {
-    l.argv = {options_.self_exe, "trial", spec_.trainable.builtin};
+    l.argv = trial_exe_.empty() ? std::vector<std::string>{options_.self_exe, "trial", spec_.trainable.builtin}
+                                : std::vector<std::string>{trial_exe_, spec_.trainable.builtin};
   } else if (spec_.trainable.shell) {
     l.argv = {"/bin/sh", "-c", spec_.trainable.command.at(0)};
   } else {
@@ -342,7 +343,8 @@ void Controller::on_report(Trial& t, Json report) {
   t.rec.last_iteration = iteration;
   ResultRecord r{t.rec.id, iteration, report["time_total_s"].get<double>(), now_seconds(), report};
   store_->append_result(r);
-  store_->put_trial(t.rec);
+  // The trial row changes with a checkpoint; last_iteration alone is rebuilt from the results on resume.
+  if (checkpoint) store_->put_trial(t.rec);
   t.last_result = report;
   const auto& obj = spec_.objective;
   if (report.contains(obj.metric) && report[obj.metric].is_number()) {

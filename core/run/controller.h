@@ -24,6 +24,8 @@ namespace tunelab {
 
 struct ControllerOptions {
   // Binary that runs built-in trainables (`BIN trial NAME`). Default: $TUNELAB_BIN, else this process.
+  // When a `tunelab-trial` binary (the built-in trainables without the GUI's libraries, which start
+  // ten times faster) sits beside it, that one is used as `tunelab-trial NAME`.
   std::string self_exe;
   // Overrides the spec's max_concurrent when > 0.
   int64_t max_concurrent = 0;
@@ -110,6 +112,7 @@ class Controller {
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<Executor> executor_;
   std::vector<Observer> observers_;
+  std::string trial_exe_;  // tunelab-trial beside self_exe, or empty
 
   std::map<int64_t, std::unique_ptr<Trial>> trials_;
   int64_t total_trials_ = -1;

@@ -89,6 +89,7 @@ Result<std::unique_ptr<Controller>> Controller::resume(const std::string& db_pat
     if (it == c->trials_.end()) continue;
     Trial& t = *it->second;
     t.last_result = r.metrics;
+    t.rec.last_iteration = std::max(t.rec.last_iteration, r.iteration);
     if (r.metrics.contains(obj.metric) && r.metrics[obj.metric].is_number()) {
       const double v = r.metrics[obj.metric].get<double>();
       t.last = v;
@@ -101,6 +102,11 @@ Result<std::unique_ptr<Controller>> Controller::resume(const std::string& db_pat
 
 Status Controller::init(bool resumed) {
   if (options_.self_exe.empty()) options_.self_exe = default_self_exe();
+  {
+    std::error_code ec;
+    const fs::path lean = fs::path(options_.self_exe).parent_path() / "tunelab-trial";
+    if (fs::is_regular_file(lean, ec) && ::access(lean.c_str(), X_OK) == 0) trial_exe_ = lean.string();
+  }
   executor_ = options_.executor ? std::move(options_.executor) : std::make_unique<LocalExecutor>();
   const auto cores = static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
   cpu_slots_ = options_.cpu_slots > 0 ? options_.cpu_slots : cores;
