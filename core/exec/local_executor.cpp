@@ -233,6 +233,19 @@ void LocalExecutor::drain(Proc& p, std::vector<ExecEvent>& out, bool to_eof) {
     }
     if (n < 0 || eof) break;  // EAGAIN: nothing more for now
   }
+  if (to_eof && p.report_fd >= 0) {
+    // The trial is gone, but a dying member of its group still holds the pipe: what was written is
+    // read; a last line without its newline counts too.
+    for (auto& item : p.parser.finish()) {
+      ExecEvent e;
+      e.trial_id = p.trial_id;
+      e.kind = item.ok ? ExecEvent::Kind::Report : ExecEvent::Kind::BadReport;
+      e.report = std::move(item.report);
+      e.message = std::move(item.error);
+      out.push_back(std::move(e));
+    }
+    close_fd(p.report_fd);
+  }
 }
 
 void LocalExecutor::reap(int64_t trial_id, std::vector<ExecEvent>& out) {
@@ -316,7 +329,6 @@ std::vector<ExecEvent> LocalExecutor::wait(std::chrono::milliseconds timeout) {
 }
 
 int kill_stale_trial_processes(int pgid, const std::string& trial_dir) {
-  if (pgid <= 1) return 0;
   const std::string marker = "TUNELAB_TRIAL_DIR=" + trial_dir;
   int killed = 0;
   DIR* proc = opendir("/proc");
@@ -325,7 +337,8 @@ int kill_stale_trial_processes(int pgid, const std::string& trial_dir) {
     char* end = nullptr;
     const long pid = std::strtol(d->d_name, &end, 10);
     if (pid <= 0 || *end != '\0') continue;
-    if (getpgid(static_cast<pid_t>(pid)) != pgid) continue;
+    if (pid == getpid()) continue;
+    if (pgid > 1 && getpgid(static_cast<pid_t>(pid)) != pgid) continue;
     std::ifstream env("/proc/" + std::string(d->d_name) + "/environ", std::ios::binary);
     std::stringstream ss;
     ss << env.rdbuf();

@@ -33,9 +33,9 @@ class LocalExecutor final : public Executor {
   int wake_fd_ = -1;  // eventfd
 };
 
-// Kills processes left over from a crashed engine: every process in group `pgid` whose environment
-// has TUNELAB_TRIAL_DIR=`trial_dir` (so an unrelated group that reused the id is never touched).
-// Returns how many processes were killed.
+// Kills processes left over from a crashed engine: every process whose environment has
+// TUNELAB_TRIAL_DIR=`trial_dir` (so an unrelated process is never touched), looking only in group
+// `pgid` when it is known (> 1), else at every process of this user. Returns how many were killed.
 int kill_stale_trial_processes(int pgid, const std::string& trial_dir);
 
 }  // namespace tunelab

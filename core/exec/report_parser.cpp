@@ -1,10 +1,41 @@
 #include "core/exec/report_parser.h"
 
+#include <algorithm>
+
 namespace tunelab {
+
+namespace {
+
+// Deepest nesting of arrays and objects outside strings. Deep values are refused before parsing:
+// copying a JSON value is recursive, and a hostile trial must not be able to overflow the stack.
+size_t nesting_depth(std::string_view s) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : s) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
 
 ReportParser::Item parse_report_line(std::string_view line) {
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
   ReportParser::Item item;
+  if (nesting_depth(line) > ReportParser::kMaxDepth) {
+    item.error = "nested deeper than " + std::to_string(ReportParser::kMaxDepth) + " levels";
+    return item;
+  }
   Json j = Json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     std::string preview(line.substr(0, 80));

@@ -13,6 +13,7 @@ namespace tunelab {
 class ReportParser {
  public:
   static constexpr size_t kMaxLine = 1 << 20;  // 1 MiB
+  static constexpr size_t kMaxDepth = 64;      // nesting of arrays and objects
 
   struct Item {
     bool ok = false;

@@ -248,6 +248,7 @@ bool Controller::start_trial(Trial& t) {
   t.end_as.reset();
   t.end_reason.clear();
   t.done_reported = false;
+  t.ignored_after_end = false;
   t.reports_in_attempt = 0;
   t.attempt_start = t.last_activity = SteadyClock::now();
   ++running_;
@@ -306,22 +307,38 @@ void Controller::on_report(Trial& t, Json report) {
   }
   int64_t iteration = t.iteration_base + t.reports_in_attempt;
   if (report.contains("training_iteration")) {
+    // Iterations count from 1; anything else a trial claims is not believed.
     const Json& v = report["training_iteration"];
-    if (v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 0) {
+    if (v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 1 && v.get<double>() < 9e15) {
       iteration = static_cast<int64_t>(v.get<double>());
     } else {
       log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": training_iteration " + dump_compact(v) +
-                                      " is not a non-negative number; counting reports instead");
+                                      " is not a number from 1 to 9e15; counting reports instead");
     }
   }
   report["training_iteration"] = iteration;
   if (!report.contains("time_total_s") || !report["time_total_s"].is_number()) {
     report["time_total_s"] = t.rec.runtime_s + seconds_between(t.attempt_start, now);
   }
+  if (t.end_as && *t.end_as != TrialStatus::Pending && *t.end_as != TrialStatus::Paused) {
+    // It was told to end (done, stop criterion, scheduler, user, timeout): what it says on its way out
+    // does not count. (An interrupted session keeps everything: the trial continues on resume.)
+    if (!t.ignored_after_end) {
+      t.ignored_after_end = true;
+      log(t.rec.id, "ignored_report", "trial " + std::to_string(t.rec.id) + ": reports after it was ended are ignored");
+    }
+    return;
+  }
   if (iteration <= t.rec.last_iteration) {
     log(t.rec.id, "duplicate_report",
         "trial " + std::to_string(t.rec.id) + ": training_iteration " + std::to_string(iteration) +
             " is already stored; report ignored");
+    // A restarted trial repeating its last iteration may still say it is done.
+    if (done_flag && !t.end_as) {
+      t.done_reported = true;
+      t.done_at = now;
+      request_end(t, TrialStatus::Completed, "trial", "the trial reported it is done");
+    }
     return;
   }
   if (checkpoint) {
@@ -582,6 +599,8 @@ void Controller::emit_progress(bool force) {
   const auto now = SteadyClock::now();
   if (!force && now - last_progress_ < options_.progress_interval) return;
   last_progress_ = now;
+  // The study's running time survives an engine crash (the time budget counts every session).
+  if (!force) store_->set_study_status("running", elapsed_s());
   StudyEvent e;
   e.kind = StudyEvent::Kind::Progress;
   e.progress = progress();

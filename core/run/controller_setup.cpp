@@ -141,7 +141,7 @@ Status Controller::init(bool resumed) {
       }
       if (t->rec.status == TrialStatus::Running) {
         // Left running by an engine that died: its processes must not linger or write on.
-        if (t->rec.pgid > 0) kill_stale_trial_processes(static_cast<int>(t->rec.pgid), t->rec.trial_dir);
+        kill_stale_trial_processes(static_cast<int>(t->rec.pgid), t->rec.trial_dir);
         t->rec.status = TrialStatus::Pending;
         t->rec.pgid = 0;
         store_->put_trial(t->rec);

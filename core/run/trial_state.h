@@ -23,6 +23,7 @@ struct Controller::Trial {
   std::optional<TrialStatus> end_as;   // set when the engine asked it to end: how to record it
   std::string end_reason;
   bool done_reported = false;          // the trial reported _done
+  bool ignored_after_end = false;      // a report after end_as was set was ignored (logged once)
   std::chrono::steady_clock::time_point done_at{};  // when; it is stopped if still running after the grace
 };
 

@@ -1,6 +1,12 @@
 #include "core/store/store.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 
 #include "core/store/schema.h"
@@ -51,6 +57,13 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Mode mode) {
     if (auto err = check_schema_readable(store->read_db_); !err.empty()) return Error{path, err};
     return store;
   }
+  // One engine per study: a second `run`/`resume` of a live study would run its trials twice.
+  const std::string lock_path = path + ".lock";
+  store->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (store->lock_fd_ < 0) return Error{lock_path, std::string("cannot create the lock file: ") + std::strerror(errno)};
+  if (::flock(store->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return Error{path, "the study is in use by another tunelab process (run or resume); stop that one first"};
+  }
   auto wdb = open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
   if (!wdb) return wdb.errors();
   store->write_db_ = *wdb;
@@ -80,6 +93,7 @@ Store::~Store() {
   }
   sqlite3_close(read_db_);
   sqlite3_close(write_db_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
 
 void Store::enqueue(Job job) {

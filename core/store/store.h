@@ -71,6 +71,7 @@ class Store {
   std::string path_;
   sqlite3* read_db_ = nullptr;   // used by the calling thread for load_* (never by the writer)
   sqlite3* write_db_ = nullptr;  // owned by the writer thread once it starts
+  int lock_fd_ = -1;             // flock on <path>.lock: one writing process per study
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;       // the writer waits for jobs

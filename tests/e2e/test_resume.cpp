@@ -20,7 +20,7 @@ using tunelab::test::run_tunelab;
 namespace {
 
 constexpr int kTrials = 10;
-constexpr int kIterations = 25;
+constexpr int kIterations = 30;
 
 size_t stored_results(const QString& db) {
   auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);

@@ -60,6 +60,19 @@ class TestReportParser final : public QObject {
     QCOMPARE(items[0].report["after"].get<int>(), 1);
   }
 
+  void deepNestingRefusedBeforeParsing() {
+    ReportParser p;
+    const std::string deep = "{\"x\": " + std::string(100000, '[') + std::string(100000, ']') + "}\n";
+    auto items = p.feed(deep);
+    QCOMPARE(items.size(), size_t(1));
+    QVERIFY(!items[0].ok);
+    QVERIFY2(items[0].error.find("nested deeper") != std::string::npos, items[0].error.c_str());
+    // Brackets inside strings do not count; moderate nesting is fine.
+    items = p.feed("{\"s\": \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\", \"a\": [[[1]]]}\n");
+    QCOMPARE(items.size(), size_t(1));
+    QVERIFY2(items[0].ok, items[0].error.c_str());
+  }
+
   void finalLineWithoutNewline() {
     ReportParser p;
     QVERIFY(p.feed("{\"last\": 3}").empty());

@@ -247,6 +247,36 @@ class TestController final : public QObject {
     QVERIFY(std::chrono::steady_clock::now() - t0 < 5s);  // grace 300 ms, then SIGTERM
   }
 
+  void liesAndLateReportsAreNotBelieved() {
+    QTemporaryDir dir;
+    // A huge iteration number is not believed (counted instead); what comes after _done is ignored.
+    auto o = run_study(synthetic_spec({{"num_samples", 1},
+                                       {"trainable", {{"command", "echo '{\"score\": 1, \"training_iteration\": 1e300}' >&3; "
+                                                                  "echo '{\"score\": 2, \"_done\": true}' >&3; "
+                                                                  "echo '{\"score\": 99}' >&3"},
+                                                      {"shell", true}}}}),
+                       dir);
+    QCOMPARE(o.results.size(), size_t(2));
+    QCOMPARE(o.results[0].iteration, int64_t(1));
+    QCOMPARE(o.results[1].iteration, int64_t(2));
+    QCOMPARE(o.results[1].metrics["score"].get<int>(), 2);
+    QCOMPARE(count_events(o, "bad_report"), 1);
+    QCOMPARE(count_events(o, "ignored_report"), 1);
+  }
+
+  void elapsedTimeIsStoredWhileRunning() {
+    QTemporaryDir dir;
+    double seen = 0;
+    const std::string db = dir.filePath(QStringLiteral("study.db")).toStdString();
+    run_study(synthetic_spec({{"num_samples", 1}, {"space", {{"iterations", 25}, {"sleep_s", 0.1}}}}), dir,
+              fast_options(), [&](Controller&) {
+                std::this_thread::sleep_for(1500ms);
+                auto reader = Store::open(db, Store::Mode::ReadOnly);
+                if (reader) seen = (*reader)->load_study()->elapsed_s;
+              });
+    QVERIFY2(seen >= 1.0, qPrintable(QString::number(seen)));  // a crash now would not lose the budget used
+  }
+
   void resumeKeepsRelativeCwd() {
     QTemporaryDir dir;
     QDir(dir.path()).mkdir(QStringLiteral("sub"));

@@ -85,6 +85,24 @@ class TestStore final : public QObject {
     QVERIFY2(again.error_text().find("tunelab resume") != std::string::npos, again.error_text().c_str());
   }
 
+  void oneWriterPerStudy() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("one.db")).toStdString();
+    auto first = Store::open(path, Store::Mode::Create);
+    QVERIFY(first.ok());
+    StudyRecord s;
+    s.name = "one";
+    s.spec = Json::object();
+    QVERIFY((*first)->create_study(s).ok());
+    auto second = Store::open(path, Store::Mode::Open);
+    QVERIFY(!second.ok());
+    QVERIFY2(second.error_text().find("in use by another tunelab process") != std::string::npos,
+             second.error_text().c_str());
+    QVERIFY(Store::open(path, Store::Mode::ReadOnly).ok());  // readers are always welcome
+    first->reset();
+    QVERIFY(Store::open(path, Store::Mode::Open).ok());      // free again once the first one closed
+  }
+
   void rejectsForeignAndMissingFiles() {
     QTemporaryDir dir;
     QVERIFY(!Store::open(dir.filePath(QStringLiteral("missing.db")).toStdString(), Store::Mode::Open).ok());
