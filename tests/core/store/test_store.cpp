@@ -8,6 +8,21 @@
 
 using namespace tunelab;
 
+namespace {
+
+// A store holding a study called `name`, created at `path`.
+std::unique_ptr<Store> new_study(const std::string& path, const std::string& name) {
+  auto store = Store::open(path, Store::Mode::Create);
+  if (!store) qFatal("%s", store.error_text().c_str());
+  StudyRecord s;
+  s.name = name;
+  s.spec = Json::object();
+  if (!(*store)->create_study(s).ok()) qFatal("create_study failed");
+  return std::move(*store);
+}
+
+}  // namespace
+
 class TestStore final : public QObject {
   Q_OBJECT
  private slots:
@@ -73,13 +88,7 @@ class TestStore final : public QObject {
   void createRefusesAnExistingStudy() {
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("s.db")).toStdString();
-    {
-      auto store = Store::open(path, Store::Mode::Create);
-      StudyRecord s;
-      s.name = "x";
-      s.spec = Json::object();
-      QVERIFY((*store)->create_study(s).ok());
-    }
+    new_study(path, "x");
     auto again = Store::open(path, Store::Mode::Create);
     QVERIFY(!again.ok());
     QVERIFY2(again.error_text().find("tunelab resume") != std::string::npos, again.error_text().c_str());
@@ -88,18 +97,13 @@ class TestStore final : public QObject {
   void oneWriterPerStudy() {
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("one.db")).toStdString();
-    auto first = Store::open(path, Store::Mode::Create);
-    QVERIFY(first.ok());
-    StudyRecord s;
-    s.name = "one";
-    s.spec = Json::object();
-    QVERIFY((*first)->create_study(s).ok());
+    auto first = new_study(path, "one");
     auto second = Store::open(path, Store::Mode::Open);
     QVERIFY(!second.ok());
     QVERIFY2(second.error_text().find("in use by another tunelab process") != std::string::npos,
              second.error_text().c_str());
     QVERIFY(Store::open(path, Store::Mode::ReadOnly).ok());  // readers are always welcome
-    first->reset();
+    first.reset();
     QVERIFY(Store::open(path, Store::Mode::Open).ok());      // free again once the first one closed
   }
 
@@ -117,18 +121,14 @@ class TestStore final : public QObject {
   void readerSeesCommittedWritesWhileWriterIsOpen() {
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("live.db")).toStdString();
-    auto writer = Store::open(path, Store::Mode::Create);
-    StudyRecord s;
-    s.name = "live";
-    s.spec = Json::object();
-    QVERIFY((*writer)->create_study(s).ok());
-    for (int i = 1; i <= 100; ++i) (*writer)->append_result({1, i, 0, 0, Json{{"v", i}}});
-    QVERIFY((*writer)->flush().ok());
+    auto writer = new_study(path, "live");
+    for (int i = 1; i <= 100; ++i) writer->append_result({1, i, 0, 0, Json{{"v", i}}});
+    QVERIFY(writer->flush().ok());
     auto reader = Store::open(path, Store::Mode::ReadOnly);
     QVERIFY2(reader.ok(), reader.error_text().c_str());
     QCOMPARE((*reader)->load_results()->size(), size_t(100));
-    (*writer)->append_result({1, 101, 0, 0, Json{{"v", 101}}});
-    QVERIFY((*writer)->flush().ok());
+    writer->append_result({1, 101, 0, 0, Json{{"v", 101}}});
+    QVERIFY(writer->flush().ok());
     QCOMPARE((*reader)->load_results()->size(), size_t(101));
   }
 };
