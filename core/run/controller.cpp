@@ -103,24 +103,7 @@ Result<std::string> Controller::run() {
       end_status_ = "stopped";
       break;
     }
-    auto timeout = options_.progress_interval;
-    for (const auto& [id, t] : trials_) {
-      if (t->running && spec_.trial_timeout_s && !t->end_as) {
-        const double left = *spec_.trial_timeout_s - seconds_between(t->last_activity, SteadyClock::now());
-        timeout = std::min(timeout, std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, left) * 1000) + 1));
-      }
-    }
-    for (const auto& [id, t] : trials_) {
-      if (t->running && t->done_reported) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(t->done_at + options_.kill_grace - SteadyClock::now());
-        timeout = std::min(timeout, std::max(left, std::chrono::milliseconds(0)) + std::chrono::milliseconds(1));
-      }
-    }
-    if (spec_.stop.time_budget_s && !budget_spent_) {
-      const double left = *spec_.stop.time_budget_s - elapsed_s();
-      timeout = std::min(timeout, std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, left) * 1000) + 1));
-    }
-    for (auto& e : executor_->wait(timeout)) handle(e);
+    for (auto& e : executor_->wait(time_to_next_timer())) handle(e);
     emit_progress(false);
   }
   const std::string status = end_status_;
@@ -334,11 +317,7 @@ void Controller::on_report(Trial& t, Json report) {
         "trial " + std::to_string(t.rec.id) + ": training_iteration " + std::to_string(iteration) +
             " is already stored; report ignored");
     // A restarted trial repeating its last iteration may still say it is done.
-    if (done_flag && !t.end_as) {
-      t.done_reported = true;
-      t.done_at = now;
-      request_end(t, TrialStatus::Completed, "trial", "the trial reported it is done");
-    }
+    if (done_flag && !t.end_as) mark_done(t, now);
     return;
   }
   if (checkpoint) {
@@ -385,9 +364,7 @@ void Controller::on_report(Trial& t, Json report) {
   const TrialSnapshot snap = snapshot(t);
   searcher_->on_result(snap, report);
   if (done_flag) {
-    t.done_reported = true;
-    t.done_at = now;
-    request_end(t, TrialStatus::Completed, "trial", "the trial reported it is done");
+    mark_done(t, now);
     return;
   }
   if (auto why = spec_.stop.check(report, obj.metric, obj.maximize)) {
@@ -473,6 +450,27 @@ void Controller::finish_trial(Trial& t, TrialStatus status, const std::string& r
   e.trial_id = t.rec.id;
   e.data = {{"status", to_string(status)}, {"reason", reason}};
   notify(std::move(e));
+}
+
+std::chrono::milliseconds Controller::time_to_next_timer() const {
+  // The timers check_timers() acts on: trial timeouts, the grace of trials that said they are done,
+  // and the study's time budget; at most one progress interval.
+  const auto now = SteadyClock::now();
+  double left = std::chrono::duration<double>(options_.progress_interval).count();
+  const double grace = std::chrono::duration<double>(options_.kill_grace).count();
+  for (const auto& [id, t] : trials_) {
+    if (!t->running) continue;
+    if (spec_.trial_timeout_s && !t->end_as) left = std::min(left, *spec_.trial_timeout_s - seconds_between(t->last_activity, now));
+    if (t->done_reported) left = std::min(left, grace - seconds_between(t->done_at, now));
+  }
+  if (spec_.stop.time_budget_s && !budget_spent_) left = std::min(left, *spec_.stop.time_budget_s - elapsed_s());
+  return std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, left) * 1000) + 1);
+}
+
+void Controller::mark_done(Trial& t, SteadyClock::time_point now) {
+  t.done_reported = true;
+  t.done_at = now;
+  request_end(t, TrialStatus::Completed, "trial", "the trial reported it is done");
 }
 
 void Controller::check_timers() {

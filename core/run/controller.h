@@ -92,6 +92,8 @@ class Controller {
                    const Json& details = nullptr);
   void finish_trial(Trial& t, TrialStatus status, const std::string& reason);
   void check_timers();
+  std::chrono::milliseconds time_to_next_timer() const;
+  void mark_done(Trial& t, std::chrono::steady_clock::time_point now);
   void apply_commands();
   bool done() const;
 
