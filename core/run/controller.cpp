@@ -547,6 +547,9 @@ TrialSnapshot Controller::snapshot(const Trial& t) const {
   s.last_objective = t.last;
   s.best_objective = t.best;
   s.last_result = t.last_result;
+  if (t.last_result.is_object()) s.time_total_s = t.last_result.value("time_total_s", 0.0);
+  s.checkpoint_iteration = t.rec.checkpoint.empty() ? 0 : t.rec.checkpoint_iteration;
+  s.parent_id = t.rec.parent_id;
   return s;
 }
 

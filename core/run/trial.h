@@ -32,6 +32,9 @@ struct TrialSnapshot {
   std::optional<double> last_objective;   // objective metric in the last result that had it
   std::optional<double> best_objective;   // best objective value so far (in the study's mode)
   Json last_result;                       // the last result object (null before the first)
+  double time_total_s = 0;                // time_total_s of the last result
+  int64_t checkpoint_iteration = 0;       // training_iteration of its latest checkpoint; 0 when none
+  std::optional<int64_t> parent_id;       // the trial it was cloned or exploited from
 };
 
 }  // namespace tunelab

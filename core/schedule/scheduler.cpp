@@ -9,6 +9,7 @@ const char* to_string(Decision::Action a) {
     case Decision::Action::Continue: return "continue";
     case Decision::Action::Pause: return "pause";
     case Decision::Action::Stop: return "stop";
+    case Decision::Action::Exploit: return "exploit";
   }
   return "?";
 }

@@ -7,41 +7,70 @@
 
 #include "core/run/trial.h"
 #include "core/space/options.h"
+#include "core/space/space.h"
 
 namespace tunelab {
 
 // What happens to a trial after a result. The reason is stored with the decision and shown to users.
+//   Continue  the trial goes on.
+//   Pause     its process ends (after the grace period); it waits, keeping its checkpoint, until the
+//             scheduler picks it in choose_trial_to_run, and then restarts from that checkpoint.
+//   Stop      it ends for good, as STOPPED.
+//   Exploit   (PBT) its process ends; it restarts at once from the donor's latest checkpoint with `config`
+//             (the donor's config, explored). The trial keeps its id; its parent and generation change.
 struct Decision {
-  enum class Action { Continue, Pause, Stop };
+  enum class Action { Continue, Pause, Stop, Exploit };
   Action action = Action::Continue;
   std::string reason;  // why, in the user's words; empty for Continue
   Json details;        // the numbers behind the decision (rung, cutoff, ...), or null
+  int64_t donor = -1;  // Exploit: the trial whose checkpoint is copied
+  Json config;         // Exploit: the new nested config
 
   static Decision keep_going() { return {}; }
   static Decision stop(std::string why, Json numbers = nullptr) {
-    return {Action::Stop, std::move(why), std::move(numbers)};
+    return {Action::Stop, std::move(why), std::move(numbers), -1, nullptr};
   }
   static Decision pause(std::string why, Json numbers = nullptr) {
-    return {Action::Pause, std::move(why), std::move(numbers)};
+    return {Action::Pause, std::move(why), std::move(numbers), -1, nullptr};
   }
+  static Decision exploit(int64_t donor_id, Json new_config, std::string why, Json numbers = nullptr) {
+    return {Action::Exploit, std::move(why), std::move(numbers), donor_id, std::move(new_config)};
+  }
+};
+
+// A decision about a trial that is not reporting now (e.g. stopping a paused trial).
+struct TrialDecision {
+  int64_t trial_id = 0;
+  Decision decision;
 };
 const char* to_string(Decision::Action a);
 
+// Every call comes from the controller's thread. On resume the controller replays the stored history
+// before the loop starts: on_trial_add for every trial, on_result for every stored result in order
+// (decisions returned then are ignored: they were applied in the earlier session), and on_complete for
+// every finished trial. A scheduler therefore needs no storage of its own.
 class Scheduler {
  public:
   virtual ~Scheduler() = default;
   virtual void on_trial_add(const TrialSnapshot& /*trial*/) {}
+  // `trial` already includes `result` (iteration, last/best objective).
   virtual Decision on_result(const TrialSnapshot& trial, const Json& result) = 0;
+  // The trial finished (completed, stopped, errored) and will never report again.
   virtual void on_complete(const TrialSnapshot& /*trial*/) {}
   // Among waiting trials (pending or paused), the one to start next, or nullopt to start none now.
   // The default runs paused trials first, then the lowest trial id.
   virtual std::optional<int64_t> choose_trial_to_run(const std::vector<TrialSnapshot>& waiting);
+  // Decisions about trials that are not reporting now (e.g. HyperBand stopping the paused losers of a
+  // completed rung). Polled by the controller after every turn; each is applied once.
+  virtual std::vector<TrialDecision> take_decisions() { return {}; }
 };
 
 struct ScheduleContext {
-  std::string metric;
+  std::string metric;                 // the objective metric
   bool maximize = true;
-  Json options;  // the validated "scheduler" block
+  Json options;                       // the validated "scheduler" block
+  const SearchSpace* space = nullptr; // the study's space (PBT resamples from it by default)
+  uint64_t seed = 0;                  // the study's seed
 };
 
 const std::vector<ComponentDef>& scheduler_defs();
