@@ -1,14 +1,32 @@
-// The minimal workbench window runs a study off the GUI thread and shows its trials.
+// The workbench runs studies from the GUI: the table and curves fill, a trial stopped from the table
+// ends its process group with "stopped by the user", and a concurrency change takes effect live.
 #include <QApplication>
-#include <QPushButton>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 
-#include "support/test_util.h"
+#include <signal.h>
+
+#include "core/store/store.h"
+#include "ui/bridge/engine_bridge.h"
+#include "ui/charts/curve_chart.h"
+#include "ui/models/trial_table_model.h"
+#include "ui/views/analyze_view.h"
+#include "ui/views/design_view.h"
 #include "ui/views/main_window.h"
+#include "ui/views/monitor_view.h"
+#include "ui/views/trial_controls.h"
+#include "gui_test_util.h"
 
 using namespace tunelab;
+
+namespace {
+int running_count(const ui::MonitorView& m) {
+  int n = 0;
+  for (const auto& t : m.state().trials()) n += t.status == TrialStatus::Running ? 1 : 0;
+  return n;
+}
+}  // namespace
 
 class TestMainWindow final : public QObject {
   Q_OBJECT
@@ -16,27 +34,127 @@ class TestMainWindow final : public QObject {
   void initTestCase() {
     // Built-in trainables run as `tunelab trial NAME`; this test binary is not tunelab.
     qputenv("TUNELAB_BIN", TUNELAB_BIN);
+    QCoreApplication::setOrganizationName(QStringLiteral("TuneLabTest"));
   }
 
-  void runsAStudyAndFillsTheTable() {
+  void runsAStudyAndFillsTableAndCurves() {
     QTemporaryDir dir;
-    const Json spec = test::synthetic_spec({{"num_samples", 5}, {"space", {{"x", {{"uniform", {0, 1}}}}, {"iterations", 4}}}});
+    ui::MainWindow w(QString::fromStdString(test::gui_spec(5, 4).dump(2)), dir.path());
+    w.show();
+    QVERIFY(w.design()->errors().isEmpty());
+    QVERIFY(w.start_study());
+    QTRY_VERIFY_WITH_TIMEOUT(w.status_text().startsWith(QStringLiteral("done 5/5")), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.bridge()->running(), 10000);
+    QTableView* table = w.monitor()->table();
+    QCOMPARE(table->model()->rowCount(), 5);
+    auto* model = w.monitor()->model();
+    for (int r = 0; r < 5; ++r) {
+      QCOMPARE(model->index(r, 1).data().toString(), QStringLiteral("completed"));
+      QCOMPARE(model->index(r, model->iteration_column()).data().toInt(), 4);
+    }
+    // Every trial has a curve of 4 points, and the best is known.
+    QCOMPARE(w.monitor()->curves()->series_count(), 5);
+    for (const auto& t : w.monitor()->state().trials()) QCOMPARE(w.monitor()->curves()->drawn_points(t.id), 4);
+    QVERIFY(w.monitor()->state().best_trial().has_value());
+    // Selecting in the table selects the same trial for the charts.
+    w.monitor()->select_trial(3);
+    QCOMPARE(w.monitor()->selected_trial(), std::optional<int64_t>(3));
+    // The analysis reads the same study back from its store.
+    w.show_view(ui::MainWindow::Analyze);
+    w.analyze()->refresh();
+    QVERIFY(w.analyze()->summary().has_value());
+    QCOMPARE(w.analyze()->summary()->trials.size(), size_t(5));
+    QVERIFY(w.analyze()->best_config_text(QStringLiteral("cli")).contains(QStringLiteral("--x ")));
+  }
+
+  void stoppingATrialEndsItsProcessGroup() {
+    QTemporaryDir dir;
+    // Slow trials: 200 reports 0.05 s apart.
+    ui::MainWindow w(QString::fromStdString(test::gui_spec(2, 200, 0.05).dump(2)), dir.path());
+    w.show();
+    QVERIFY(w.start_study());
+    QVERIFY(test::wait_for([&] { return running_count(*w.monitor()) >= 1 && w.monitor()->state().trials().front().iteration >= 2; }, 30000));
+    const int64_t id = w.monitor()->state().trials().front().id;
+    w.monitor()->select_trial(id);
+    const QString db = w.db_path();
+    // The process group of the running attempt, from the store.
+    int64_t pgid = 0;
+    QVERIFY(test::wait_for([&] {
+      auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);
+      if (!store) return false;
+      auto trials = (*store)->load_trials();
+      if (!trials) return false;
+      for (const auto& t : *trials) {
+        if (t.id == id) pgid = t.pgid;
+      }
+      return pgid > 0;
+    }, 10000));
+    QVERIFY(::kill(static_cast<pid_t>(-pgid), 0) == 0);
+    // The Stop trial button.
+    QMetaObject::invokeMethod(w.monitor()->controls(), "stop_trial");
+    QVERIFY(test::wait_for([&] {
+      const auto& t = w.monitor()->state().trials().front();
+      return t.status == TrialStatus::Stopped;
+    }, 15000));
+    QCOMPARE(QString::fromStdString(w.monitor()->state().trials().front().reason), QStringLiteral("stopped by the user"));
+    QVERIFY(w.monitor()->log_text().contains(QStringLiteral("stop by user: stopped by the user")));
+    // Its process group is gone.
+    QVERIFY(test::wait_for([&] { return ::kill(static_cast<pid_t>(-pgid), 0) != 0; }, 10000));
+    w.bridge()->stop_study();
+    QTRY_VERIFY_WITH_TIMEOUT(!w.bridge()->running(), 20000);
+    auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);
+    QVERIFY(store.ok());
+    auto decisions = (*store)->load_decisions();
+    QVERIFY(decisions.ok());
+    bool recorded = false;
+    for (const auto& d : *decisions) recorded = recorded || (d.trial_id == id && d.source == "user" && d.reason == "stopped by the user");
+    QVERIFY(recorded);
+  }
+
+  void concurrencyChangesLive() {
+    QTemporaryDir dir;
+    Json spec = test::gui_spec(8, 40, 0.05);
+    spec["max_concurrent"] = 1;
     ui::MainWindow w(QString::fromStdString(spec.dump(2)), dir.path());
     w.show();
     QVERIFY(w.start_study());
-    auto* table = w.findChild<QTableView*>();
-    QVERIFY(table);
-    QTRY_VERIFY_WITH_TIMEOUT(w.status_text().startsWith(QStringLiteral("done 5/5")), 30000);
-    QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 5, 5000);
-    // Every row reached iteration 4 and shows its status.
-    QTRY_VERIFY_WITH_TIMEOUT(table->model()->index(4, 1).data().toString() == QStringLiteral("completed"), 5000);
-    QCOMPARE(table->model()->index(0, 2).data().toInt(), 4);
-    QVERIFY(QFile::exists(dir.filePath(QStringLiteral("tunelab_results"))));
+    QVERIFY(test::wait_for([&] { return running_count(*w.monitor()) == 1; }, 30000));
+    // With one slot, never more than one runs.
+    QVERIFY(!test::wait_for([&] { return running_count(*w.monitor()) > 1; }, 800));
+    w.bridge()->set_max_concurrent(3);
+    QVERIFY(test::wait_for([&] { return running_count(*w.monitor()) == 3; }, 15000));
+    w.bridge()->stop_study();
+    QTRY_VERIFY_WITH_TIMEOUT(!w.bridge()->running(), 20000);
+  }
+
+  void opensAStoredStudy() {
+    QTemporaryDir dir;
+    QString db;
+    {
+      ui::MainWindow w(QString::fromStdString(test::gui_spec(3, 3).dump(2)), dir.path());
+      QVERIFY(w.start_study());
+      QTRY_VERIFY_WITH_TIMEOUT(!w.bridge()->running(), 30000);
+      db = w.db_path();
+    }
+    ui::MainWindow w(QStringLiteral("{}"), dir.path());
+    w.show();
+    QVERIFY(w.open_database(db));
+    QCOMPARE(w.monitor()->model()->rowCount(), 3);
+    QCOMPARE(w.monitor()->curves()->series_count(), 3);
+    QVERIFY(w.status_text().startsWith(QStringLiteral("done 3/3")));
   }
 
   void badSpecIsReportedNotRun() {
     QTemporaryDir dir;
     ui::MainWindow w(QStringLiteral("{\"name\": \"x\"}"), dir.path());
+    QVERIFY(!w.design()->errors().isEmpty());
+    // start_study shows a message box; close it as soon as it opens.
+    QTimer::singleShot(0, [] {
+      if (QWidget* box = QApplication::activeModalWidget()) box->close();
+    });
+    QTimer::singleShot(200, [] {
+      if (QWidget* box = QApplication::activeModalWidget()) box->close();
+    });
     QVERIFY(!w.start_study());
     QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("tunelab_results"))));
   }

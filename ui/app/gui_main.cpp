@@ -4,9 +4,12 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QSettings>
+#include <QTimer>
 
 #include <cstdio>
 
+#include "ui/app/screenshot.h"
 #include "ui/views/main_window.h"
 
 namespace tunelab::ui {
@@ -22,14 +25,24 @@ int gui_main(int argc, char** argv) {
   }
   QApplication app(argc, argv);
   QApplication::setApplicationName(QStringLiteral("TuneLab"));
+  QApplication::setOrganizationName(QStringLiteral("TuneLab"));
   QApplication::setApplicationVersion(QStringLiteral(TUNELAB_VERSION));
   QGuiApplication::setDesktopFileName(QStringLiteral("tunelab"));
   const QStringList args = QApplication::arguments();
   const bool autorun = args.contains(QStringLiteral("--demo"));
-  QString spec_path = QStringLiteral(":/studies/digits_mlp.json");
+  QString screenshot_dir;
+  QString path;
   for (qsizetype i = 1; i < args.size(); ++i) {
-    if (!args[i].startsWith(QLatin1Char('-'))) spec_path = args[i];
+    if (args[i] == QStringLiteral("--screenshot") && i + 1 < args.size()) {
+      screenshot_dir = args[++i];
+    } else if (!args[i].startsWith(QLatin1Char('-'))) {
+      path = args[i];
+    }
   }
+  MainWindow::apply_theme(QSettings().value(QStringLiteral("view/theme"), QStringLiteral("system")).toString());
+  // A database opens in the monitor; a spec (or, with nothing given, the digits demo) in the design view.
+  const bool is_db = path.endsWith(QStringLiteral(".db"));
+  const QString spec_path = path.isEmpty() || is_db ? QStringLiteral(":/studies/digits_mlp.json") : path;
   QFile file(spec_path);
   if (!file.open(QIODevice::ReadOnly)) {
     std::fprintf(stderr, "tunelab: cannot open %s\n", qPrintable(spec_path));
@@ -39,6 +52,9 @@ int gui_main(int argc, char** argv) {
                                                                    : QFileInfo(spec_path).absolutePath();
   MainWindow window(QString::fromUtf8(file.readAll()), base_dir);
   window.show();
+  if (is_db && !window.open_database(path)) return 1;
+  if (!is_db && !path.isEmpty()) window.open_spec(path);
+  if (!screenshot_dir.isEmpty()) return take_screenshots(window, screenshot_dir);
   if (autorun) window.start_study();
   return QApplication::exec();
 }

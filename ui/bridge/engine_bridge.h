@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -26,8 +27,21 @@ class EngineBridge final : public QObject {
   bool running() const { return thread_.joinable() && !finished_; }
   // Give this to ControllerOptions::interrupt: destroying the bridge then ends the study resumably.
   const std::atomic<bool>* interrupt_flag() const { return &interrupt_; }
+  // Commands, forwarded to the controller's thread-safe queue; ignored when no study runs.
   void stop_trial(int64_t id);
   void stop_study();
+  void set_max_concurrent(int64_t n);
+  void pause_trial(int64_t id);
+  void resume_trial(int64_t id);
+  void pause_study();
+  void resume_study();
+  void add_trial(const Json& config, std::optional<int64_t> parent_id);
+  // Whether this engine build has the pause/resume and add-trial commands (the buttons hide otherwise).
+  static bool supports_pause();
+  static bool supports_add_trial();
+  // The running study's database and trial folder ("" when none).
+  QString db_path() const { return db_path_; }
+  void set_db_path(QString path) { db_path_ = std::move(path); }
 
  signals:
   void events(const std::vector<tunelab::StudyEvent>& batch);
@@ -45,6 +59,7 @@ class EngineBridge final : public QObject {
   std::vector<StudyEvent> staging_;  // guarded by mutex_
   bool delivery_pending_ = false;    // guarded by mutex_
   QString final_status_;             // guarded by mutex_
+  QString db_path_;
 };
 
 }  // namespace tunelab::ui

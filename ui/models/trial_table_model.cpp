@@ -1,111 +1,135 @@
 #include "ui/models/trial_table_model.h"
 
-#include "core/analysis/summary.h"
+#include <QPainter>
+#include <QPixmap>
+
+#include <array>
+
+#include "core/util/json.h"
 
 namespace tunelab::ui {
 
-TrialTableModel::TrialTableModel(QString metric, bool maximize, QObject* parent)
-    : QAbstractTableModel(parent), metric_(std::move(metric)), maximize_(maximize) {}
-
-int TrialTableModel::rowCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : static_cast<int>(rows_.size());
+namespace {
+QString format_value(const Json& v) {
+  if (v.is_number_float()) return QString::number(v.get<double>(), 'g', 4);
+  if (v.is_string()) return QString::fromStdString(v.get<std::string>());
+  return QString::fromStdString(dump_compact(v));
 }
-int TrialTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+QString format_duration(double s) {
+  if (s < 60) return QString::number(s, 'f', 1) + QStringLiteral(" s");
+  const int total = static_cast<int>(s);
+  if (total < 3600) return QStringLiteral("%1:%2").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
+  return QStringLiteral("%1:%2:%3")
+      .arg(total / 3600)
+      .arg(total / 60 % 60, 2, 10, QLatin1Char('0'))
+      .arg(total % 60, 2, 10, QLatin1Char('0'));
+}
+}  // namespace
+
+TrialTableModel::TrialTableModel(const StudyState* state, QObject* parent) : QAbstractTableModel(parent), state_(state) {}
+
+QIcon TrialTableModel::status_icon(TrialStatus s) {
+  static std::array<QIcon, 6> icons;
+  QIcon& icon = icons[static_cast<size_t>(s)];
+  if (icon.isNull()) {
+    static const std::array<QColor, 6> colors = {QColor(150, 150, 150), QColor(40, 120, 230), QColor(230, 170, 30),
+                                                 QColor(40, 170, 70),   QColor(200, 110, 40), QColor(210, 40, 40)};
+    QPixmap pm(12, 12);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(Qt::NoPen);
+    p.setBrush(colors[static_cast<size_t>(s)]);
+    p.drawEllipse(1, 1, 10, 10);
+    p.end();
+    icon = QIcon(pm);
+  }
+  return icon;
+}
+
+void TrialTableModel::reset() {
+  beginResetModel();
+  rows_ = static_cast<int>(state_->trials().size());
+  endResetModel();
+}
+
+void TrialTableModel::update(const StudyDelta& delta) {
+  const int total = static_cast<int>(state_->trials().size());
+  int first_changed = rows_, last_changed = -1;
+  for (size_t i : delta.changed) {
+    if (static_cast<int>(i) >= rows_) continue;
+    first_changed = std::min(first_changed, static_cast<int>(i));
+    last_changed = std::max(last_changed, static_cast<int>(i));
+  }
+  if (total > rows_) {
+    beginInsertRows({}, rows_, total - 1);
+    rows_ = total;
+    endInsertRows();
+  }
+  if (last_changed >= 0) emit dataChanged(index(first_changed, 0), index(last_changed, columnCount() - 1));
+}
+
+int TrialTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : rows_; }
+int TrialTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : 6 + param_count(); }
+
+int64_t TrialTableModel::trial_at(int row) const { return state_->trials().at(static_cast<size_t>(row)).id; }
+
+std::optional<int> TrialTableModel::row_of(int64_t trial_id) const {
+  auto i = state_->index_of(trial_id);
+  if (!i || static_cast<int>(*i) >= rows_) return std::nullopt;
+  return static_cast<int>(*i);
+}
 
 QVariant TrialTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
-  if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-  switch (section) {
-    case Id: return tr("Trial");
-    case Status: return tr("Status");
-    case Iteration: return tr("Iteration");
-    case Last: return tr("Last %1").arg(metric_);
-    case Best: return tr("Best %1").arg(metric_);
-    case Config: return tr("Config");
+  if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= columnCount()) return {};
+  const int p = param_count();
+  const QString metric = QString::fromStdString(state_->objective().metric);
+  if (section == 0) return tr("Trial");
+  if (section == 1) return tr("Status");
+  if (section < 2 + p) return QString::fromStdString(state_->param_names()[static_cast<size_t>(section - 2)]);
+  switch (section - 2 - p) {
+    case 0: return tr("Iteration");
+    case 1: return tr("Last %1").arg(metric);
+    case 2: return tr("Best %1").arg(metric);
+    case 3: return tr("Runtime");
   }
   return {};
 }
 
 QVariant TrialTableModel::data(const QModelIndex& index, int role) const {
-  if (!index.isValid() || index.row() >= static_cast<int>(rows_.size())) return {};
-  const Row& r = rows_[static_cast<size_t>(index.row())];
-  if (role == SortRole) {
-    switch (index.column()) {
-      case Id: return QVariant::fromValue<qlonglong>(r.id);
-      case Iteration: return QVariant::fromValue<qlonglong>(r.iteration);
-      case Last: return r.last ? QVariant(*r.last) : QVariant();
-      case Best: return r.best ? QVariant(*r.best) : QVariant();
-      default: break;
-    }
-    role = Qt::DisplayRole;
+  if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+  const TrialData& t = state_->trials()[static_cast<size_t>(index.row())];
+  const int c = index.column(), p = param_count();
+  if (role == TrialIdRole) return QVariant::fromValue<qlonglong>(t.id);
+  if (role == Qt::DecorationRole && c == 1) return status_icon(t.status);
+  if (role == Qt::ToolTipRole && c == 1 && !t.reason.empty()) return QString::fromStdString(t.reason);
+  if (role == Qt::TextAlignmentRole && c != 1) return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+  if (role == Qt::FontRole && state_->best_trial() == t.id) {
+    QFont f;
+    f.setBold(true);
+    return f;
   }
-  if (role != Qt::DisplayRole) return {};
-  switch (index.column()) {
-    case Id: return QVariant::fromValue<qlonglong>(r.id);
-    case Status: return r.status;
-    case Iteration: return QVariant::fromValue<qlonglong>(r.iteration);
-    case Last: return r.last ? QString::number(*r.last, 'g', 5) : QString();
-    case Best: return r.best ? QString::number(*r.best, 'g', 5) : QString();
-    case Config: return r.config;
+  const bool sort = role == SortRole;
+  if (role != Qt::DisplayRole && !sort) return {};
+  if (c == 0) return QVariant::fromValue<qlonglong>(t.id);
+  if (c == 1) return QString::fromUtf8(to_string(t.status));
+  if (c < 2 + p) {
+    auto it = t.flat_config.find(state_->param_names()[static_cast<size_t>(c - 2)]);
+    if (it == t.flat_config.end()) return {};
+    if (sort && it->second.is_number()) return it->second.get<double>();
+    return format_value(it->second);
+  }
+  auto opt = [&](const std::optional<double>& v) -> QVariant {
+    if (!v) return {};
+    return sort ? QVariant(*v) : QVariant(QString::number(*v, 'g', 5));
+  };
+  switch (c - 2 - p) {
+    case 0: return QVariant::fromValue<qlonglong>(t.iteration);
+    case 1: return opt(t.last);
+    case 2: return opt(t.best);
+    case 3: return sort ? QVariant(t.runtime_s) : QVariant(format_duration(t.runtime_s));
   }
   return {};
-}
-
-TrialTableModel::Row& TrialTableModel::row_for(int64_t id, std::vector<Row>& added) {
-  if (auto it = index_.find(id); it != index_.end()) {
-    return it->second < rows_.size() ? rows_[it->second] : added[it->second - rows_.size()];
-  }
-  index_[id] = rows_.size() + added.size();
-  added.push_back(Row{});
-  added.back().id = id;
-  return added.back();
-}
-
-void TrialTableModel::apply(const std::vector<StudyEvent>& batch) {
-  std::vector<Row> added;
-  bool changed = false;
-  const std::string metric = metric_.toStdString();
-  for (const auto& e : batch) {
-    if (e.trial_id < 0) continue;
-    switch (e.kind) {
-      case StudyEvent::Kind::TrialCreated: {
-        Row& r = row_for(e.trial_id, added);
-        QString cfg;
-        const Json flat = flatten_json(e.data);
-        for (const auto& [k, v] : flat.items()) {
-          cfg += (cfg.isEmpty() ? QString() : QStringLiteral("  ")) + QString::fromStdString(k) + QLatin1Char('=') +
-                 QString::fromStdString(v.is_number_float() ? QString::number(v.get<double>(), 'g', 4).toStdString()
-                                                             : dump_compact(v));
-        }
-        r.config = cfg;
-        break;
-      }
-      case StudyEvent::Kind::TrialStarted:
-        row_for(e.trial_id, added).status = QStringLiteral("running");
-        break;
-      case StudyEvent::Kind::TrialResult: {
-        Row& r = row_for(e.trial_id, added);
-        r.iteration = e.data.value("training_iteration", r.iteration);
-        if (e.data.contains(metric) && e.data[metric].is_number()) {
-          const double v = e.data[metric].get<double>();
-          r.last = v;
-          if (!r.best || (maximize_ ? v > *r.best : v < *r.best)) r.best = v;
-        }
-        break;
-      }
-      case StudyEvent::Kind::TrialEnded:
-        row_for(e.trial_id, added).status = QString::fromStdString(e.data.value("status", ""));
-        break;
-      default:
-        continue;
-    }
-    changed = true;
-  }
-  if (!added.empty()) {
-    beginInsertRows({}, static_cast<int>(rows_.size()), static_cast<int>(rows_.size() + added.size() - 1));
-    for (auto& r : added) rows_.push_back(std::move(r));
-    endInsertRows();
-  }
-  if (changed && !rows_.empty()) emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
 }
 
 }  // namespace tunelab::ui

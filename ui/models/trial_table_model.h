@@ -1,44 +1,42 @@
 #pragma once
-// The trials of a running study, one row each, updated in batches from engine events.
+// The trial table: one row per trial of a StudyState, with a status icon, one column per parameter,
+// iteration, last and best objective, and runtime. It is told what changed (StudyDelta) and emits one
+// insertion for new trials and one dataChanged spanning the changed rows.
 #include <QAbstractTableModel>
+#include <QIcon>
 
-#include <map>
-#include <vector>
-
-#include "core/run/events.h"
+#include "ui/models/study_state.h"
 
 namespace tunelab::ui {
 
 class TrialTableModel final : public QAbstractTableModel {
   Q_OBJECT
  public:
-  enum Column { Id, Status, Iteration, Last, Best, Config, ColumnCount };
-  static constexpr int SortRole = Qt::UserRole + 1;  // the underlying value, for sorting
+  static constexpr int SortRole = Qt::UserRole + 1;     // the underlying value, for sorting
+  static constexpr int TrialIdRole = Qt::UserRole + 2;  // the trial's id, on every cell
 
-  TrialTableModel(QString metric, bool maximize, QObject* parent = nullptr);
+  explicit TrialTableModel(const StudyState* state, QObject* parent = nullptr);
+
+  // Call after StudyState::reset (new columns) and after apply (rows added or changed).
+  void reset();
+  void update(const StudyDelta& delta);
+
   int rowCount(const QModelIndex& parent = {}) const override;
   int columnCount(const QModelIndex& parent = {}) const override;
   QVariant data(const QModelIndex& index, int role) const override;
   QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
-  // Applies a batch of engine events: one insertion for new trials, one dataChanged for the rest.
-  void apply(const std::vector<StudyEvent>& batch);
-  int64_t trial_at(int row) const { return rows_.at(static_cast<size_t>(row)).id; }
+  int64_t trial_at(int row) const;
+  std::optional<int> row_of(int64_t trial_id) const;
+  // Fixed columns around the parameters: Id, Status, params..., Iteration, Last, Best, Runtime.
+  int iteration_column() const { return 2 + param_count(); }
+  int status_column() const { return 1; }
+  static QIcon status_icon(TrialStatus s);
 
  private:
-  struct Row {
-    int64_t id = 0;
-    QString status = QStringLiteral("pending");
-    int64_t iteration = 0;
-    std::optional<double> last, best;
-    QString config;
-  };
-  Row& row_for(int64_t id, std::vector<Row>& added);
-
-  QString metric_;
-  bool maximize_;
-  std::vector<Row> rows_;
-  std::map<int64_t, size_t> index_;
+  int param_count() const { return static_cast<int>(state_->param_names().size()); }
+  const StudyState* state_;
+  int rows_ = 0;  // rows announced to views (the state may be ahead within a batch)
 };
 
 }  // namespace tunelab::ui

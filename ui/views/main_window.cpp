@@ -1,138 +1,268 @@
 #include "ui/views/main_window.h"
 
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
 #include <QDateTime>
 #include <QDir>
-#include <QHBoxLayout>
-#include <QHeaderView>
-#include <QLabel>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenuBar>
 #include <QMessageBox>
-#include <QPlainTextEdit>
-#include <QPushButton>
-#include <QSortFilterProxyModel>
-#include <QSplitter>
-#include <QTableView>
-#include <QVBoxLayout>
+#include <QSaveFile>
+#include <QSettings>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTabWidget>
+#include <QThread>
 
+#include "core/run/controller.h"
 #include "ui/bridge/engine_bridge.h"
-#include "ui/models/trial_table_model.h"
+#include "ui/bridge/store_watcher.h"
+#include "ui/views/analyze_view.h"
+#include "ui/views/design_view.h"
+#include "ui/views/monitor_view.h"
 
 namespace tunelab::ui {
 
+namespace {
+std::vector<std::string> param_names_of(const Json& spec) {
+  std::vector<std::string> out;
+  if (!spec.contains("space")) return out;
+  auto space = parse_space(spec["space"]);
+  if (!space) return out;
+  for (const auto& p : space->params()) {
+    if (p.type != ParamType::Const) out.push_back(p.name);
+  }
+  return out;
+}
+}  // namespace
+
 MainWindow::MainWindow(QString spec_text, QString base_dir, QWidget* parent)
-    : QMainWindow(parent), base_dir_(std::move(base_dir)), bridge_(new EngineBridge(this)) {
+    : QMainWindow(parent),
+      base_dir_(std::move(base_dir)),
+      tabs_(new QTabWidget),
+      design_(new DesignView),
+      bridge_(new EngineBridge(this)),
+      watcher_(new StoreWatcher(this)) {
   setWindowTitle(tr("TuneLab"));
-  spec_view_ = new QPlainTextEdit(spec_text);
-  spec_view_->setLineWrapMode(QPlainTextEdit::NoWrap);
-  table_ = new QTableView;
-  table_->setSortingEnabled(true);
-  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
-  table_->setSelectionMode(QAbstractItemView::SingleSelection);
-  table_->horizontalHeader()->setStretchLastSection(true);
-  log_ = new QPlainTextEdit;
-  log_->setReadOnly(true);
-  log_->setMaximumBlockCount(5000);
-  progress_ = new QLabel(tr("Not started"));
-  run_button_ = new QPushButton(tr("Run"));
-  stop_trial_button_ = new QPushButton(tr("Stop trial"));
-  stop_study_button_ = new QPushButton(tr("Stop study"));
-  stop_trial_button_->setEnabled(false);
-  stop_study_button_->setEnabled(false);
+  monitor_ = new MonitorView(bridge_);
+  analyze_ = new AnalyzeView;
+  tabs_->addTab(design_, tr("Design"));
+  tabs_->addTab(monitor_, tr("Monitor"));
+  tabs_->addTab(analyze_, tr("Analyze"));
+  tabs_->setDocumentMode(true);
+  setCentralWidget(tabs_);
+  design_->set_spec_text(spec_text, base_dir_);
+  build_menus();
+  resize(1400, 860);
+  QSettings settings;
+  restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
 
-  auto* controls = new QHBoxLayout;
-  controls->addWidget(run_button_);
-  controls->addWidget(stop_trial_button_);
-  controls->addWidget(stop_study_button_);
-  controls->addWidget(progress_, 1);
-  auto* right = new QSplitter(Qt::Vertical);
-  right->addWidget(table_);
-  right->addWidget(log_);
-  right->setStretchFactor(0, 3);
-  auto* split = new QSplitter(Qt::Horizontal);
-  split->addWidget(spec_view_);
-  split->addWidget(right);
-  split->setStretchFactor(1, 2);
-  auto* central = new QWidget;
-  auto* layout = new QVBoxLayout(central);
-  layout->addLayout(controls);
-  layout->addWidget(split, 1);
-  setCentralWidget(central);
-  resize(1200, 760);
-
-  connect(run_button_, &QPushButton::clicked, this, [this] { start_study(); });
-  connect(stop_trial_button_, &QPushButton::clicked, this, &MainWindow::stop_selected_trial);
-  connect(stop_study_button_, &QPushButton::clicked, bridge_, &EngineBridge::stop_study);
-  connect(bridge_, &EngineBridge::events, this, &MainWindow::on_events);
+  connect(design_, &DesignView::run_requested, this, [this] { start_study(); });
+  connect(bridge_, &EngineBridge::events, monitor_, &MonitorView::apply);
+  connect(watcher_, &StoreWatcher::events, monitor_, &MonitorView::apply);
   connect(bridge_, &EngineBridge::finished, this, [this](const QString& status) {
-    log_->appendPlainText(tr("Study %1.").arg(status));
-    run_button_->setEnabled(true);
-    stop_trial_button_->setEnabled(false);
-    stop_study_button_->setEnabled(false);
+    monitor_->study_finished(status);
+    message(tr("Study %1.").arg(status));
   });
+  connect(monitor_, &MonitorView::trial_selected, analyze_, [this](int64_t id) { analyze_->set_selected(id); });
+  connect(analyze_, &AnalyzeView::trial_selected, monitor_, &MonitorView::select_trial);
+  connect(analyze_, &AnalyzeView::brushed, monitor_, &MonitorView::set_allowed_trials);
 }
 
 MainWindow::~MainWindow() = default;
 
-QString MainWindow::status_text() const { return progress_->text(); }
+void MainWindow::build_menus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&Open spec…"), QKeySequence::Open, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open spec"), base_dir_, tr("Specs (*.json)"));
+    if (!path.isEmpty()) open_spec(path);
+  });
+  file->addAction(tr("Open study &database…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open study database"), base_dir_,
+                                                      tr("Study databases (*.db);;All files (*)"));
+    if (!path.isEmpty()) open_database(path);
+  });
+  recent_menu_ = file->addMenu(tr("Open &recent"));
+  fill_recent_menu();
+  file->addAction(tr("&Save spec"), QKeySequence::Save, this, [this] {
+    QString path = spec_path_;
+    if (path.isEmpty()) path = QFileDialog::getSaveFileName(this, tr("Save spec"), base_dir_, tr("Specs (*.json)"));
+    if (!path.isEmpty()) save_spec(path);
+  });
+  file->addAction(tr("Save spec &as…"), QKeySequence::SaveAs, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save spec"), base_dir_, tr("Specs (*.json)"));
+    if (!path.isEmpty()) save_spec(path);
+  });
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+  QMenu* study = menuBar()->addMenu(tr("&Study"));
+  study->addAction(tr("&Run"), QKeySequence(Qt::CTRL | Qt::Key_R), this, [this] { start_study(); });
+  study->addAction(tr("&Stop"), QKeySequence(Qt::CTRL | Qt::Key_Period), bridge_, &EngineBridge::stop_study);
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  view->addAction(tr("&Design"), QKeySequence(Qt::CTRL | Qt::Key_1), this, [this] { show_view(Design); });
+  view->addAction(tr("&Monitor"), QKeySequence(Qt::CTRL | Qt::Key_2), this, [this] { show_view(Monitor); });
+  view->addAction(tr("&Analyze"), QKeySequence(Qt::CTRL | Qt::Key_3), this, [this] { show_view(Analyze); });
+  QMenu* theme = view->addMenu(tr("&Theme"));
+  for (const auto& [name, label] : {std::pair(QStringLiteral("system"), tr("Follow the system")),
+                                    std::pair(QStringLiteral("light"), tr("Light")),
+                                    std::pair(QStringLiteral("dark"), tr("Dark"))}) {
+    theme->addAction(label, this, [n = name] {
+      apply_theme(n);
+      QSettings().setValue(QStringLiteral("view/theme"), n);
+    });
+  }
+}
+
+void MainWindow::apply_theme(const QString& theme) {
+  if (theme == QStringLiteral("dark")) {
+    QPalette p;
+    p.setColor(QPalette::Window, QColor(45, 45, 48));
+    p.setColor(QPalette::WindowText, QColor(225, 225, 225));
+    p.setColor(QPalette::Base, QColor(30, 30, 32));
+    p.setColor(QPalette::AlternateBase, QColor(45, 45, 48));
+    p.setColor(QPalette::Text, QColor(225, 225, 225));
+    p.setColor(QPalette::Button, QColor(55, 55, 58));
+    p.setColor(QPalette::ButtonText, QColor(225, 225, 225));
+    p.setColor(QPalette::Highlight, QColor(60, 130, 220));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::ToolTipBase, QColor(60, 60, 64));
+    p.setColor(QPalette::ToolTipText, QColor(225, 225, 225));
+    QApplication::setPalette(p);
+  } else if (theme == QStringLiteral("light")) {
+    QApplication::setPalette(QApplication::style()->standardPalette());
+  } else {
+    QApplication::setPalette(QPalette());  // the platform's palette, which follows the system's scheme
+  }
+}
+
+void MainWindow::show_view(View v) { tabs_->setCurrentIndex(static_cast<int>(v)); }
+
+void MainWindow::message(const QString& text) { statusBar()->showMessage(text, 10000); }
+
+QString MainWindow::status_text() const { return monitor_->progress_text(); }
 
 bool MainWindow::start_study() {
-  auto json = parse_json_text(spec_view_->toPlainText().toStdString(), "spec");
-  Result<StudySpec> spec = json ? parse_spec(*json, base_dir_.toStdString()) : Result<StudySpec>(json.errors());
-  if (!spec) {
-    log_->appendPlainText(tr("The spec has errors:\n%1").arg(QString::fromStdString(spec.error_text())));
+  if (bridge_->running()) {
+    message(tr("A study is running; stop it first."));
     return false;
   }
-  const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+  design_->apply_json_edit();
+  Result<StudySpec> spec = parse_spec(design_->spec(), base_dir_.toStdString());
+  if (!spec) {
+    message(tr("The spec has errors; see the Design view."));
+    QMessageBox::warning(this, tr("Run"), tr("The spec has errors:\n%1").arg(QString::fromStdString(spec.error_text())));
+    return false;
+  }
+  const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"));
   const QString db = QDir(base_dir_).filePath(QStringLiteral("tunelab_results/%1-%2/study.db")
                                                   .arg(QString::fromStdString(spec->name), stamp));
-  metric_ = QString::fromStdString(spec->objective.metric);
-  const bool maximize = spec->objective.maximize;
+  const Objective objective = spec->objective;
+  const int64_t max_concurrent = spec->max_concurrent;
   ControllerOptions options;
   options.interrupt = bridge_->interrupt_flag();
   auto controller = Controller::create(std::move(*spec), db.toStdString(), std::move(options));
   if (!controller) {
-    log_->appendPlainText(QString::fromStdString(controller.error_text()));
+    QMessageBox::warning(this, tr("Run"), QString::fromStdString(controller.error_text()));
     return false;
   }
-  auto* old = model_;
-  model_ = new TrialTableModel(metric_, maximize, this);
-  auto* proxy = new QSortFilterProxyModel(model_);
-  proxy->setSourceModel(model_);
-  proxy->setSortRole(TrialTableModel::SortRole);
-  table_->setModel(proxy);
-  delete old;
-  log_->appendPlainText(tr("Study started: %1").arg(db));
-  run_button_->setEnabled(false);
-  stop_trial_button_->setEnabled(true);
-  stop_study_button_->setEnabled(true);
-  return bridge_->start(std::move(*controller));
+  watcher_->close();
+  db_path_ = db;
+  bridge_->set_db_path(db);
+  monitor_->begin_study(objective, param_names_of(design_->spec()), db, true,
+                        max_concurrent > 0 ? max_concurrent : QThread::idealThreadCount());
+  analyze_->set_database(db);
+  if (!bridge_->start(std::move(*controller))) return false;
+  show_view(Monitor);
+  message(tr("Study started: %1").arg(db));
+  return true;
 }
 
-void MainWindow::stop_selected_trial() {
-  const auto rows = table_->selectionModel() ? table_->selectionModel()->selectedRows() : QModelIndexList{};
-  if (rows.isEmpty()) return;
-  auto* proxy = static_cast<QSortFilterProxyModel*>(table_->model());
-  bridge_->stop_trial(model_->trial_at(proxy->mapToSource(rows.first()).row()));
-}
-
-void MainWindow::on_events(const std::vector<StudyEvent>& batch) {
-  model_->apply(batch);
-  for (const auto& e : batch) {
-    if (e.kind == StudyEvent::Kind::Log || e.kind == StudyEvent::Kind::Decision) {
-      log_->appendPlainText(QString::fromStdString(e.message));
-    }
-    if (e.kind == StudyEvent::Kind::Progress || e.kind == StudyEvent::Kind::Finished) {
-      const Progress& p = e.progress;
-      QString best = p.best_value ? QStringLiteral("%1 (trial %2)").arg(*p.best_value, 0, 'g', 5).arg(*p.best_trial)
-                                  : QStringLiteral("-");
-      progress_->setText(tr("done %1/%2  running %3  stopped %4  errored %5  best %6 %7")
-                             .arg(p.finished())
-                             .arg(p.total)
-                             .arg(p.running)
-                             .arg(p.stopped)
-                             .arg(p.errored)
-                             .arg(metric_, best));
-    }
+bool MainWindow::open_database(const QString& path) {
+  if (bridge_->running()) {
+    message(tr("A study is running in this window; stop it first."));
+    return false;
   }
+  connect(watcher_, &StoreWatcher::opened, this, [this, path](const Json& spec) {
+    Objective objective;
+    if (spec.contains("objective") && spec["objective"].is_object()) {
+      objective.metric = spec["objective"].value("metric", "");
+      objective.maximize = spec["objective"].value("mode", "max") != "min";
+    }
+    monitor_->begin_study(objective, param_names_of(spec), path, false, spec.value("max_concurrent", 1));
+  }, Qt::SingleShotConnection);
+  const Status st = watcher_->open(path);
+  if (!st) {
+    QMessageBox::warning(this, tr("Open study database"), QString::fromStdString(st.error_text()));
+    return false;
+  }
+  db_path_ = path;
+  analyze_->set_database(path);
+  add_recent(path);
+  show_view(Monitor);
+  setWindowTitle(tr("TuneLab — %1").arg(path));
+  return true;
+}
+
+bool MainWindow::open_spec(const QString& path) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) {
+    QMessageBox::warning(this, tr("Open spec"), tr("Cannot read %1").arg(path));
+    return false;
+  }
+  spec_path_ = path;
+  base_dir_ = QFileInfo(path).absolutePath();
+  design_->set_spec_text(QString::fromUtf8(f.readAll()), base_dir_);
+  add_recent(path);
+  show_view(Design);
+  setWindowTitle(tr("TuneLab — %1").arg(path));
+  return true;
+}
+
+bool MainWindow::save_spec(const QString& path) {
+  QSaveFile f(path);
+  if (!f.open(QIODevice::WriteOnly)) return false;
+  f.write(design_->spec_text().toUtf8());
+  if (!f.commit()) {
+    QMessageBox::warning(this, tr("Save spec"), tr("Cannot write %1").arg(path));
+    return false;
+  }
+  spec_path_ = path;
+  add_recent(path);
+  message(tr("Saved %1").arg(path));
+  return true;
+}
+
+void MainWindow::add_recent(const QString& path) {
+  QSettings settings;
+  QStringList recent = settings.value(QStringLiteral("recent_files")).toStringList();
+  recent.removeAll(QFileInfo(path).absoluteFilePath());
+  recent.prepend(QFileInfo(path).absoluteFilePath());
+  while (recent.size() > 10) recent.removeLast();
+  settings.setValue(QStringLiteral("recent_files"), recent);
+  fill_recent_menu();
+}
+
+void MainWindow::fill_recent_menu() {
+  if (!recent_menu_) return;
+  recent_menu_->clear();
+  const QStringList recent = QSettings().value(QStringLiteral("recent_files")).toStringList();
+  for (const QString& path : recent) {
+    recent_menu_->addAction(path, this, [this, path] {
+      if (path.endsWith(QStringLiteral(".db"))) open_database(path);
+      else open_spec(path);
+    });
+  }
+  recent_menu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+  QSettings settings;
+  settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+  settings.setValue(QStringLiteral("window/view"), tabs_->currentIndex());
+  QMainWindow::closeEvent(e);
 }
 
 }  // namespace tunelab::ui

@@ -1,46 +1,66 @@
 #pragma once
-// The workbench window. It only assembles the parts: spec view, trial table, event log, controls.
+// The workbench window. It only assembles the parts (Design, Monitor and Analyze views, menus,
+// settings) and routes between them; behaviour lives in the views, models and bridges.
 #include <QMainWindow>
 
 #include "core/run/events.h"
-#include "core/space/spec.h"
 
-class QLabel;
-class QPlainTextEdit;
-class QPushButton;
-class QTableView;
+class QMenu;
+class QTabWidget;
 
 namespace tunelab::ui {
 
+class AnalyzeView;
+class DesignView;
 class EngineBridge;
-class TrialTableModel;
+class MonitorView;
+class StoreWatcher;
 
 class MainWindow final : public QMainWindow {
   Q_OBJECT
  public:
-  // `spec_text` is the spec JSON shown and run; `base_dir` resolves its relative paths.
+  enum View { Design, Monitor, Analyze };
+  // `spec_text` is the spec shown in the design view; `base_dir` resolves its relative paths.
   MainWindow(QString spec_text, QString base_dir, QWidget* parent = nullptr);
   ~MainWindow() override;
 
-  // Validates the spec and starts the study (also the Run button). False with a message on error.
+  // Validates the design view's spec and starts the study (also Run). False with a message on error.
   bool start_study();
+  // Shows a study database (one another process may be running; it refreshes live).
+  bool open_database(const QString& path);
+  bool open_spec(const QString& path);
+  bool save_spec(const QString& path);
   QString status_text() const;
+  QString db_path() const { return db_path_; }
+
+  DesignView* design() const { return design_; }
+  MonitorView* monitor() const { return monitor_; }
+  AnalyzeView* analyze() const { return analyze_; }
+  EngineBridge* bridge() const { return bridge_; }
+  void show_view(View v);
+
+  // "system", "light" or "dark".
+  static void apply_theme(const QString& theme);
+
+ protected:
+  void closeEvent(QCloseEvent* e) override;
 
  private:
-  void on_events(const std::vector<StudyEvent>& batch);
-  void stop_selected_trial();
+  void build_menus();
+  void add_recent(const QString& path);
+  void fill_recent_menu();
+  void message(const QString& text);
 
   QString base_dir_;
-  QPlainTextEdit* spec_view_ = nullptr;
-  QTableView* table_ = nullptr;
-  QPlainTextEdit* log_ = nullptr;
-  QLabel* progress_ = nullptr;
-  QPushButton* run_button_ = nullptr;
-  QPushButton* stop_trial_button_ = nullptr;
-  QPushButton* stop_study_button_ = nullptr;
-  TrialTableModel* model_ = nullptr;
-  EngineBridge* bridge_ = nullptr;
-  QString metric_;
+  QString spec_path_;
+  QString db_path_;
+  QTabWidget* tabs_;
+  DesignView* design_;
+  MonitorView* monitor_;
+  AnalyzeView* analyze_;
+  EngineBridge* bridge_;
+  StoreWatcher* watcher_;
+  QMenu* recent_menu_ = nullptr;
 };
 
 }  // namespace tunelab::ui

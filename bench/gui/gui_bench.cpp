@@ -1,0 +1,168 @@
+// GUI benchmark, offscreen:
+//  1. 1,000 trials x 200 points streamed at 10 Hz into the monitor (one batch per tick: a point for every
+//     trial): p50/p95/max time per batch, applying it to the table and curves and repainting the window.
+//  2. Opening a stored 10,000-trial study (10 results each) and showing its table and curves.
+// Usage: tunelab_gui_bench [--trials N] [--points P] [--hz H] [--stored N]
+#include <QApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QThread>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "core/store/store.h"
+#include "ui/bridge/engine_bridge.h"
+#include "ui/charts/curve_chart.h"
+#include "ui/views/main_window.h"
+#include "ui/views/monitor_view.h"
+
+using namespace tunelab;
+
+namespace {
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(std::min<double>(static_cast<double>(v.size() - 1), p * static_cast<double>(v.size())))];
+}
+
+Json bench_spec(int64_t samples) {
+  return {{"name", "bench"},
+          {"objective", {{"metric", "score"}, {"mode", "max"}}},
+          {"space", {{"x", {{"type", "float"}, {"low", 0.0}, {"high", 1.0}}},
+                     {"lr", {{"type", "float"}, {"low", 1e-4}, {"high", 1e-1}, {"log", true}}}}},
+          {"trainable", {{"builtin", "synthetic"}}},
+          {"num_samples", samples},
+          {"seed", 1}};
+}
+
+double score(int64_t id, int i) { return (1 - std::pow((id % 97) / 97.0 - 0.3, 2)) * (1 - std::exp(-i / 30.0)); }
+
+void stream(int trials, int points, double hz) {
+  ui::EngineBridge bridge;
+  ui::MonitorView monitor(&bridge);
+  monitor.resize(1600, 1000);
+  monitor.show();
+  monitor.begin_study({"score", true}, {"x", "lr"}, QString(), false, 8);
+  QApplication::processEvents();
+  std::vector<StudyEvent> created;
+  for (int64_t id = 1; id <= trials; ++id) {
+    StudyEvent e;
+    e.kind = StudyEvent::Kind::TrialCreated;
+    e.trial_id = id;
+    e.data = {{"x", (id % 97) / 97.0}, {"lr", 1e-4 * std::pow(1000.0, (id % 89) / 89.0)}};
+    created.push_back(e);
+    e.kind = StudyEvent::Kind::TrialStarted;
+    e.data = Json::object();
+    created.push_back(e);
+  }
+  monitor.apply(created);
+  QApplication::processEvents();
+  std::vector<double> times;
+  QElapsedTimer clock;
+  clock.start();
+  const double period_ms = 1000.0 / hz;
+  for (int i = 1; i <= points; ++i) {
+    std::vector<StudyEvent> batch;
+    batch.reserve(static_cast<size_t>(trials) + 1);
+    for (int64_t id = 1; id <= trials; ++id) {
+      StudyEvent e;
+      e.kind = StudyEvent::Kind::TrialResult;
+      e.trial_id = id;
+      const double s = score(id, i);
+      e.data = {{"score", s}, {"loss", 1 - s}, {"training_iteration", i}, {"time_total_s", i * 0.1}};
+      batch.push_back(std::move(e));
+    }
+    StudyEvent p;
+    p.kind = StudyEvent::Kind::Progress;
+    p.progress.total = trials;
+    p.progress.running = trials;
+    batch.push_back(p);
+    QElapsedTimer t;
+    t.start();
+    monitor.apply(batch);
+    monitor.repaint();  // paint now, inside the measurement
+    times.push_back(static_cast<double>(t.nsecsElapsed()) / 1e6);
+    // 10 Hz: wait for the next tick, serving the event loop meanwhile.
+    while (static_cast<double>(clock.elapsed()) < period_ms * i) {
+      QApplication::processEvents(QEventLoop::AllEvents, 5);
+      QThread::msleep(1);
+    }
+  }
+  std::printf("stream: %d trials x %d points at %.0f Hz: batch p50 %.1f ms, p95 %.1f ms, max %.1f ms (goal p95 <= 16 ms)\n",
+              trials, points, hz, percentile(times, 0.5), percentile(times, 0.95),
+              *std::max_element(times.begin(), times.end()));
+  std::printf("stream: %d curves drawn, %d points in the last one\n", monitor.curves()->series_count(),
+              monitor.curves()->drawn_points(trials));
+}
+
+void open_stored(int trials, int results_per_trial) {
+  QTemporaryDir dir;
+  const std::string db = QDir(dir.path()).filePath(QStringLiteral("study.db")).toStdString();
+  {
+    auto store = Store::open(db, Store::Mode::Create);
+    if (!store) {
+      std::fprintf(stderr, "%s\n", store.error_text().c_str());
+      return;
+    }
+    StudyRecord study;
+    study.name = "bench";
+    study.spec = bench_spec(trials);
+    study.base_dir = dir.path().toStdString();
+    study.trials_dir = study.base_dir + "/trials";
+    study.status = "completed";
+    study.created_at = now_seconds();
+    (void)(*store)->create_study(study);
+    for (int64_t id = 1; id <= trials; ++id) {
+      TrialRecord t;
+      t.id = id;
+      t.config = {{"x", (id % 97) / 97.0}, {"lr", 1e-4 * std::pow(1000.0, (id % 89) / 89.0)}};
+      t.status = TrialStatus::Completed;
+      t.created_at = study.created_at;
+      t.last_iteration = results_per_trial;
+      (*store)->put_trial(t);
+      for (int i = 1; i <= results_per_trial; ++i) {
+        const double s = score(id, i);
+        (*store)->append_result({id, i, i * 0.1, study.created_at + i,
+                                 {{"score", s}, {"loss", 1 - s}, {"training_iteration", i}, {"time_total_s", i * 0.1}}});
+      }
+    }
+    (void)(*store)->flush();
+  }
+  ui::MainWindow w(QStringLiteral("{}"), dir.path());
+  w.resize(1600, 1000);
+  w.show();
+  QApplication::processEvents();
+  QElapsedTimer t;
+  t.start();
+  const bool ok = w.open_database(QString::fromStdString(db));
+  w.repaint();
+  const double ms = static_cast<double>(t.nsecsElapsed()) / 1e6;
+  std::printf("open: %d stored trials x %d results: %s in %.0f ms (goal <= 1000 ms); %d rows, %d curves\n", trials,
+              results_per_trial, ok ? "table and curves shown" : "FAILED", ms,
+              w.monitor()->model() ? static_cast<int>(w.monitor()->state().trials().size()) : 0,
+              w.monitor()->curves()->series_count());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+  QApplication app(argc, argv);
+  int trials = 1000, points = 200, stored = 10000;
+  double hz = 10;
+  const QStringList args = QApplication::arguments();
+  for (qsizetype i = 1; i + 1 < args.size(); i += 2) {
+    if (args[i] == QStringLiteral("--trials")) trials = args[i + 1].toInt();
+    else if (args[i] == QStringLiteral("--points")) points = args[i + 1].toInt();
+    else if (args[i] == QStringLiteral("--hz")) hz = args[i + 1].toDouble();
+    else if (args[i] == QStringLiteral("--stored")) stored = args[i + 1].toInt();
+  }
+  stream(trials, points, hz);
+  open_stored(stored, 10);
+  return 0;
+}

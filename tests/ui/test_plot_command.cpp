@@ -1,0 +1,91 @@
+// `tunelab plot` renders the workbench's charts headless: an image of the requested size, not blank,
+// for every kind; bad arguments are errors.
+#include <QImage>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <set>
+
+#include "gui_test_util.h"
+
+using namespace tunelab;
+
+class TestPlotCommand final : public QObject {
+  Q_OBJECT
+ private:
+  QTemporaryDir dir_;
+  QString db_;
+
+ private slots:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    const QString spec = dir_.filePath(QStringLiteral("spec.json"));
+    test::write_file(spec, test::gui_spec(12, 5).dump(2));
+    db_ = dir_.filePath(QStringLiteral("study.db"));
+    const auto r = test::run_tunelab({QStringLiteral("run"), spec, QStringLiteral("--db"), db_, QStringLiteral("--quiet")}, dir_.path());
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+  }
+
+  void writesAnImageOfTheRequestedSize_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::newRow("curves") << QStringList{QStringLiteral("--kind"), QStringLiteral("curves")};
+    QTest::newRow("curves by time") << QStringList{QStringLiteral("--kind"), QStringLiteral("curves"), QStringLiteral("--time")};
+    QTest::newRow("scatter lr") << QStringList{QStringLiteral("--kind"), QStringLiteral("scatter"), QStringLiteral("--x"), QStringLiteral("lr"),
+                                               QStringLiteral("--y"), QStringLiteral("score"), QStringLiteral("--color"), QStringLiteral("x")};
+    QTest::newRow("pareto") << QStringList{QStringLiteral("--kind"), QStringLiteral("pareto"), QStringLiteral("--x"), QStringLiteral("loss"),
+                                           QStringLiteral("--x-mode"), QStringLiteral("min")};
+    QTest::newRow("history") << QStringList{QStringLiteral("--kind"), QStringLiteral("history")};
+    QTest::newRow("importance") << QStringList{QStringLiteral("--kind"), QStringLiteral("importance")};
+  }
+  void writesAnImageOfTheRequestedSize() {
+    QFETCH(QStringList, args);
+    const QString out = dir_.filePath(QStringLiteral("%1.png").arg(QString::fromUtf8(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('_'))));
+    const auto r = test::run_tunelab(QStringList{QStringLiteral("plot"), db_} + args +
+                                     QStringList{QStringLiteral("--width"), QStringLiteral("640"), QStringLiteral("--height"),
+                                                 QStringLiteral("420"), QStringLiteral("--out"), out});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    QImage img(out);
+    QCOMPARE(img.size(), QSize(640, 420));
+    std::set<QRgb> colors;
+    for (int y = 0; y < img.height(); y += 2) {
+      for (int x = 0; x < img.width(); x += 2) colors.insert(img.pixel(x, y));
+    }
+    QVERIFY2(colors.size() > 20, qPrintable(QString::number(colors.size())));
+  }
+
+  void writesSvg() {
+    const QString out = dir_.filePath(QStringLiteral("scatter.svg"));
+    const auto r = test::run_tunelab({QStringLiteral("plot"), db_, QStringLiteral("--kind"), QStringLiteral("scatter"), QStringLiteral("--out"), out});
+    if (r.err.contains(QStringLiteral("Qt Svg"))) QSKIP("this build has no Qt Svg");
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(f.readAll().contains("<svg"));
+  }
+
+  void badArgumentsAreErrors_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("unknown kind") << QStringList{QStringLiteral("--kind"), QStringLiteral("pie")} << 1 << QStringLiteral("unknown kind");
+    QTest::newRow("unknown column") << QStringList{QStringLiteral("--kind"), QStringLiteral("scatter"), QStringLiteral("--x"), QStringLiteral("nope")}
+                                    << 1 << QStringLiteral("no parameter or metric named \"nope\"");
+    QTest::newRow("bad size") << QStringList{QStringLiteral("--width"), QStringLiteral("ten")} << 2 << QStringLiteral("--width");
+    QTest::newRow("bad extension") << QStringList{QStringLiteral("--kind"), QStringLiteral("history"), QStringLiteral("--out"), QStringLiteral("x.gif")}
+                                   << 1 << QStringLiteral(".png or .svg");
+  }
+  void badArgumentsAreErrors() {
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QString, message);
+    QStringList all{QStringLiteral("plot"), db_};
+    all += args;
+    if (!args.contains(QStringLiteral("--out"))) all += QStringList{QStringLiteral("--out"), dir_.filePath(QStringLiteral("bad.png"))};
+    const auto r = test::run_tunelab(all);
+    QCOMPARE(r.exit_code, code);
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+  }
+};
+
+QTEST_MAIN(TestPlotCommand)
+#include "test_plot_command.moc"

@@ -1,0 +1,129 @@
+#include "ui/bridge/store_watcher.h"
+
+#include <QFileInfo>
+
+#include "core/analysis/summary.h"
+
+namespace tunelab::ui {
+
+StoreWatcher::StoreWatcher(QObject* parent) : QObject(parent) {
+  timer_.setInterval(1000);
+  connect(&timer_, &QTimer::timeout, this, [this] { poll(false); });
+}
+
+StoreWatcher::~StoreWatcher() = default;
+
+void StoreWatcher::close() {
+  timer_.stop();
+  store_.reset();
+  path_.clear();
+  sent_results_.clear();
+  sent_status_.clear();
+  sent_events_ = sent_decisions_ = 0;
+  last_stamp_ = -1;
+}
+
+qint64 StoreWatcher::stamp() const {
+  const QFileInfo db(path_), wal(path_ + QStringLiteral("-wal"));
+  return db.lastModified().toMSecsSinceEpoch() ^ (wal.exists() ? wal.lastModified().toMSecsSinceEpoch() + wal.size() : 0);
+}
+
+Status StoreWatcher::open(const QString& db_path) {
+  close();
+  auto store = Store::open(db_path.toStdString(), Store::Mode::ReadOnly);
+  if (!store) return store.errors();
+  auto study = (*store)->load_study();
+  if (!study) return study.errors();
+  store_ = std::move(*store);
+  path_ = db_path;
+  emit opened(study->spec);
+  poll(true);
+  timer_.start();
+  return {};
+}
+
+void StoreWatcher::poll(bool force) {
+  if (!store_) return;
+  const qint64 now_stamp = stamp();
+  if (!force && now_stamp == last_stamp_) return;
+  last_stamp_ = now_stamp;
+  auto summary = summarize(*store_);
+  if (!summary) return;
+  std::vector<StudyEvent> batch;
+  auto results = store_->load_results();
+  std::map<int64_t, std::vector<const ResultRecord*>> by_trial;
+  if (results) {
+    for (const auto& r : *results) by_trial[r.trial_id].push_back(&r);
+  }
+  Progress progress;
+  progress.total = summary->total_trials;
+  for (const auto& t : summary->trials) {
+    const int64_t id = t.rec.id;
+    if (!sent_results_.count(id)) {
+      StudyEvent e;
+      e.kind = StudyEvent::Kind::TrialCreated;
+      e.trial_id = id;
+      e.data = t.rec.config;
+      batch.push_back(std::move(e));
+      sent_results_[id] = 0;
+    }
+    auto& sent = sent_results_[id];
+    const auto& rs = by_trial[id];
+    for (size_t i = static_cast<size_t>(sent); i < rs.size(); ++i) {
+      StudyEvent e;
+      e.kind = StudyEvent::Kind::TrialResult;
+      e.trial_id = id;
+      e.data = rs[i]->metrics;
+      batch.push_back(std::move(e));
+    }
+    sent = static_cast<int64_t>(rs.size());
+    const std::string status = to_string(t.rec.status);
+    if (sent_status_[id] != status) {
+      StudyEvent e;
+      e.trial_id = id;
+      if (is_finished(t.rec.status) || t.rec.status == TrialStatus::Paused) {
+        e.kind = StudyEvent::Kind::TrialEnded;
+        e.data = {{"status", status}, {"reason", t.rec.error}};
+      } else {
+        e.kind = t.rec.status == TrialStatus::Running ? StudyEvent::Kind::TrialStarted : StudyEvent::Kind::Log;
+      }
+      if (e.kind != StudyEvent::Kind::Log) batch.push_back(std::move(e));
+      sent_status_[id] = status;
+    }
+    switch (t.rec.status) {
+      case TrialStatus::Pending: ++progress.pending; break;
+      case TrialStatus::Running: ++progress.running; break;
+      case TrialStatus::Paused: ++progress.paused; break;
+      case TrialStatus::Completed: ++progress.completed; break;
+      case TrialStatus::Stopped: ++progress.stopped; break;
+      case TrialStatus::Error: ++progress.errored; break;
+    }
+  }
+  progress.created = static_cast<int64_t>(summary->trials.size());
+  progress.elapsed_s = summary->study.elapsed_s;
+  progress.best_trial = summary->best_trial;
+  for (const auto& t : summary->trials) {
+    if (summary->best_trial == t.rec.id) progress.best_value = t.best_value;
+  }
+  if (auto decisions = store_->load_decisions()) {
+    for (size_t i = sent_decisions_; i < decisions->size(); ++i) {
+      const DecisionRecord& d = (*decisions)[i];
+      StudyEvent e;
+      e.kind = StudyEvent::Kind::Decision;
+      e.trial_id = d.trial_id;
+      e.data = {{"source", d.source}, {"action", d.action}, {"reason", d.reason}, {"details", d.details}};
+      e.message = "trial " + std::to_string(d.trial_id) + ": " + d.action + " by " + d.source + ": " + d.reason;
+      batch.push_back(std::move(e));
+    }
+    sent_decisions_ = decisions->size();
+  }
+  StudyEvent p;
+  p.kind = summary->study.status == "running" ? StudyEvent::Kind::Progress : StudyEvent::Kind::Finished;
+  p.message = summary->study.status;
+  p.progress = progress;
+  batch.push_back(std::move(p));
+  if (summary->study.status != "running") timer_.stop();
+  emit events(batch);
+}
+
+}  // namespace tunelab::ui

@@ -1,0 +1,95 @@
+#include "ui/charts/chart_panel.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QFileInfo>
+#include <QPainter>
+#include <QVBoxLayout>
+#include <QAbstractAxis>
+#include <QAbstractSeries>
+
+#include <algorithm>
+#include <array>
+
+#ifdef TUNELAB_HAVE_SVG
+#include <QSvgGenerator>
+#endif
+
+namespace tunelab::ui {
+
+ChartPanel::ChartPanel(QWidget* parent) : QWidget(parent), chart_(new QChart), view_(new QChartView(chart_)) {
+  view_->setRenderHint(QPainter::Antialiasing);
+  chart_->legend()->hide();
+  chart_->setMargins(QMargins(4, 4, 4, 4));
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(view_);
+}
+
+ChartPanel::~ChartPanel() = default;
+
+void ChartPanel::set_title(const QString& title) { chart_->setTitle(title); }
+
+void ChartPanel::clear_chart() {
+  chart_->removeAllSeries();
+  for (QAbstractAxis* a : chart_->axes()) {
+    chart_->removeAxis(a);
+    delete a;
+  }
+}
+
+void ChartPanel::set_axis(QAbstractAxis* axis, Qt::Alignment side) {
+  for (QAbstractAxis* a : chart_->axes(side == Qt::AlignBottom ? Qt::Horizontal : Qt::Vertical)) {
+    chart_->removeAxis(a);
+    delete a;
+  }
+  chart_->addAxis(axis, side);
+  for (QAbstractSeries* s : chart_->series()) s->attachAxis(axis);
+}
+
+QString ChartPanel::save_image(const QString& path, QSize size) {
+  if (size.isEmpty()) size = this->size();
+  if (size.isEmpty()) size = QSize(800, 500);
+  resize(size);
+  view_->resize(size);
+  chart_->resize(size);
+  const QString ext = QFileInfo(path).suffix().toLower();
+  if (ext == QStringLiteral("svg")) {
+#ifdef TUNELAB_HAVE_SVG
+    QSvgGenerator svg;
+    svg.setFileName(path);
+    svg.setSize(size);
+    svg.setViewBox(QRect(QPoint(0, 0), size));
+    svg.setTitle(chart_->title());
+    QPainter p;
+    if (!p.begin(&svg)) return tr("cannot write %1").arg(path);
+    view_->render(&p, QRectF(QPoint(0, 0), size), QRect(QPoint(0, 0), size));
+    p.end();
+    return {};
+#else
+    return tr("this build cannot write SVG (Qt Svg was not found)");
+#endif
+  }
+  if (ext != QStringLiteral("png") && ext != QStringLiteral("jpg")) return tr("the file must end in .png or .svg");
+  QImage image(size, QImage::Format_ARGB32);
+  image.fill(palette().color(QPalette::Window));
+  QPainter p(&image);
+  p.setRenderHint(QPainter::Antialiasing);
+  view_->render(&p, QRectF(QPoint(0, 0), size), QRect(QPoint(0, 0), size));
+  p.end();
+  if (!image.save(path)) return tr("cannot write %1").arg(path);
+  return {};
+}
+
+QColor color_map(double t) {
+  static const std::array<QColor, 5> stops = {QColor(68, 1, 84), QColor(59, 82, 139), QColor(33, 145, 140),
+                                              QColor(94, 201, 98), QColor(253, 231, 37)};
+  t = std::clamp(t, 0.0, 1.0) * (stops.size() - 1);
+  const size_t i = std::min(static_cast<size_t>(t), stops.size() - 2);
+  const double f = t - static_cast<double>(i);
+  auto mix = [f](int a, int b) { return static_cast<int>(a + (b - a) * f); };
+  return QColor(mix(stops[i].red(), stops[i + 1].red()), mix(stops[i].green(), stops[i + 1].green()),
+                mix(stops[i].blue(), stops[i + 1].blue()));
+}
+
+}  // namespace tunelab::ui

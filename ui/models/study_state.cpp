@@ -1,0 +1,125 @@
+#include "ui/models/study_state.h"
+
+#include <cmath>
+#include <limits>
+
+#include "core/analysis/summary.h"
+
+namespace tunelab::ui {
+
+void StudyState::reset(const Objective& objective, std::vector<std::string> param_names) {
+  *this = StudyState();
+  objective_ = objective;
+  param_names_ = std::move(param_names);
+}
+
+std::optional<size_t> StudyState::index_of(int64_t id) const {
+  auto it = index_.find(id);
+  return it == index_.end() ? std::nullopt : std::optional(it->second);
+}
+
+size_t StudyState::index_for(int64_t id, StudyDelta& delta) {
+  if (auto it = index_.find(id); it != index_.end()) return it->second;
+  const size_t i = trials_.size();
+  index_[id] = i;
+  trials_.push_back(TrialData{});
+  trials_.back().id = id;
+  delta.added.push_back(i);
+  return i;
+}
+
+StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
+  StudyDelta d;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const StudyEvent& e : batch) {
+    switch (e.kind) {
+      case StudyEvent::Kind::TrialCreated: {
+        const size_t i = index_for(e.trial_id, d);
+        TrialData& t = trials_[i];
+        t.config = e.data;
+        t.flat_config.clear();
+        const Json flat = flatten_json(e.data);
+        for (auto it = flat.begin(); it != flat.end(); ++it) t.flat_config[it.key()] = it.value();
+        d.changed.insert(i);
+        break;
+      }
+      case StudyEvent::Kind::TrialStarted: {
+        const size_t i = index_for(e.trial_id, d);
+        trials_[i].status = TrialStatus::Running;
+        d.changed.insert(i);
+        break;
+      }
+      case StudyEvent::Kind::TrialResult: {
+        const size_t i = index_for(e.trial_id, d);
+        TrialData& t = trials_[i];
+        const Json& r = e.data;
+        if (t.status == TrialStatus::Pending) t.status = TrialStatus::Running;
+        t.iteration = r.value("training_iteration", t.iteration + 1);
+        t.runtime_s = r.value("time_total_s", t.runtime_s);
+        const size_t n = t.iterations.size();
+        if (!d.appended.count(i)) d.appended[i] = n;
+        t.iterations.push_back(static_cast<double>(t.iteration));
+        t.times.push_back(t.runtime_s);
+        for (auto it = r.begin(); it != r.end(); ++it) {
+          if (!it.value().is_number() || it.key() == "training_iteration") continue;
+          if (metric_set_.insert(it.key()).second) metric_names_.push_back(it.key());
+          auto& col = t.metrics[it.key()];
+          col.resize(n, nan);
+          col.push_back(it.value().get<double>());
+        }
+        for (auto& [name, col] : t.metrics) col.resize(n + 1, nan);
+        if (r.contains(objective_.metric) && r[objective_.metric].is_number()) {
+          const double v = r[objective_.metric].get<double>();
+          if (std::isfinite(v)) {
+            t.last = v;
+            if (!t.best || objective_.better(v, *t.best)) t.best = v;
+            if (!best_value_ || objective_.better(v, *best_value_)) {
+              best_value_ = v;
+              if (best_trial_ != t.id) d.best_changed = true;
+              best_trial_ = t.id;
+            }
+          }
+        }
+        d.changed.insert(i);
+        break;
+      }
+      case StudyEvent::Kind::TrialEnded: {
+        const size_t i = index_for(e.trial_id, d);
+        TrialData& t = trials_[i];
+        const std::string status = e.data.value("status", "");
+        t.status = trial_status_from_string(status).value_or(TrialStatus::Completed);
+        t.reason = e.data.value("reason", "");
+        if (is_finished(t.status)) d.ended.insert(i);
+        d.changed.insert(i);  // the engine's Log event for the end carries the line
+        break;
+      }
+      case StudyEvent::Kind::Decision:
+      case StudyEvent::Kind::Log:
+        d.log_lines.push_back(describe_event(e));
+        break;
+      case StudyEvent::Kind::Progress:
+        d.progress = e.progress;
+        progress_ = e.progress;
+        break;
+      case StudyEvent::Kind::Finished:
+        d.progress = e.progress;
+        progress_ = e.progress;
+        d.finished = true;
+        d.log_lines.push_back(describe_event(e));
+        break;
+    }
+  }
+  return d;
+}
+
+std::string describe_event(const StudyEvent& e) {
+  if (e.kind == StudyEvent::Kind::Finished) return "study " + e.message;
+  if (!e.message.empty()) return e.message;
+  if (e.kind == StudyEvent::Kind::Decision) {
+    return "trial " + std::to_string(e.trial_id) + ": " + e.data.value("action", "") + " by " +
+           e.data.value("source", "") + ": " + e.data.value("reason", "");
+  }
+  return {};
+}
+
+}  // namespace tunelab::ui

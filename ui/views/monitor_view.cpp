@@ -1,0 +1,299 @@
+#include "ui/views/monitor_view.h"
+
+#include <QComboBox>
+#include <QDateTime>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include "core/store/store.h"
+#include "ui/bridge/engine_bridge.h"
+#include "ui/charts/curve_chart.h"
+#include "ui/models/trial_filter_proxy.h"
+#include "ui/models/trial_table_model.h"
+#include "ui/views/load_panel.h"
+#include "ui/views/output_viewer.h"
+#include "ui/views/trial_controls.h"
+
+namespace tunelab::ui {
+
+namespace {
+QString format_eta(double s) {
+  if (s < 90) return QStringLiteral("%1 s").arg(static_cast<int>(s));
+  if (s < 5400) return QStringLiteral("%1 min").arg(static_cast<int>(s / 60));
+  return QStringLiteral("%1 h").arg(s / 3600, 0, 'f', 1);
+}
+}  // namespace
+
+MonitorView::MonitorView(EngineBridge* bridge, QWidget* parent)
+    : QWidget(parent),
+      bridge_(bridge),
+      model_(new TrialTableModel(&state_, this)),
+      proxy_(new TrialFilterProxy(this)),
+      table_(new QTableView),
+      filter_(new QLineEdit),
+      curves_(new CurveChart),
+      curve_metric_(new QComboBox),
+      curve_x_(new QComboBox),
+      progress_(new QLabel(tr("No study yet"))),
+      log_(new QPlainTextEdit),
+      controls_(new TrialControls),
+      output_(new OutputViewer) {
+  proxy_->setSourceModel(model_);
+  table_->setModel(proxy_);
+  table_->setSortingEnabled(true);
+  table_->sortByColumn(0, Qt::AscendingOrder);
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->setSelectionMode(QAbstractItemView::SingleSelection);
+  table_->verticalHeader()->hide();
+  table_->verticalHeader()->setDefaultSectionSize(22);
+  table_->horizontalHeader()->setStretchLastSection(true);
+  filter_->setPlaceholderText(tr("Filter trials (words match any column, e.g. \"running relu\")"));
+  filter_->setClearButtonEnabled(true);
+  log_->setReadOnly(true);
+  log_->setMaximumBlockCount(20000);
+  progress_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  curve_x_->addItems({tr("iteration"), tr("time (s)")});
+
+  auto* table_box = new QWidget;
+  auto* tl = new QVBoxLayout(table_box);
+  tl->setContentsMargins(0, 0, 0, 0);
+  tl->addWidget(filter_);
+  tl->addWidget(table_);
+  auto* curve_box = new QWidget;
+  auto* cl = new QVBoxLayout(curve_box);
+  cl->setContentsMargins(0, 0, 0, 0);
+  auto* curve_bar = new QHBoxLayout;
+  curve_bar->addWidget(new QLabel(tr("Curves:")));
+  curve_bar->addWidget(curve_metric_, 1);
+  curve_bar->addWidget(new QLabel(tr("against")));
+  curve_bar->addWidget(curve_x_);
+  cl->addLayout(curve_bar);
+  cl->addWidget(curves_, 1);
+  auto* bottom = new QTabWidget;
+  bottom->addTab(log_, tr("Events"));
+  bottom->addTab(output_, tr("Output"));
+  bottom->addTab(new LoadPanel, tr("Load"));
+  auto* top = new QSplitter(Qt::Horizontal);
+  top->addWidget(table_box);
+  top->addWidget(curve_box);
+  top->setStretchFactor(0, 3);
+  top->setStretchFactor(1, 2);
+  auto* split = new QSplitter(Qt::Vertical);
+  split->addWidget(top);
+  split->addWidget(bottom);
+  split->setStretchFactor(0, 3);
+  split->setStretchFactor(1, 1);
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(controls_);
+  layout->addWidget(progress_);
+  layout->addWidget(split, 1);
+
+  connect(filter_, &QLineEdit::textChanged, proxy_, &TrialFilterProxy::set_text);
+  connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MonitorView::on_selection);
+  connect(curves_, &CurveChart::trial_clicked, this, &MonitorView::select_trial);
+  connect(curve_metric_, &QComboBox::currentTextChanged, this, &MonitorView::rebuild_curves);
+  connect(curve_x_, &QComboBox::currentIndexChanged, this, &MonitorView::rebuild_curves);
+  connect(controls_, &TrialControls::stop_trial, this, [this] {
+    if (auto id = selected_trial()) bridge_->stop_trial(*id);
+  });
+  connect(controls_, &TrialControls::pause_trial, this, [this] {
+    if (auto id = selected_trial()) bridge_->pause_trial(*id);
+  });
+  connect(controls_, &TrialControls::resume_trial, this, [this] {
+    if (auto id = selected_trial()) bridge_->resume_trial(*id);
+  });
+  connect(controls_, &TrialControls::stop_study, bridge_, &EngineBridge::stop_study);
+  connect(controls_, &TrialControls::pause_study, this, [this] {
+    bridge_->pause_study();
+    study_paused_ = true;
+    update_controls();
+  });
+  connect(controls_, &TrialControls::resume_study, this, [this] {
+    bridge_->resume_study();
+    study_paused_ = false;
+    update_controls();
+  });
+  connect(controls_, &TrialControls::concurrency_changed, this, [this](int n) {
+    bridge_->set_max_concurrent(n);
+    log_->appendPlainText(tr("max concurrent trials set to %1").arg(n));
+  });
+  connect(controls_, &TrialControls::add_trial, this, [this] { add_trial(false); });
+  connect(controls_, &TrialControls::clone_trial, this, [this] { add_trial(true); });
+}
+
+void MonitorView::begin_study(const Objective& objective, std::vector<std::string> param_names, const QString& db_path,
+                              bool live, int64_t max_concurrent) {
+  table_->selectionModel()->clearSelection();
+  state_.reset(objective, std::move(param_names));
+  model_->reset();
+  db_path_ = db_path;
+  live_ = live;
+  study_paused_ = false;
+  curves_->clear();
+  output_->set_trial_dir({});
+  log_->clear();
+  {
+    const QSignalBlocker block(curve_metric_);
+    curve_metric_->clear();
+    curve_metric_->addItem(QString::fromStdString(objective.metric));
+  }
+  curves_->set_axis_titles(curve_x_->currentText(), QString::fromStdString(objective.metric));
+  controls_->set_concurrency(static_cast<int>(std::max<int64_t>(1, max_concurrent)));
+  progress_->setText(live ? tr("Starting…") : tr("Opened %1").arg(db_path));
+  update_controls();
+}
+
+void MonitorView::apply(const std::vector<StudyEvent>& batch) {
+  const StudyDelta d = state_.apply(batch);
+  model_->update(d);
+  // New metrics become choices for the curves.
+  for (const auto& m : state_.metric_names()) {
+    const QString name = QString::fromStdString(m);
+    if (curve_metric_->findText(name) < 0) {
+      const QSignalBlocker block(curve_metric_);
+      curve_metric_->addItem(name);
+    }
+  }
+  const std::string metric = curve_metric_->currentText().toStdString();
+  const bool by_time = curve_x_->currentIndex() == 1;
+  const auto& trials = state_.trials();
+  for (const auto& [i, first] : d.appended) {
+    const TrialData& t = trials[i];
+    auto it = t.metrics.find(metric);
+    if (it == t.metrics.end()) continue;
+    const auto& xs_all = by_time ? t.times : t.iterations;
+    curves_->append(t.id, std::vector<double>(xs_all.begin() + static_cast<std::ptrdiff_t>(first), xs_all.end()),
+                    std::vector<double>(it->second.begin() + static_cast<std::ptrdiff_t>(first), it->second.end()));
+  }
+  for (size_t i : d.ended) curves_->set_finished(trials[i].id, trials[i].status != TrialStatus::Completed);
+  if (d.best_changed) curves_->set_best(state_.best_trial());
+  curves_->flush();
+  for (const auto& line : d.log_lines) {
+    log_->appendPlainText(QDateTime::currentDateTime().toString(QStringLiteral("[HH:mm:ss] ")) +
+                          QString::fromStdString(line));
+  }
+  if (d.progress) {
+    const Progress& p = *d.progress;
+    QString best = QStringLiteral("-");
+    if (p.best_value && p.best_trial) {
+      best = QStringLiteral("%1 (trial %2)").arg(*p.best_value, 0, 'g', 5).arg(*p.best_trial);
+    }
+    const QString total = p.total >= 0 ? QString::number(p.total) : QStringLiteral("?");
+    progress_->setText(tr("done %1/%2   running %3   paused %4   stopped early %5   errored %6   best %7 %8   ETA %9")
+                           .arg(p.finished())
+                           .arg(total)
+                           .arg(p.running)
+                           .arg(p.paused)
+                           .arg(p.stopped)
+                           .arg(p.errored)
+                           .arg(QString::fromStdString(state_.objective().metric), best,
+                                p.eta_s ? format_eta(*p.eta_s) : QStringLiteral("-")));
+  }
+  if (d.finished) {
+    live_ = false;
+    update_controls();
+  }
+}
+
+void MonitorView::study_finished(const QString& status) {
+  live_ = false;
+  log_->appendPlainText(tr("Study %1.").arg(status));
+  update_controls();
+}
+
+void MonitorView::rebuild_curves() {
+  curves_->clear();
+  const std::string metric = curve_metric_->currentText().toStdString();
+  const bool by_time = curve_x_->currentIndex() == 1;
+  curves_->set_axis_titles(curve_x_->currentText(), curve_metric_->currentText());
+  for (const TrialData& t : state_.trials()) {
+    auto it = t.metrics.find(metric);
+    if (it != t.metrics.end()) curves_->append(t.id, by_time ? t.times : t.iterations, it->second);
+    if (is_finished(t.status)) curves_->set_finished(t.id, t.status != TrialStatus::Completed);
+  }
+  curves_->set_best(state_.best_trial());
+  curves_->set_selected(selected_trial());
+  curves_->flush();
+}
+
+QString MonitorView::progress_text() const { return progress_->text(); }
+QString MonitorView::log_text() const { return log_->toPlainText(); }
+
+std::optional<int64_t> MonitorView::selected_trial() const {
+  const auto rows = table_->selectionModel()->selectedRows();
+  if (rows.isEmpty()) return std::nullopt;
+  return rows.first().data(TrialTableModel::TrialIdRole).toLongLong();
+}
+
+void MonitorView::select_trial(int64_t id) {
+  const auto row = model_->row_of(id);
+  if (!row) return;
+  const QModelIndex index = proxy_->mapFromSource(model_->index(*row, 0));
+  if (!index.isValid()) return;
+  table_->selectionModel()->select(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+  table_->scrollTo(index);
+}
+
+void MonitorView::set_allowed_trials(std::optional<std::set<int64_t>> ids) { proxy_->set_allowed_ids(std::move(ids)); }
+
+void MonitorView::on_selection() {
+  const auto id = selected_trial();
+  curves_->set_selected(id);
+  update_controls();
+  if (!id) return;
+  output_->set_trial_dir(trial_dir(*id), tr("trial %1").arg(*id));
+  emit trial_selected(*id);
+}
+
+void MonitorView::update_controls() {
+  controls_->set_state(live_ && bridge_->running(), selected_trial().has_value(), study_paused_);
+}
+
+QString MonitorView::trial_dir(int64_t id) const {
+  if (db_path_.isEmpty()) return {};
+  auto store = Store::open(db_path_.toStdString(), Store::Mode::ReadOnly);
+  if (!store) return {};
+  auto trials = (*store)->load_trials();
+  if (!trials) return {};
+  for (const auto& t : *trials) {
+    if (t.id == id) return QString::fromStdString(t.trial_dir);
+  }
+  return {};
+}
+
+void MonitorView::add_trial(bool clone) {
+  std::optional<int64_t> parent;
+  Json config = Json::object();
+  if (clone) {
+    parent = selected_trial();
+    if (!parent) return;
+    if (auto i = state_.index_of(*parent)) config = state_.trials()[*i].config;
+  } else if (!state_.trials().empty()) {
+    config = state_.trials().back().config;
+  }
+  bool ok = false;
+  const QString text = QInputDialog::getMultiLineText(
+      this, clone ? tr("Clone trial %1").arg(*parent) : tr("Add a trial"),
+      tr("The trial's config (JSON). Values outside the search space are refused with the reason in the log."),
+      QString::fromStdString(config.dump(2)), &ok);
+  if (!ok) return;
+  auto json = parse_json_text(text.toStdString(), "config");
+  if (!json || !json->is_object()) {
+    QMessageBox::warning(this, tr("Add a trial"),
+                         json ? tr("The config must be a JSON object.") : QString::fromStdString(json.error_text()));
+    return;
+  }
+  bridge_->add_trial(*json, parent);
+}
+
+}  // namespace tunelab::ui
