@@ -1,6 +1,7 @@
 // The monitor's trial table: rows from engine events, sorting and filtering through the proxy,
 // linked curves; QAbstractItemModelTester on the model and the proxy.
 #include <QAbstractItemModelTester>
+#include <QApplication>
 #include <QTest>
 
 #include "ui/charts/curve_chart.h"
@@ -89,10 +90,15 @@ class TestTrialTableModel final : public QObject {
     }
     chart.append(1, xs, ys);
     chart.flush();
+    (void)chart.grab();  // paints
     QCOMPARE(chart.drawn_points(1), 100);
-    chart.append(1, {100}, {1.0});
+    const int redraws = chart.full_redraws();
+    // A point inside the axis ranges is drawn incrementally: no full redraw.
+    chart.append(1, {100}, {0.5});
     chart.flush();
+    (void)chart.grab();
     QCOMPARE(chart.drawn_points(1), 101);
+    QCOMPARE(chart.full_redraws(), redraws);
     // Far denser than the pixels: decimated.
     std::vector<double> bx, by;
     for (int i = 0; i < 20000; ++i) {
@@ -101,14 +107,18 @@ class TestTrialTableModel final : public QObject {
     }
     chart.append(2, bx, by);
     chart.flush();
+    (void)chart.grab();
+    QVERIFY(chart.full_redraws() > redraws);  // the x range grew
     QVERIFY(chart.drawn_points(2) > 0);
     QVERIFY(chart.drawn_points(2) < 20000 / 4);
     // Hidden charts do no drawing work until shown.
     chart.hide();
     chart.append(3, {0, 1}, {0, 1});
     chart.flush();
+    QApplication::processEvents();
     QCOMPARE(chart.drawn_points(3), 0);
     chart.show();
+    (void)chart.grab();
     QCOMPARE(chart.drawn_points(3), 2);
     QCOMPARE(chart.series_count(), 3);
   }

@@ -2,7 +2,7 @@
 
 #include <QFileInfo>
 
-#include "core/analysis/summary.h"
+#include "core/search/searcher.h"
 
 namespace tunelab::ui {
 
@@ -36,6 +36,12 @@ Status StoreWatcher::open(const QString& db_path) {
   if (!study) return study.errors();
   store_ = std::move(*store);
   path_ = db_path;
+  total_trials_ = -1;
+  if (auto spec = parse_spec(study->spec, study->base_dir)) {
+    SearchContext ctx{&spec->space, spec->objective.metric, spec->objective.maximize, spec->num_samples,
+                      spec->seed.value_or(0), spec->search};
+    if (auto searcher = make_searcher(ctx)) total_trials_ = (*searcher)->total_trials();
+  }
   emit opened(study->spec);
   poll(true);
   timer_.start();
@@ -47,23 +53,23 @@ void StoreWatcher::poll(bool force) {
   const qint64 now_stamp = stamp();
   if (!force && now_stamp == last_stamp_) return;
   last_stamp_ = now_stamp;
-  auto summary = summarize(*store_);
-  if (!summary) return;
-  std::vector<StudyEvent> batch;
+  // Trials and results only (no summary: the monitor computes last and best values itself).
+  auto study = store_->load_study();
+  auto trials = store_->load_trials();
   auto results = store_->load_results();
-  std::map<int64_t, std::vector<const ResultRecord*>> by_trial;
-  if (results) {
-    for (const auto& r : *results) by_trial[r.trial_id].push_back(&r);
-  }
+  if (!study || !trials || !results) return;
+  std::vector<StudyEvent> batch;
+  std::map<int64_t, std::vector<ResultRecord*>> by_trial;
+  for (auto& r : *results) by_trial[r.trial_id].push_back(&r);
   Progress progress;
-  progress.total = summary->total_trials;
-  for (const auto& t : summary->trials) {
-    const int64_t id = t.rec.id;
+  progress.total = total_trials_;
+  for (const auto& t : *trials) {
+    const int64_t id = t.id;
     if (!sent_results_.count(id)) {
       StudyEvent e;
       e.kind = StudyEvent::Kind::TrialCreated;
       e.trial_id = id;
-      e.data = t.rec.config;
+      e.data = t.config;
       batch.push_back(std::move(e));
       sent_results_[id] = 0;
     }
@@ -73,24 +79,25 @@ void StoreWatcher::poll(bool force) {
       StudyEvent e;
       e.kind = StudyEvent::Kind::TrialResult;
       e.trial_id = id;
-      e.data = rs[i]->metrics;
+      e.data = std::move(rs[i]->metrics);
       batch.push_back(std::move(e));
     }
     sent = static_cast<int64_t>(rs.size());
-    const std::string status = to_string(t.rec.status);
+    const std::string status = to_string(t.status);
     if (sent_status_[id] != status) {
       StudyEvent e;
       e.trial_id = id;
-      if (is_finished(t.rec.status) || t.rec.status == TrialStatus::Paused) {
+      if (is_finished(t.status) || t.status == TrialStatus::Paused) {
         e.kind = StudyEvent::Kind::TrialEnded;
-        e.data = {{"status", status}, {"reason", t.rec.error}};
-      } else {
-        e.kind = t.rec.status == TrialStatus::Running ? StudyEvent::Kind::TrialStarted : StudyEvent::Kind::Log;
+        e.data = {{"status", status}, {"reason", t.error}};
+        batch.push_back(std::move(e));
+      } else if (t.status == TrialStatus::Running) {
+        e.kind = StudyEvent::Kind::TrialStarted;
+        batch.push_back(std::move(e));
       }
-      if (e.kind != StudyEvent::Kind::Log) batch.push_back(std::move(e));
       sent_status_[id] = status;
     }
-    switch (t.rec.status) {
+    switch (t.status) {
       case TrialStatus::Pending: ++progress.pending; break;
       case TrialStatus::Running: ++progress.running; break;
       case TrialStatus::Paused: ++progress.paused; break;
@@ -99,12 +106,8 @@ void StoreWatcher::poll(bool force) {
       case TrialStatus::Error: ++progress.errored; break;
     }
   }
-  progress.created = static_cast<int64_t>(summary->trials.size());
-  progress.elapsed_s = summary->study.elapsed_s;
-  progress.best_trial = summary->best_trial;
-  for (const auto& t : summary->trials) {
-    if (summary->best_trial == t.rec.id) progress.best_value = t.best_value;
-  }
+  progress.created = static_cast<int64_t>(trials->size());
+  progress.elapsed_s = study->elapsed_s;
   if (auto decisions = store_->load_decisions()) {
     for (size_t i = sent_decisions_; i < decisions->size(); ++i) {
       const DecisionRecord& d = (*decisions)[i];
@@ -118,11 +121,11 @@ void StoreWatcher::poll(bool force) {
     sent_decisions_ = decisions->size();
   }
   StudyEvent p;
-  p.kind = summary->study.status == "running" ? StudyEvent::Kind::Progress : StudyEvent::Kind::Finished;
-  p.message = summary->study.status;
+  p.kind = study->status == "running" ? StudyEvent::Kind::Progress : StudyEvent::Kind::Finished;
+  p.message = study->status;
   p.progress = progress;
   batch.push_back(std::move(p));
-  if (summary->study.status != "running") timer_.stop();
+  if (study->status != "running") timer_.stop();
   emit events(batch);
 }
 

@@ -44,6 +44,7 @@ class StoreWatcher final : public QObject {
   std::map<int64_t, std::string> sent_status_;   // trial -> status sent
   size_t sent_events_ = 0;
   size_t sent_decisions_ = 0;
+  int64_t total_trials_ = -1;  // what the study will run, when known
 };
 
 }  // namespace tunelab::ui

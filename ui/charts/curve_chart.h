@@ -1,30 +1,34 @@
 #pragma once
-// CurveChart: live learning curves, one line per trial.
+// CurveChart: live learning curves, one line per trial, for a thousand trials and more.
 //
-// Points are appended per trial and drawn on flush(), once per batch: only the trials that got points
-// are touched, and a line denser than the pixels it spans is decimated (first/min/max/last per pixel
-// column, core/analysis/chart_data.h). While the chart is hidden, flush() only records what is dirty;
-// showing it draws. Finished trials fade, the selected trial is drawn thick, the best one stands out.
+// Qt Charts draws the frame, axes and title; the lines are painted by one graphics item (CurveLayer)
+// into a cached image of the plot area, because a chart series per trial does not scale. Appending
+// points draws only the new segments onto the cache; the cache is redrawn whole only when the axis
+// ranges change (they grow with headroom, so rarely) or the plot is resized or a trial's style
+// changes. A line denser than the pixels it spans is decimated (first/min/max/last per pixel column,
+// core/analysis/chart_data.h). Finished trials fade; the best trial and the selected one are drawn
+// over the cache, so selecting costs no redraw. A hidden chart only stores points.
 #include <QPointF>
 
 #include <map>
 #include <optional>
-#include <set>
 #include <vector>
 
 #include "ui/charts/chart_panel.h"
 
 QT_BEGIN_NAMESPACE
-class QLineSeries;
 class QValueAxis;
 QT_END_NAMESPACE
 
 namespace tunelab::ui {
 
+class CurveLayer;
+
 class CurveChart final : public ChartPanel {
   Q_OBJECT
  public:
   explicit CurveChart(QWidget* parent = nullptr);
+  ~CurveChart() override;
 
   void clear();
   void set_axis_titles(const QString& x, const QString& y);
@@ -32,41 +36,24 @@ class CurveChart final : public ChartPanel {
   void set_finished(int64_t trial, bool finished);
   void set_selected(std::optional<int64_t> trial);
   void set_best(std::optional<int64_t> trial);
-  // Draws what changed since the last flush (nothing while hidden).
+  // Applies the axis ranges and schedules one repaint for everything appended since the last flush.
   void flush();
 
   bool has_data() const override;
-  int series_count() const { return static_cast<int>(curves_.size()); }
-  // Points drawn for a trial (after decimation); -1 when unknown.
+  int series_count() const;
+  // Points of the trial's line painted so far (after decimation); -1 for an unknown trial.
   int drawn_points(int64_t trial) const;
+  // Times the whole cache was redrawn (for tests and the benchmark).
+  int full_redraws() const;
 
  signals:
   void trial_clicked(int64_t trial);
 
- protected:
-  void showEvent(QShowEvent* e) override;
-  void resizeEvent(QResizeEvent* e) override;
-
  private:
-  struct Curve {
-    QLineSeries* series = nullptr;
-    std::vector<double> xs, ys;
-    size_t drawn = 0;       // points already handed to the series (when not decimated)
-    bool decimated = false;
-    bool finished = false;
-  };
-  Curve& curve(int64_t trial);
-  void restyle(int64_t trial);
-  void redraw(Curve& c);
-
-  std::map<int64_t, Curve> curves_;
-  std::set<int64_t> dirty_, restyle_;
-  std::optional<int64_t> selected_, best_;
+  friend class CurveLayer;
+  CurveLayer* layer_;
   QValueAxis* x_axis_;
   QValueAxis* y_axis_;
-  double x_min_ = 0, x_max_ = 1, y_min_ = 0, y_max_ = 1;
-  bool have_range_ = false;
-  bool ranges_dirty_ = false;
 };
 
 }  // namespace tunelab::ui

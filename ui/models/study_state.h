@@ -51,6 +51,7 @@ class StudyState {
   const std::vector<std::string>& param_names() const { return param_names_; }
   const std::vector<std::string>& metric_names() const { return metric_names_; }
   std::optional<int64_t> best_trial() const { return best_trial_; }
+  std::optional<double> best_value() const { return best_value_; }
   const std::optional<Progress>& progress() const { return progress_; }
 
  private:

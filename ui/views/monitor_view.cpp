@@ -131,6 +131,9 @@ MonitorView::MonitorView(EngineBridge* bridge, QWidget* parent)
   connect(controls_, &TrialControls::clone_trial, this, [this] { add_trial(true); });
 }
 
+// The table reads state_, a member that dies before the child widgets do: detach it first.
+MonitorView::~MonitorView() { table_->setModel(nullptr); }
+
 void MonitorView::begin_study(const Objective& objective, std::vector<std::string> param_names, const QString& db_path,
                               bool live, int64_t max_concurrent) {
   table_->selectionModel()->clearSelection();
@@ -183,7 +186,11 @@ void MonitorView::apply(const std::vector<StudyEvent>& batch) {
                           QString::fromStdString(line));
   }
   if (d.progress) {
-    const Progress& p = *d.progress;
+    Progress p = *d.progress;
+    if (!p.best_value && state_.best_trial()) {  // a stored study: the best comes from the results
+      p.best_trial = state_.best_trial();
+      p.best_value = state_.best_value();
+    }
     QString best = QStringLiteral("-");
     if (p.best_value && p.best_trial) {
       best = QStringLiteral("%1 (trial %2)").arg(*p.best_value, 0, 'g', 5).arg(*p.best_trial);

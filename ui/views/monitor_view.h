@@ -27,6 +27,7 @@ class MonitorView final : public QWidget {
   Q_OBJECT
  public:
   MonitorView(EngineBridge* bridge, QWidget* parent = nullptr);
+  ~MonitorView() override;
 
   // Starts over for a study: its objective, parameters (columns) and database. `live`: this process
   // runs it (the controls act on it).
