@@ -66,12 +66,12 @@ int main(int argc, char** argv) {
     print_usage();
     return kExitOk;
   }
-  if (!cmd.empty() && cmd[0] == '-' && cmd != "--demo") {
+  if (!cmd.empty() && cmd[0] == '-' && cmd != "--demo" && cmd != "--screenshot") {
     std::fprintf(stderr, "tunelab: unknown option %s\n", cmd.c_str());
     print_usage();
     return kExitUsage;
   }
-  if (!cmd.empty() && cmd != "--demo" && cmd.find('.') == std::string::npos) {
+  if (!cmd.empty() && cmd != "--demo" && cmd != "--screenshot" && cmd.find('.') == std::string::npos) {
     std::fprintf(stderr, "tunelab: unknown command \"%s\"\n\n", cmd.c_str());
     print_usage();
     return kExitUsage;

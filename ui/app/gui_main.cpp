@@ -12,6 +12,9 @@
 #include "ui/app/screenshot.h"
 #include "ui/views/main_window.h"
 
+// The demo spec lives in the tunelab_ui static library's resources, which must be registered by hand.
+static void init_resources() { Q_INIT_RESOURCE(resources); }
+
 namespace tunelab::ui {
 
 int gui_main(int argc, char** argv) {
@@ -24,6 +27,7 @@ int gui_main(int argc, char** argv) {
     return 2;
   }
   QApplication app(argc, argv);
+  init_resources();
   QApplication::setApplicationName(QStringLiteral("TuneLab"));
   QApplication::setOrganizationName(QStringLiteral("TuneLab"));
   QApplication::setApplicationVersion(QStringLiteral(TUNELAB_VERSION));

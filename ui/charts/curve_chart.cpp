@@ -311,6 +311,14 @@ void CurveChart::flush() {
   l.update();
 }
 
+void CurveChart::fit() {
+  layer_->x0_ = 0;
+  layer_->x1_ = 1;
+  layer_->y0_ = 0;
+  layer_->y1_ = 1;
+  flush();
+}
+
 bool CurveChart::has_data() const { return layer_->have_data_; }
 int CurveChart::series_count() const { return static_cast<int>(layer_->curves_.size()); }
 int CurveChart::full_redraws() const { return layer_->full_redraws_; }

@@ -38,6 +38,8 @@ class CurveChart final : public ChartPanel {
   void set_best(std::optional<int64_t> trial);
   // Applies the axis ranges and schedules one repaint for everything appended since the last flush.
   void flush();
+  // Fits the axis ranges to the data (without the headroom kept while points stream in).
+  void fit();
 
   bool has_data() const override;
   int series_count() const;

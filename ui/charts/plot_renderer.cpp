@@ -59,7 +59,7 @@ QString render_plot(const Store& store, const StudySummary& s, const PlotRequest
     }
     chart->set_best(s.best_trial);
     chart->set_title(QStringLiteral("Learning curves: %1").arg(y));
-    chart->flush();
+    chart->fit();
     panel = std::move(chart);
   } else if (req.kind == QStringLiteral("scatter")) {
     const QString x = req.x.isEmpty() ? default_x(s) : req.x;

@@ -207,6 +207,7 @@ void MonitorView::apply(const std::vector<StudyEvent>& batch) {
                                 p.eta_s ? format_eta(*p.eta_s) : QStringLiteral("-")));
   }
   if (d.finished) {
+    curves_->fit();
     live_ = false;
     update_controls();
   }
@@ -230,7 +231,7 @@ void MonitorView::rebuild_curves() {
   }
   curves_->set_best(state_.best_trial());
   curves_->set_selected(selected_trial());
-  curves_->flush();
+  curves_->fit();
 }
 
 QString MonitorView::progress_text() const { return progress_->text(); }
