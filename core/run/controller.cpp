@@ -292,9 +292,10 @@ void Controller::on_report(Trial& t, Json report) {
   if (!report.contains("time_total_s") || !report["time_total_s"].is_number()) {
     report["time_total_s"] = t.rec.runtime_s + seconds_between(t.attempt_start, now);
   }
-  if (t.end_as && *t.end_as != TrialStatus::Pending && *t.end_as != TrialStatus::Paused) {
-    // It was told to end (done, stop criterion, scheduler, user, timeout): what it says on its way out
-    // does not count. (An interrupted session keeps everything: the trial continues on resume.)
+  if (t.end_as && *t.end_as != TrialStatus::Pending) {
+    // It was told to end or pause (done, stop criterion, scheduler, user, timeout): what it says on its
+    // way out does not count; a paused trial repeats it after its checkpoint. (An interrupted session
+    // keeps everything: the trial continues on resume.)
     if (!t.ignored_after_end) {
       t.ignored_after_end = true;
       log(t.rec.id, "ignored_report", "trial " + std::to_string(t.rec.id) + ": reports after it was ended are ignored");
