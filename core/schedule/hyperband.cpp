@@ -142,13 +142,16 @@ Decision HyperBandScheduler::on_result(const TrialSnapshot& trial, const Json& r
   m.value = v.ok() ? (maximize_ ? v.value : -v.value) : std::nan("");
   m.state = State::Waiting;
   if (auto d = try_decide(bi, trial.id)) return *d;
-  int64_t others = 0;
-  for (int64_t other : b.members) others += members_.at(other).state == State::Running;
+  int64_t others = 0;  // running, or promoted and about to resume
+  for (int64_t other : b.members) {
+    others += members_.at(other).state == State::Running || members_.at(other).state == State::Promoted;
+  }
   const int64_t unfilled = std::max<int64_t>(0, plan.rungs[0].n - static_cast<int64_t>(b.members.size()));
+  const int64_t more = others + (b.closed ? 0 : unfilled);
   return Decision::pause(
       "HyperBand paused trial " + id + " at rung " + fmt_num(milestone) + " (bracket s=" + std::to_string(plan.s) +
-          "): " + metric_ + " " + (v.ok() ? fmt_num(v.value) : "NaN") + "; waiting for " +
-          std::to_string(others + (b.closed ? 0 : unfilled)) + " more trials to reach it",
+          "): " + metric_ + " " + (v.ok() ? fmt_num(v.value) : "NaN") + "; waiting for " + std::to_string(more) +
+          (more == 1 ? " more trial" : " more trials") + " to reach it",
       {{"rung", milestone}, {"bracket", plan.s}, {"value", v.ok() ? Json(v.value) : Json(nullptr)},
        {"running", others}, {"unfilled", b.closed ? 0 : unfilled}});
 }

@@ -19,7 +19,7 @@ class MedianStoppingRule final : public Scheduler {
  public:
   struct Options {
     std::string time_attr = "training_iteration";
-    double grace_period = 60;
+    double grace_period = 10;
     int64_t min_samples_required = 3;
     double min_time_slice = 0;
     bool hard_stop = true;

@@ -54,7 +54,7 @@ const std::vector<ComponentDef>& scheduler_defs() {
        "Median stopping rule: stops a trial whose best value is worse than the median of the other trials' running "
        "means at the same time.",
        {time_attr_option(),
-        {"grace_period", OptionKind::Float, 60.0, 0.0, {}, {}, "no trial is judged before this time"},
+        {"grace_period", OptionKind::Float, 10.0, 0.0, {}, {}, "no trial is judged before this time"},
         {"min_samples_required", OptionKind::Int, 3, 1, {}, {}, "other trials needed at the same time to compare with"},
         {"min_time_slice", OptionKind::Float, 0.0, 0.0, {}, {},
          "a trial that cannot be judged yet yields its slot to a waiting trial after running this long; 0: never"},
