@@ -14,7 +14,7 @@ namespace tunelab {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& builtin_trainable_names() {
-  static const std::vector<std::string> names = {"digits_mlp", "synthetic"};
+  static const std::vector<std::string> names = {"digits_mlp", "synthetic", "table"};
   return names;
 }
 
