@@ -27,6 +27,10 @@ void print_usage() {
       "  tunelab show DB [--json]             trials, their status and best results\n"
       "  tunelab export DB [--format csv|json] [--results] [--out FILE]\n"
       "                                       one row per trial (or per result with --results)\n"
+      "  tunelab export DB --format curves [--metric M] [--out FILE]\n"
+      "                                       learning curves as a table for the `table` trainable\n"
+      "  tunelab replay DB --scheduler JSON [--concurrency N] [--json]\n"
+      "                                       what another scheduler would have spent and kept\n"
       "  tunelab validate SPEC                check a spec and list its errors\n"
       "  tunelab plot DB --kind curves|scatter|pareto|history|importance [--x P] [--y M] --out F.png|svg\n"
       "                                       draw a chart of a study headless\n"
@@ -51,6 +55,7 @@ int main(int argc, char** argv) {
   if (cmd == "trial") return trial_command(rest);
   if (cmd == "validate") return validate_command(rest);
   if (cmd == "plot") return plot_command(rest);
+  if (cmd == "replay") return replay_command(rest);
   if (cmd == "schema") {
     tunelab::Json j = {{"searchers", tunelab::Json::array()}, {"schedulers", tunelab::Json::array()}};
     for (const auto& d : tunelab::searcher_defs()) j["searchers"].push_back(tunelab::describe(d));

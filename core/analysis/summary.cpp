@@ -25,6 +25,9 @@ Result<StudySummary> summarize(const Store& store) {
   }
   auto trials = store.load_trials();
   if (!trials) return trials.errors();
+  auto decisions = store.load_decisions();
+  if (!decisions) return decisions.errors();
+  s.decisions = std::move(*decisions);
   auto results = store.load_results();
   if (!results) return results.errors();
   std::map<int64_t, size_t> index;
@@ -85,9 +88,17 @@ Json show_json(const StudySummary& s) {
                {"runtime_s", t.rec.runtime_s},
                {"trial_dir", t.rec.trial_dir}};
     if (!t.rec.error.empty()) tj["error"] = t.rec.error;
+    if (t.rec.parent_id) tj["parent_id"] = *t.rec.parent_id;
+    if (t.rec.generation) tj["generation"] = t.rec.generation;
+    if (t.rec.origin != "search") tj["origin"] = t.rec.origin;
     j["trials"].push_back(std::move(tj));
   }
   j["counts"] = counts;
+  j["decisions"] = Json::array();
+  for (const auto& d : s.decisions) {
+    j["decisions"].push_back({{"trial_id", d.trial_id}, {"ts", d.ts}, {"source", d.source}, {"action", d.action},
+                              {"reason", d.reason}, {"details", d.details}});
+  }
   return j;
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/trainables/digits_mlp.h"
 #include "core/trainables/synthetic.h"
+#include "core/trainables/table.h"
 
 namespace tunelab::trainables {
 
@@ -9,6 +10,7 @@ namespace tunelab::trainables {
 std::optional<int> run_builtin(const std::string& name) {
   if (name == "digits_mlp") return run_digits_mlp();
   if (name == "synthetic") return run_synthetic();
+  if (name == "table") return run_table();
   return std::nullopt;
 }
 

@@ -127,6 +127,31 @@ class TestMainWindow final : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!w.bridge()->running(), 20000);
   }
 
+  void pauseResumeAndAddTrials() {
+    if (!ui::EngineBridge::supports_pause() || !ui::EngineBridge::supports_add_trial()) {
+      QSKIP("this engine has no pause or add-trial commands");
+    }
+    QTemporaryDir dir;
+    Json spec = test::gui_spec(1, 60, 0.05);
+    spec["space"]["checkpoint"] = true;
+    ui::MainWindow w(QString::fromStdString(spec.dump(2)), dir.path());
+    w.show();
+    QVERIFY(w.start_study());
+    QVERIFY(test::wait_for([&] { return !w.monitor()->state().trials().empty() && w.monitor()->state().trials().front().iteration >= 3; }, 30000));
+    const int64_t id = w.monitor()->state().trials().front().id;
+    w.bridge()->pause_trial(id);
+    QVERIFY(test::wait_for([&] { return w.monitor()->state().trials().front().status == TrialStatus::Paused; }, 15000));
+    const int64_t at = w.monitor()->state().trials().front().iteration;
+    w.bridge()->resume_trial(id);
+    QVERIFY(test::wait_for([&] { return w.monitor()->state().trials().front().iteration > at; }, 15000));
+    // A hand-written trial joins the study.
+    w.bridge()->add_trial(Json{{"x", 0.25}, {"lr", 0.01}, {"iterations", 2}, {"sleep_s", 0.0}, {"checkpoint", false}}, std::nullopt);
+    QVERIFY(test::wait_for([&] { return w.monitor()->state().trials().size() == 2; }, 15000));
+    QVERIFY(w.monitor()->state().trials().back().config["x"] == 0.25);
+    w.bridge()->stop_study();
+    QTRY_VERIFY_WITH_TIMEOUT(!w.bridge()->running(), 20000);
+  }
+
   void opensAStoredStudy() {
     QTemporaryDir dir;
     QString db;

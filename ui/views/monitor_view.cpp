@@ -187,6 +187,10 @@ void MonitorView::apply(const std::vector<StudyEvent>& batch) {
   }
   if (d.progress) {
     Progress p = *d.progress;
+    if (p.study_paused != study_paused_) {
+      study_paused_ = p.study_paused;
+      update_controls();
+    }
     if (!p.best_value && state_.best_trial()) {  // a stored study: the best comes from the results
       p.best_trial = state_.best_trial();
       p.best_value = state_.best_value();
@@ -196,7 +200,7 @@ void MonitorView::apply(const std::vector<StudyEvent>& batch) {
       best = QStringLiteral("%1 (trial %2)").arg(*p.best_value, 0, 'g', 5).arg(*p.best_trial);
     }
     const QString total = p.total >= 0 ? QString::number(p.total) : QStringLiteral("?");
-    progress_->setText(tr("done %1/%2   running %3   paused %4   stopped early %5   errored %6   best %7 %8   ETA %9")
+    progress_->setText((p.study_paused ? tr("PAUSED   ") : QString()) + tr("done %1/%2   running %3   paused %4   stopped early %5   errored %6   best %7 %8   ETA %9")
                            .arg(p.finished())
                            .arg(total)
                            .arg(p.running)
