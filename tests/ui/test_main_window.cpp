@@ -144,8 +144,10 @@ class TestMainWindow final : public QObject {
     const int64_t at = w.monitor()->state().trials().front().iteration;
     w.bridge()->resume_trial(id);
     QVERIFY(test::wait_for([&] { return w.monitor()->state().trials().front().iteration > at; }, 15000));
-    // A hand-written trial joins the study.
-    w.bridge()->add_trial(Json{{"x", 0.25}, {"lr", 0.01}, {"iterations", 2}, {"sleep_s", 0.0}, {"checkpoint", false}}, std::nullopt);
+    // A hand-written trial joins the study: a copy of the first with another x (constants must keep their value).
+    Json config = w.monitor()->state().trials().front().config;
+    config["x"] = 0.25;
+    w.bridge()->add_trial(config, id);
     QVERIFY(test::wait_for([&] { return w.monitor()->state().trials().size() == 2; }, 15000));
     QVERIFY(w.monitor()->state().trials().back().config["x"] == 0.25);
     w.bridge()->stop_study();

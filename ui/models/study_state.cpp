@@ -93,6 +93,19 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
         d.changed.insert(i);  // the engine's Log event for the end carries the line
         break;
       }
+      case StudyEvent::Kind::TrialUpdated: {
+        // An exploit (PBT) replaced the trial's config.
+        const size_t i = index_for(e.trial_id, d);
+        TrialData& t = trials_[i];
+        if (e.data.contains("config") && e.data["config"].is_object()) {
+          t.config = e.data["config"];
+          t.flat_config.clear();
+          const Json flat = flatten_json(t.config);
+          for (auto it = flat.begin(); it != flat.end(); ++it) t.flat_config[it.key()] = it.value();
+        }
+        d.changed.insert(i);
+        break;
+      }
       case StudyEvent::Kind::Decision:
       case StudyEvent::Kind::Log:
         d.log_lines.push_back(describe_event(e));
