@@ -44,12 +44,11 @@ int take_screenshots(MainWindow& window, const QString& dir) {
   QElapsedTimer t;
   t.start();
   while (t.elapsed() < 120000 && window.bridge()->running() &&
-         window.monitor()->state().trials().size() < 12) {
-    wait_ms(100);
+         window.monitor()->state().trials().size() < 10) {
+    wait_ms(20);
   }
-  wait_ms(2500);
   if (window.monitor()->table()->model()->rowCount() > 0) window.monitor()->select_trial(window.monitor()->state().trials().front().id);
-  wait_ms(300);
+  wait_ms(100);
   ok = save(window, QDir(dir).filePath(QStringLiteral("monitor.png"))) && ok;
   while (t.elapsed() < 300000 && window.bridge()->running()) wait_ms(100);
   window.show_view(MainWindow::Analyze);

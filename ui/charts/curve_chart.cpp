@@ -53,7 +53,7 @@ void plot_line(QImage& img, QPointF a, QPointF b, const QColor& color) {
 std::pair<double, double> padded(double lo, double hi, bool from_zero_ok) {
   if (!(hi > lo)) return {lo - 0.5, hi + 0.5};
   const double span = hi - lo;
-  const double step = std::pow(10.0, std::floor(std::log10(span))) / 2;
+  const double step = std::pow(10.0, std::floor(std::log10(span))) / 5;
   double a = std::floor(lo / step) * step, b = std::ceil(hi / step) * step;
   if (from_zero_ok && lo >= 0 && a - step < 0) a = std::min(a, 0.0);
   if (b == hi) b += step;

@@ -185,22 +185,32 @@ void MonitorView::apply(const std::vector<StudyEvent>& batch) {
     log_->appendPlainText(QDateTime::currentDateTime().toString(QStringLiteral("[HH:mm:ss] ")) +
                           QString::fromStdString(line));
   }
-  if (d.progress) {
-    Progress p = *d.progress;
-    if (p.study_paused != study_paused_) {
-      study_paused_ = p.study_paused;
-      update_controls();
-    }
-    if (!p.best_value && state_.best_trial()) {  // a stored study: the best comes from the results
-      p.best_trial = state_.best_trial();
-      p.best_value = state_.best_value();
+  if (d.progress && d.progress->study_paused != study_paused_) {
+    study_paused_ = d.progress->study_paused;
+    update_controls();
+  }
+  if (d.progress || !d.changed.empty()) {
+    // Counts from the trials as shown (the engine's progress comes once a second); total, ETA and the
+    // paused flag from its last progress event.
+    Progress p = state_.progress().value_or(Progress{});
+    p.pending = p.running = p.paused = p.completed = p.stopped = p.errored = 0;
+    for (const TrialData& t : trials) {
+      switch (t.status) {
+        case TrialStatus::Pending: ++p.pending; break;
+        case TrialStatus::Running: ++p.running; break;
+        case TrialStatus::Paused: ++p.paused; break;
+        case TrialStatus::Completed: ++p.completed; break;
+        case TrialStatus::Stopped: ++p.stopped; break;
+        case TrialStatus::Error: ++p.errored; break;
+      }
     }
     QString best = QStringLiteral("-");
-    if (p.best_value && p.best_trial) {
-      best = QStringLiteral("%1 (trial %2)").arg(*p.best_value, 0, 'g', 5).arg(*p.best_trial);
+    if (state_.best_trial() && state_.best_value()) {
+      best = QStringLiteral("%1 (trial %2)").arg(*state_.best_value(), 0, 'g', 5).arg(*state_.best_trial());
     }
     const QString total = p.total >= 0 ? QString::number(p.total) : QStringLiteral("?");
-    progress_->setText((p.study_paused ? tr("PAUSED   ") : QString()) + tr("done %1/%2   running %3   paused %4   stopped early %5   errored %6   best %7 %8   ETA %9")
+    progress_->setText((p.study_paused ? tr("PAUSED   ") : QString()) +
+                       tr("done %1/%2   running %3   paused %4   stopped early %5   errored %6   best %7 %8   ETA %9")
                            .arg(p.finished())
                            .arg(total)
                            .arg(p.running)
@@ -208,7 +218,7 @@ void MonitorView::apply(const std::vector<StudyEvent>& batch) {
                            .arg(p.stopped)
                            .arg(p.errored)
                            .arg(QString::fromStdString(state_.objective().metric), best,
-                                p.eta_s ? format_eta(*p.eta_s) : QStringLiteral("-")));
+                                p.eta_s && !d.finished ? format_eta(*p.eta_s) : QStringLiteral("-")));
   }
   if (d.finished) {
     curves_->fit();
