@@ -41,19 +41,24 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
         const Json flat = flatten_json(e.data);
         for (auto it = flat.begin(); it != flat.end(); ++it) t.flat_config[it.key()] = it.value();
         d.changed.insert(i);
+        d.status_changed.insert(i);
         break;
       }
       case StudyEvent::Kind::TrialStarted: {
         const size_t i = index_for(e.trial_id, d);
         trials_[i].status = TrialStatus::Running;
         d.changed.insert(i);
+        d.status_changed.insert(i);
         break;
       }
       case StudyEvent::Kind::TrialResult: {
         const size_t i = index_for(e.trial_id, d);
         TrialData& t = trials_[i];
         const Json& r = e.data;
-        if (t.status == TrialStatus::Pending) t.status = TrialStatus::Running;
+        if (t.status == TrialStatus::Pending) {
+          t.status = TrialStatus::Running;
+          d.status_changed.insert(i);
+        }
         t.iteration = r.value("training_iteration", t.iteration + 1);
         t.runtime_s = r.value("time_total_s", t.runtime_s);
         const size_t n = t.iterations.size();
@@ -75,7 +80,13 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
             if (!t.best || objective_.better(v, *t.best)) t.best = v;
             if (!best_value_ || objective_.better(v, *best_value_)) {
               best_value_ = v;
-              if (best_trial_ != t.id) d.best_changed = true;
+              if (best_trial_ != t.id) {
+                d.best_changed = true;
+                if (best_trial_) {
+                  if (auto old = index_of(*best_trial_)) d.status_changed.insert(*old);  // its row is no longer bold
+                }
+                d.status_changed.insert(i);
+              }
               best_trial_ = t.id;
             }
           }
@@ -90,7 +101,8 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
         t.status = trial_status_from_string(status).value_or(TrialStatus::Completed);
         t.reason = e.data.value("reason", "");
         if (is_finished(t.status)) d.ended.insert(i);
-        d.changed.insert(i);  // the engine's Log event for the end carries the line
+        d.changed.insert(i);  // the engine's Log event for the end carries the log line
+        d.status_changed.insert(i);
         break;
       }
       case StudyEvent::Kind::TrialUpdated: {
@@ -104,6 +116,7 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
           for (auto it = flat.begin(); it != flat.end(); ++it) t.flat_config[it.key()] = it.value();
         }
         d.changed.insert(i);
+        d.status_changed.insert(i);
         break;
       }
       case StudyEvent::Kind::Decision:

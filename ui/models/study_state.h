@@ -31,6 +31,7 @@ struct TrialData {
 struct StudyDelta {
   std::vector<size_t> added;                          // new trial indices (ascending)
   std::set<size_t> changed;                           // trials whose row changed
+  std::set<size_t> status_changed;                    // ... beyond their results (status, config)
   std::map<size_t, size_t> appended;                  // trial index -> first new curve point
   std::set<size_t> ended;                             // trials that finished in this batch
   std::vector<std::string> log_lines;                 // decisions and messages, ready to show

@@ -55,18 +55,26 @@ void TrialTableModel::reset() {
 
 void TrialTableModel::update(const StudyDelta& delta) {
   const int total = static_cast<int>(state_->trials().size());
-  int first_changed = rows_, last_changed = -1;
-  for (size_t i : delta.changed) {
-    if (static_cast<int>(i) >= rows_) continue;
-    first_changed = std::min(first_changed, static_cast<int>(i));
-    last_changed = std::max(last_changed, static_cast<int>(i));
-  }
+  // Rows whose status or config changed repaint whole; rows that only got results repaint their
+  // iteration, metric and runtime cells (a streamed batch touches every running row).
+  auto span = [&](const std::set<size_t>& rows, bool results_only) {
+    int first = rows_, last = -1;
+    for (size_t i : rows) {
+      if (static_cast<int>(i) >= rows_ || (results_only && delta.status_changed.count(i))) continue;
+      first = std::min(first, static_cast<int>(i));
+      last = std::max(last, static_cast<int>(i));
+    }
+    return std::pair(first, last);
+  };
+  const auto [full_first, full_last] = span(delta.status_changed, false);
+  const auto [res_first, res_last] = span(delta.changed, true);
   if (total > rows_) {
     beginInsertRows({}, rows_, total - 1);
     rows_ = total;
     endInsertRows();
   }
-  if (last_changed >= 0) emit dataChanged(index(first_changed, 0), index(last_changed, columnCount() - 1));
+  if (full_last >= 0) emit dataChanged(index(full_first, 0), index(full_last, columnCount() - 1));
+  if (res_last >= 0) emit dataChanged(index(res_first, iteration_column()), index(res_last, columnCount() - 1));
 }
 
 int TrialTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : rows_; }

@@ -62,6 +62,8 @@ MonitorView::MonitorView(EngineBridge* bridge, QWidget* parent)
   log_->setReadOnly(true);
   log_->setMaximumBlockCount(20000);
   progress_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  // Its text changes with every batch; a fixed policy keeps that from re-laying out the whole view.
+  progress_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
   curve_x_->addItems({tr("iteration"), tr("time (s)")});
 
   auto* table_box = new QWidget;
