@@ -147,12 +147,16 @@ void Controller::replay_history(const std::vector<ResultRecord>& results) {
     if (it == trials_.end()) continue;
     Trial& t = *it->second;
     note_result(t, r.metrics);
-    scheduler_->on_result(snapshot(t), r.metrics);
+    const TrialSnapshot snap = snapshot(t);
+    scheduler_->on_result(snap, r.metrics);
+    for (auto& s : stoppers_) s->on_result(snap, r.metrics);
   }
   for (auto& [id, t] : trials_) {
     if (!is_finished(t->rec.status)) continue;
-    searcher_->on_complete(snapshot(*t));
-    scheduler_->on_complete(snapshot(*t));
+    const TrialSnapshot snap = snapshot(*t);
+    searcher_->on_complete(snap);
+    scheduler_->on_complete(snap);
+    for (auto& s : stoppers_) s->on_complete(snap);
   }
 }
 

@@ -85,7 +85,7 @@ class TestDemoStudy final : public QObject {
 
   void trialDirectoriesHoldLogsConfigAndCheckpoint() {
     const QString trial0 = dir_.filePath(QStringLiteral("demo/study_trials/00000"));
-    for (const char* f : {"config.json", "stdout.log", "stderr.log", "checkpoint.bin"}) {
+    for (const char* f : {"config.json", "stdout.log", "stderr.log", "checkpoint-20.bin", ".checkpoints/20/checkpoint-20.bin"}) {
       QVERIFY2(QFile::exists(trial0 + QLatin1Char('/') + QLatin1String(f)), f);
     }
   }
