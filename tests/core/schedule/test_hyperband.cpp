@@ -177,6 +177,23 @@ class TestHyperBand final : public QObject {
     t->on_trial_add(snap(2, TrialStatus::Pending));
     QCOMPARE(dynamic_cast<HyperBandScheduler*>(t.get())->position(2)->first, 1);
   }
+
+  void toldThatNoMoreTrialsComeTheBracketDecides() {
+    auto s = scheduler(kHb);
+    for (int i = 0; i < 3; ++i) s->on_trial_add(snap(i, TrialStatus::Pending));
+    QCOMPARE(s->on_result(snap(0), res(1, 0.2)).action, A::Pause);
+    QCOMPARE(s->on_result(snap(1), res(1, 0.8)).action, A::Pause);
+    s->on_no_more_trials();
+    QVERIFY(s->take_decisions().empty());  // trial 2 still runs towards the rung
+    // It arrives last: keep max(1, floor(3/2)) = 1, so trial 2 (0.5) stops now and trial 0 is stopped.
+    QCOMPARE(s->on_result(snap(2), res(1, 0.5)).action, A::Stop);
+    QVERIFY((ids(s->take_decisions()) == std::vector<int64_t>{0}));
+    QCOMPARE(*s->choose_trial_to_run({snap(1, TrialStatus::Paused)}), int64_t(1));
+    // A trial added afterwards (by the user) forms a closed bracket of its own and is not held back.
+    s->on_trial_add(snap(3, TrialStatus::Pending));
+    const Decision d = s->on_result(snap(3), res(2, 0.1));  // bracket s=1, first rung 2
+    QCOMPARE(d.action, A::Continue);
+  }
 };
 
 QTEST_APPLESS_MAIN(TestHyperBand)
