@@ -149,6 +149,23 @@ class ExploitOnce final : public Scheduler {
   bool done_ = false;
 };
 
+// Trial 1 (a learning rate too small to learn) takes trial 0's weights and config at its 6th epoch.
+class ExploitDigits final : public Scheduler {
+ public:
+  Json donor_config;
+  Decision on_result(const TrialSnapshot& t, const Json&) override {
+    if (t.id == 0) donor_config = t.config;
+    if (t.id == 1 && t.iteration == 6 && !done_ && donor_config.is_object()) {
+      done_ = true;
+      return Decision::exploit(0, donor_config, "copy the better trial", nullptr);
+    }
+    return Decision::keep_going();
+  }
+
+ private:
+  bool done_ = false;
+};
+
 }  // namespace
 
 class TestControllerControl final : public QObject {
@@ -268,6 +285,36 @@ class TestControllerControl final : public QObject {
       }
     }
     QVERIFY(logged);
+  }
+
+  void exploitRestoresTheDonorsWeights() {
+    QTemporaryDir dir;
+    Json spec = {{"name", "pbt"},
+                 {"objective", {{"metric", "val_accuracy"}, {"mode", "max"}}},
+                 {"space", {{"lr", {{"choice", {0.1, 0.00001}}}}, {"momentum", 0.9}, {"hidden", 32}, {"epochs", 14},
+                            {"seed", 5}, {"batch_size", 32}}},
+                 {"search", {{"type", "grid"}}},
+                 {"trainable", {{"builtin", "digits_mlp"}}},
+                 {"max_concurrent", 2},
+                 {"resources_per_trial", {{"cpu", 0.1}}},
+                 {"seed", 1}};
+    spec["space"]["lr"] = {{"grid_search", {0.1, 0.00001}}};
+    auto o = run_study(spec, dir, std::make_unique<ExploitDigits>());
+    QCOMPARE(o.status, std::string("completed"));
+    QCOMPARE(o.trials[1].generation, int64_t(1));
+    int64_t donor_iteration = 0;
+    for (const auto& e : o.events) {
+      if (e.kind == "exploited") donor_iteration = e.details["donor_iteration"].get<int64_t>();
+    }
+    QVERIFY(donor_iteration > 0);
+    std::map<std::pair<int64_t, int64_t>, double> acc;
+    for (const auto& r : o.results) acc[{r.trial_id, r.iteration}] = r.metrics["val_accuracy"].get<double>();
+    const double before = acc.at({1, 6});
+    const double after = acc.at({1, 7});  // one epoch on the donor's weights
+    const double donor = acc.at({0, donor_iteration});
+    QVERIFY2(before < 0.5, qPrintable(QString::number(before)));
+    QVERIFY2(std::fabs(after - donor) < 0.06, qPrintable(QStringLiteral("after %1, donor %2").arg(after).arg(donor)));
+    QCOMPARE(o.trials[1].iteration_offset, 6 - donor_iteration);
   }
 };
 
