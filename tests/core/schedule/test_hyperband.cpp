@@ -178,6 +178,33 @@ class TestHyperBand final : public QObject {
     QCOMPARE(dynamic_cast<HyperBandScheduler*>(t.get())->position(2)->first, 1);
   }
 
+  void replayedHistoryRebuildsTheState() {
+    // Live: bracket s=2 decides rung 1 (0 and 3 stop), trial 1 resumes and pauses at rung 2; then the engine stops.
+    auto live = scheduler(kHb);
+    for (int i = 0; i < 5; ++i) live->on_trial_add(snap(i, TrialStatus::Pending));
+    const double v[] = {0.1, 0.9, 0.8, 0.2};
+    for (int i = 0; i < 4; ++i) (void)live->on_result(snap(i), res(1, v[i]));
+    QVERIFY((ids(live->take_decisions()) == std::vector<int64_t>{0}));
+    live->on_complete(snap(0, TrialStatus::Stopped));
+    live->on_complete(snap(3, TrialStatus::Stopped));
+    QCOMPARE(live->on_result(snap(1), res(2, 0.95)).action, A::Pause);
+    const std::vector<TrialSnapshot> waiting = {snap(1, TrialStatus::Paused), snap(2, TrialStatus::Paused),
+                                                snap(4, TrialStatus::Pending)};
+    // Resumed: every trial added, every result in order, then the finished trials; decisions are ignored.
+    auto replayed = scheduler(kHb);
+    for (int i = 0; i < 5; ++i) replayed->on_trial_add(snap(i, i == 0 || i == 3 ? TrialStatus::Stopped : TrialStatus::Paused));
+    for (int i = 0; i < 4; ++i) (void)replayed->on_result(snap(i), res(1, v[i]));
+    (void)replayed->on_result(snap(1), res(2, 0.95));
+    replayed->on_complete(snap(0, TrialStatus::Stopped));
+    replayed->on_complete(snap(3, TrialStatus::Stopped));
+    QVERIFY(replayed->take_decisions().empty());  // the stop of trial 0 was applied in the earlier session
+    QCOMPARE(*replayed->choose_trial_to_run(waiting), *live->choose_trial_to_run(waiting));
+    QCOMPARE(*replayed->choose_trial_to_run(waiting), int64_t(2));
+    // Both then decide rung 2 the same way.
+    QCOMPARE(replayed->on_result(snap(2), res(2, 0.5)).action, A::Stop);
+    QCOMPARE(live->on_result(snap(2), res(2, 0.5)).action, A::Stop);
+  }
+
   void toldThatNoMoreTrialsComeTheBracketDecides() {
     auto s = scheduler(kHb);
     for (int i = 0; i < 3; ++i) s->on_trial_add(snap(i, TrialStatus::Pending));
