@@ -138,6 +138,18 @@ class TestHyperBand final : public QObject {
     QCOMPARE(s->on_result(snap(0), res(1.5, 0.3)).action, A::Pause);
   }
 
+  void aJumpCountsAtTheCurrentRungOnly() {
+    auto s = scheduler(kHb);
+    // Past rungs 1 and 2 at once: it is ranked at rung 1, its bracket's current rung, with this value.
+    const Decision d = s->on_result(snap(0), res(3, 0.4));
+    QCOMPARE(d.action, A::Pause);
+    QCOMPARE(d.details["rung"].get<double>(), 1.0);
+    // A jump to max_t ends it.
+    const Decision e = s->on_result(snap(1), res(5, 0.4));
+    QCOMPARE(e.action, A::Stop);
+    QCOMPARE(e.details["reached_max_t"].get<bool>(), true);
+  }
+
   void aTrialEndingBeforeItsRungLeavesTheBracket() {
     auto s = scheduler(kHb);
     for (int i = 0; i < 4; ++i) s->on_trial_add(snap(i, TrialStatus::Pending));
