@@ -44,6 +44,7 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
   double now = 0;
   int64_t running = 0;
   size_t next_new = 0;
+  bool told_no_more = false;
   auto finish = [&](SimTrial& t, const std::string& status, const std::string& reason) {
     if (t.status == SimStatus::Running) --running;
     t.status = SimStatus::Done;
@@ -104,7 +105,19 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
         start(sims[by_id.at(*pick)]);
         continue;
       }
-      if (next_new >= sims.size()) break;
+      if (next_new >= sims.size()) {
+        if (told_no_more) break;
+        // As the controller does when the searcher runs out: a scheduler waiting to fill a group
+        // (HyperBand's brackets) decides with the trials it has.
+        told_no_more = true;
+        scheduler.on_no_more_trials();
+        for (auto& td : scheduler.take_decisions()) {
+          auto it = by_id.find(td.trial_id);
+          if (it == by_id.end() || sims[it->second].status == SimStatus::Done) continue;
+          if (auto s = apply(sims[it->second], td.decision); !s) return s.errors();
+        }
+        continue;
+      }
       SimTrial& t = sims[next_new++];
       t.status = SimStatus::Pending;
       t.snap.status = TrialStatus::Pending;
