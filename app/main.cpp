@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/schedule/scheduler.h"
+#include "core/schedule/stopper.h"
 #include "core/search/searcher.h"
 
 #ifdef TUNELAB_WITH_UI
@@ -32,7 +33,7 @@ void print_usage() {
       "  tunelab replay DB --scheduler JSON [--concurrency N] [--json]\n"
       "                                       what another scheduler would have spent and kept\n"
       "  tunelab validate SPEC                check a spec and list its errors\n"
-      "  tunelab schema                       searchers and schedulers with their options (JSON)\n"
+      "  tunelab schema                       searchers, schedulers and stoppers with their options (JSON)\n"
       "  tunelab trial NAME                   run a built-in trainable (started by the engine)\n"
       "  tunelab --version\n\n"
       "Docs: docs/spec.md (study spec), docs/protocol.md (trial protocol), docs/storage.md (database).\n",
@@ -54,9 +55,12 @@ int main(int argc, char** argv) {
   if (cmd == "validate") return validate_command(rest);
   if (cmd == "replay") return replay_command(rest);
   if (cmd == "schema") {
-    tunelab::Json j = {{"searchers", tunelab::Json::array()}, {"schedulers", tunelab::Json::array()}};
+    tunelab::Json j = {{"searchers", tunelab::Json::array()},
+                       {"schedulers", tunelab::Json::array()},
+                       {"stoppers", tunelab::Json::array()}};
     for (const auto& d : tunelab::searcher_defs()) j["searchers"].push_back(tunelab::describe(d));
     for (const auto& d : tunelab::scheduler_defs()) j["schedulers"].push_back(tunelab::describe(d));
+    for (const auto& d : tunelab::stopper_defs()) j["stoppers"].push_back(tunelab::describe(d));
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }

@@ -77,6 +77,13 @@ Result<std::string> Controller::run() {
       continue;
     }
     if (running_ == 0) {
+      // A scheduler just told that no more trials come (HyperBand with an unfilled bracket) may now
+      // decide about the trials it holds.
+      apply_idle_decisions();
+      if (!stopping_study_ && !study_paused_) fill_slots();
+      if (done()) break;
+    }
+    if (running_ == 0) {
       // Nothing runs and nothing can start: a searcher waiting on results that will never come.
       log(std::nullopt, "stalled", "no trial is running and none can start; ending the session");
       end_status_ = "stopped";
@@ -105,6 +112,12 @@ bool Controller::done() const {
     if (t->rec.status == TrialStatus::Pending || t->rec.status == TrialStatus::Paused) return false;
   }
   return searcher_finished_ || (total_trials_ >= 0 && static_cast<int64_t>(trials_.size()) >= total_trials_);
+}
+
+void Controller::mark_searcher_finished() {
+  if (searcher_finished_) return;
+  searcher_finished_ = true;
+  scheduler_->on_no_more_trials();
 }
 
 bool Controller::waiting_for_user() const {
@@ -139,11 +152,11 @@ Controller::Trial* Controller::create_trial() {
   if (searcher_finished_) return nullptr;
   const auto id = static_cast<int64_t>(trials_.size());
   if (total_trials_ >= 0 && id >= total_trials_) {
-    searcher_finished_ = true;
+    mark_searcher_finished();
     return nullptr;
   }
   Suggestion s = searcher_->suggest(id);
-  if (s.kind == Suggestion::Kind::Finished) searcher_finished_ = true;
+  if (s.kind == Suggestion::Kind::Finished) mark_searcher_finished();
   if (s.kind != Suggestion::Kind::Config) return nullptr;
   auto t = std::make_unique<Trial>();
   t->rec.id = id;

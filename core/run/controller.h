@@ -126,6 +126,7 @@ class Controller {
   void apply_command(Command& c);
   bool done() const;
   bool waiting_for_user() const;
+  void mark_searcher_finished();
 
   // Output.
   void log(std::optional<int64_t> trial, const std::string& kind, const std::string& message,

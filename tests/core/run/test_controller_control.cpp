@@ -289,6 +289,80 @@ class TestControllerControl final : public QObject {
     QVERIFY(logged);
   }
 
+  void stoppersEndTrialsAndTheStudy() {
+    {
+      // A plateau stops trials early; the iteration limit completes them.
+      QTemporaryDir dir;
+      Json spec = synthetic_spec({{"num_samples", 2},
+                                  {"space", {{"x", {{"grid_search", {0.3, 0.9}}}}, {"iterations", 40}}},
+                                  {"stoppers", Json::array({{{"type", "trial_plateau"}, {"metric", "score"},
+                                                             {"std", 0.002}, {"num_results", 3}},
+                                                            {{"type", "max_iterations"}, {"max_iter", 30}}})}});
+      auto o = run_study(spec, dir);
+      for (const auto& t : o.trials) {
+        QCOMPARE(t.status, TrialStatus::Stopped);  // score saturates well before 30 reports
+        QVERIFY2(t.last_iteration > 4 && t.last_iteration < 30, qPrintable(QString::number(t.last_iteration)));
+        QVERIFY(has_decision(o, t.id, "stopper", "stop"));
+      }
+      QVERIFY(o.decisions.front().reason.find("plateau") != std::string::npos ||
+              o.decisions.front().reason.find("std") != std::string::npos);
+    }
+    {
+      QTemporaryDir dir;
+      Json spec = synthetic_spec({{"num_samples", 2},
+                                  {"space", {{"x", 0.5}, {"iterations", 40}}},
+                                  {"stoppers", Json::array({{{"type", "max_iterations"}, {"max_iter", 7}}})}});
+      auto o = run_study(spec, dir);
+      for (const auto& t : o.trials) {
+        QCOMPARE(t.status, TrialStatus::Completed);
+        QCOMPARE(t.last_iteration, int64_t(7));
+      }
+    }
+    {
+      // The study's timeout stops everything still running.
+      QTemporaryDir dir;
+      Json spec = slow_trials(2, 400);
+      spec["stoppers"] = Json::array({{{"type", "timeout"}, {"timeout_s", 0.5}}});
+      auto o = run_study(spec, dir);
+      for (const auto& t : o.trials) QCOMPARE(t.status, TrialStatus::Stopped);
+      QVERIFY(has_decision(o, 0, "stopper", "stop"));
+    }
+  }
+
+  void pbtExploitsAndStoresLineage() {
+    QTemporaryDir dir;
+    Json spec = {{"name", "pbt"},
+                 {"objective", {{"metric", "val_accuracy"}, {"mode", "max"}}},
+                 {"space", {{"lr", {{"loguniform", {0.00001, 0.3}}}}, {"momentum", 0.9}, {"hidden", 32}, {"epochs", 16},
+                            {"batch_size", 32}}},
+                 {"trainable", {{"builtin", "digits_mlp"}}},
+                 {"scheduler", {{"type", "pbt"}, {"perturbation_interval", 4},
+                                {"hyperparam_mutations", {{"lr", {{"loguniform", {0.0001, 0.3}}}}}}}},
+                 {"num_samples", 6},
+                 {"max_concurrent", 6},
+                 {"resources_per_trial", {{"cpu", 0.1}}},
+                 {"seed", 4}};
+    auto o = run_study(spec, dir);
+    QCOMPARE(o.status, std::string("completed"));
+    int exploited = 0;
+    for (const auto& t : o.trials) {
+      QCOMPARE(t.status, TrialStatus::Completed);
+      if (t.generation == 0) continue;
+      ++exploited;
+      QVERIFY(t.parent_id && *t.parent_id != t.id);
+      QVERIFY(has_decision(o, t.id, "scheduler", "exploit"));
+      // Every trial's stored iterations stay 1..N without gaps or repeats.
+      const auto its = iterations_of(o, t.id);
+      for (size_t i = 0; i < its.size(); ++i) QCOMPARE(its[i], int64_t(i + 1));
+    }
+    QVERIFY2(exploited >= 1, "the bottom quarter of six trials exploits at least once");
+    for (const auto& d : o.decisions) {
+      if (d.action != "exploit") continue;
+      QVERIFY2(d.reason.starts_with("PBT"), d.reason.c_str());
+      QVERIFY(d.details.contains("donor") && d.details.contains("changes"));
+    }
+  }
+
   void exploitRestoresTheDonorsWeights() {
     QTemporaryDir dir;
     Json spec = {{"name", "pbt"},
