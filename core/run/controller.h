@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "core/exec/executor.h"
+#include "core/gpu/allocator.h"
+#include "core/gpu/monitor.h"
 #include "core/run/events.h"
 #include "core/schedule/scheduler.h"
 #include "core/search/searcher.h"
@@ -56,6 +58,9 @@ class Controller {
   const StudySpec& spec() const { return spec_; }
   const Store& store() const { return *store_; }
   const std::string& trials_dir() const { return study_.trials_dir; }
+  // The GPUs trials may use (empty without GPUs) and the latest reading of each (empty until sampled).
+  const std::vector<gpu::GpuDevice>& gpus() const { return resources_->devices(); }
+  std::vector<GpuSampleRecord> gpu_readings() const { return gpu_monitor_ ? gpu_monitor_->latest() : std::vector<GpuSampleRecord>{}; }
 
   // Runs until the study is done, stopped, or interrupted. Returns the study status:
   // "completed" (every trial finished, or the time budget ran out), "stopped" (stop_study),
@@ -78,6 +83,7 @@ class Controller {
   };
   Controller() = default;
   Status init(bool resumed);
+  Status init_resources(double cpu_slots);  // controller_resources.cpp
 
   // Loop pieces.
   void fill_slots();
@@ -94,6 +100,7 @@ class Controller {
   void check_timers();
   std::chrono::milliseconds time_to_next_timer() const;
   void mark_done(Trial& t, std::chrono::steady_clock::time_point now);
+  void release_resources(Trial& t);
   void apply_commands();
   bool done() const;
 
@@ -120,8 +127,10 @@ class Controller {
   int64_t total_trials_ = -1;
   bool searcher_finished_ = false;
   int64_t max_concurrent_ = 0;
-  double cpu_slots_ = 1;
-  double cpu_used_ = 0;
+  // CPU slots and GPU shares (core/gpu/allocator.h), the request every trial makes, and the GPU sampler.
+  std::unique_ptr<gpu::ResourceAllocator> resources_;
+  gpu::ResourceRequest request_;
+  bool mps_ = false;  // an MPS daemon runs: trials sharing a GPU get CUDA_MPS_ACTIVE_THREAD_PERCENTAGE
   size_t running_ = 0;
 
   std::chrono::steady_clock::time_point session_start_;
@@ -135,6 +144,7 @@ class Controller {
 
   std::mutex commands_mutex_;
   std::vector<Command> commands_;  // guarded by commands_mutex_
+  std::unique_ptr<gpu::GpuMonitor> gpu_monitor_;  // declared after store_: stops before the store closes
 };
 
 }  // namespace tunelab

@@ -1,6 +1,7 @@
 #include "core/trainables/builtin.h"
 
 #include "core/trainables/digits_mlp.h"
+#include "core/trainables/gpu_load.h"
 #include "core/trainables/synthetic.h"
 
 namespace tunelab::trainables {
@@ -9,6 +10,7 @@ namespace tunelab::trainables {
 std::optional<int> run_builtin(const std::string& name) {
   if (name == "digits_mlp") return run_digits_mlp();
   if (name == "synthetic") return run_synthetic();
+  if (name == "gpu_load") return run_gpu_load();
   return std::nullopt;
 }
 
