@@ -19,7 +19,8 @@ ResourceAllocator::ResourceAllocator(double cpu_slots, std::vector<GpuDevice> de
     : cpu_slots_(cpu_slots), devices_(std::move(devices)), loads_(devices_.size()), probe_(std::move(probe)) {}
 
 int64_t ResourceAllocator::units_for(double fraction) {
-  const auto u = static_cast<int64_t>(std::llround(fraction * kUnitsPerGpu));
+  // Rounded down (after forgiving binary noise such as 0.3 * 10000 = 2999.9999...), so n trials of 1/n fit.
+  const auto u = static_cast<int64_t>(std::floor(fraction * kUnitsPerGpu + 1e-6));
   return std::clamp<int64_t>(u, 1, kUnitsPerGpu);
 }
 

@@ -66,7 +66,7 @@ class ResourceAllocator {
   double cpu_slots() const { return cpu_slots_; }
   double cpu_used() const { return cpu_used_; }
 
-  // The request's fraction in units (rounded to the nearest unit, at least one).
+  // The request's fraction in units (rounded down to a unit, at least one).
   static int64_t units_for(double fraction);
 
  private:
