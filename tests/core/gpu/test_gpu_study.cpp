@@ -160,6 +160,27 @@ class TestGpuStudy final : public QObject {
              std::to_string(*trials[1].started_at - *trials[0].ended_at).c_str());
   }
 
+  void gpuLoadTrainableOnFakeGpus() {
+    // Fake GPUs: without a CUDA device behind card 0, gpu_load holds its time and says it did not load a GPU
+    // (on a machine with one, it loads it).
+    QTemporaryDir dir;
+    Json spec = env_spec({{"cpu", 0.1}, {"gpu", 0.5}}, 2, 0);
+    spec["trainable"] = {{"builtin", "gpu_load"}};
+    spec["space"] = {{"utilization", 0.7}, {"memory_gb", 0.5}, {"seconds", 0.6}, {"interval_s", 0.2}};
+    spec["objective"] = {{"metric", "elapsed_s"}, {"mode", "max"}};
+    auto r = run(spec, dir);
+    QCOMPARE(r.status, std::string("completed"));
+    const auto results = *(*r.controller)->store().load_results();
+    QCOMPARE(results.size(), size_t(6));
+    const int on_gpu = results.front().metrics["on_gpu"].get<int>();
+    QVERIFY(on_gpu == 0 || on_gpu == 1);
+    for (const auto& res : results) {
+      QCOMPARE(res.metrics["on_gpu"].get<int>(), on_gpu);
+      QCOMPARE(res.metrics["utilization_target"].get<double>(), 0.7);
+    }
+    QVERIFY(results.back().metrics["elapsed_s"].get<double>() >= 0.55);
+  }
+
   void impossibleRequestsFailAtCreate_data() {
     QTest::addColumn<QByteArray>("gpus");
     QTest::addColumn<QByteArray>("visible");
