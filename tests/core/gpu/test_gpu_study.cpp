@@ -89,7 +89,8 @@ class TestGpuStudy final : public QObject {
     QCOMPARE(usage.size(), size_t(4));
     for (const auto& u : usage) {
       QCOMPARE(u.gpus, std::string("0"));
-      QVERIFY2(u.gpu_seconds >= 0.25 * 0.3 && u.gpu_seconds < 0.25 * 3, std::to_string(u.gpu_seconds).c_str());
+      // Counted from the start as the engine sees it (under load, the process may already have run a while).
+      QVERIFY2(u.gpu_seconds >= 0.25 * 0.2 && u.gpu_seconds < 0.25 * 3, std::to_string(u.gpu_seconds).c_str());
       QVERIFY(u.energy_j > 0);
     }
     const auto samples = *(*r.controller)->store().load_gpu_samples();
@@ -156,7 +157,7 @@ class TestGpuStudy final : public QObject {
     QCOMPARE(trials[0].status, TrialStatus::Stopped);
     QCOMPARE(trials[1].status, TrialStatus::Stopped);
     QVERIFY2(*trials[1].started_at >= *trials[0].ended_at - 0.01, "never both on the card");
-    QVERIFY2(*trials[1].started_at - *trials[0].ended_at < 0.2,
+    QVERIFY2(*trials[1].started_at - *trials[0].ended_at < 0.5,
              std::to_string(*trials[1].started_at - *trials[0].ended_at).c_str());
   }
 

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <thread>
 
 #include "core/gpu/monitor.h"
@@ -99,8 +100,9 @@ class TestMonitor final : public QObject {
     const auto whole = m.trial_ended(1);
     const auto half = m.trial_ended(2);
     QCOMPARE(whole.gpus, std::string("0,1"));
-    QVERIFY2(whole.gpu_seconds >= 0.4 && whole.gpu_seconds < 1.0, std::to_string(whole.gpu_seconds).c_str());
-    QVERIFY(half.gpu_seconds >= 0.1 && half.gpu_seconds < 0.5);
+    QVERIFY2(whole.gpu_seconds >= 0.4 && whole.gpu_seconds < 4.0, std::to_string(whole.gpu_seconds).c_str());
+    QVERIFY(half.gpu_seconds >= 0.1 && half.gpu_seconds < 2.0);
+    QVERIFY(std::abs(whole.gpu_seconds - 4 * half.gpu_seconds) < 0.2);  // 2 cards x 1 against 0.5 of one
     QVERIFY(!m.trial_ended(42).energy_j);  // unknown trial: nothing
   }
 
@@ -109,14 +111,17 @@ class TestMonitor final : public QObject {
     std::atomic<int> readings{0};
     GpuMonitor m(devices, std::make_shared<FakeTelemetry>(devices),
                  [&readings](std::vector<GpuSampleRecord> s) { readings += static_cast<int>(s.size()); }, 20ms);
+    const auto t0 = std::chrono::steady_clock::now();
     m.trial_started(1, on_card(0, 0.5, 4096), 0);
     m.start();
     std::this_thread::sleep_for(300ms);
     m.stop();
-    QVERIFY2(readings >= 5 && readings <= 20, std::to_string(readings.load()).c_str());
+    QVERIFY2(readings >= 3 && readings <= 60, std::to_string(readings.load()).c_str());
     const auto u = m.trial_ended(1);
-    // Fake power at half use: 60 + 0.5 * 340 = 230 W, of which the trial holds all (it is alone).
-    QVERIFY2(u.energy_j > 230 * 0.2 && u.energy_j < 230 * 0.5, std::to_string(u.energy_j).c_str());
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // Fake power at half use: 60 + 0.5 * 340 = 230 W, of which the trial holds all (it is alone), from the
+    // first reading (at start) to the last (at its end).
+    QVERIFY2(u.energy_j > 230 * 0.25 && u.energy_j <= 230 * elapsed, std::to_string(u.energy_j).c_str());
     QCOMPARE(m.latest().front().utilization_pct.value_or(-1), 50.0);
   }
 
