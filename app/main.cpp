@@ -28,6 +28,10 @@ void print_usage() {
       "                                       trials, their status and best results (G: g CO2/kWh)\n"
       "  tunelab export DB [--format csv|json] [--results] [--out FILE] [--grid-intensity G]\n"
       "                                       one row per trial (or per result with --results)\n"
+      "  tunelab export DB --format curves [--metric M] [--out FILE]\n"
+      "                                       learning curves as a table for the `table` trainable\n"
+      "  tunelab replay DB --scheduler JSON [--concurrency N] [--json]\n"
+      "                                       what another scheduler would have spent and kept\n"
       "  tunelab validate SPEC                check a spec and list its errors\n"
       "  tunelab schema                       searchers and schedulers with their options (JSON)\n"
       "  tunelab trial NAME                   run a built-in trainable (started by the engine)\n"
@@ -50,6 +54,7 @@ int main(int argc, char** argv) {
   if (cmd == "export") return export_command(rest);
   if (cmd == "trial") return trial_command(rest);
   if (cmd == "validate") return validate_command(rest);
+  if (cmd == "replay") return replay_command(rest);
   if (cmd == "schema") {
     tunelab::Json j = {{"searchers", tunelab::Json::array()}, {"schedulers", tunelab::Json::array()}};
     for (const auto& d : tunelab::searcher_defs()) j["searchers"].push_back(tunelab::describe(d));

@@ -1,5 +1,6 @@
 #pragma once
 // The headless subcommands. Each returns the process exit status.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,9 @@ int show_command(const Args& args);     // tunelab show DB [--json]
 int export_command(const Args& args);   // tunelab export DB --format csv|json [--results] [--out FILE]
 int trial_command(const Args& args);    // tunelab trial NAME (runs a built-in trainable)
 int validate_command(const Args& args); // tunelab validate SPEC
+int replay_command(const Args& args);   // tunelab replay DB --scheduler JSON [--concurrency N] [--json]
+// tunelab export DB --format curves [--metric M] [--out FILE]: learning curves as a curve table.
+int export_curves(const std::string& db, const std::string& metric, const std::optional<std::string>& out);
 
 void print_usage();
 

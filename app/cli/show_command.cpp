@@ -82,6 +82,20 @@ void print_table(const StudySummary& s) {
   }
 }
 
+// Every stop, pause and exploit with its reason; the most recent ones when there are many.
+void print_decisions(const StudySummary& s) {
+  if (s.decisions.empty()) return;
+  constexpr size_t kMax = 40;
+  std::printf("\nDecisions (%zu):\n", s.decisions.size());
+  const size_t from = s.decisions.size() > kMax ? s.decisions.size() - kMax : 0;
+  if (from > 0) std::printf("  ... %zu earlier ones in `tunelab show DB --json`\n", from);
+  for (size_t i = from; i < s.decisions.size(); ++i) {
+    const auto& d = s.decisions[i];
+    std::printf("  trial %-5lld %-8s by %-9s %s\n", (long long)d.trial_id, d.action.c_str(), d.source.c_str(),
+                d.reason.c_str());
+  }
+}
+
 }  // namespace
 
 int show_command(const Args& args) {
@@ -106,17 +120,23 @@ int show_command(const Args& args) {
     return kExitUsage;
   }
   if (p.has("json")) std::cout << show_json(*s).dump(2, ' ', false, nlohmann::detail::error_handler_t::replace) << "\n";
-  else print_table(*s);
+  else {
+    print_table(*s);
+    print_decisions(*s);
+  }
   return kExitOk;
 }
 
 int export_command(const Args& args) {
-  auto p = parse_args(args, {"format", "out", "grid-intensity"}, {"results"});
+  auto p = parse_args(args, {"format", "out", "metric", "grid-intensity"}, {"results"});
   if (p.error.empty() && p.positional.size() != 1) p.error = "give exactly one study database";
   const std::string format = p.value("format").value_or("csv");
-  if (p.error.empty() && format != "csv" && format != "json") p.error = "--format must be csv or json";
+  if (p.error.empty() && format != "csv" && format != "json" && format != "curves") {
+    p.error = "--format must be csv, json or curves";
+  }
+  if (p.error.empty() && format == "curves") return export_curves(p.positional[0], p.value("metric").value_or(""), p.value("out"));
   if (!p.error.empty()) {
-    std::cerr << "tunelab export: " << p.error << "\nusage: tunelab export DB --format csv|json [--results] [--out FILE] [--grid-intensity G_PER_KWH]\n";
+    std::cerr << "tunelab export: " << p.error << "\nusage: tunelab export DB --format csv|json|curves [--results] [--metric M] [--out FILE] [--grid-intensity G_PER_KWH]\n";
     return kExitUsage;
   }
   auto store = open_read_only(p.positional[0]);

@@ -25,6 +25,9 @@ Result<StudySummary> summarize(const Store& store) {
   }
   auto trials = store.load_trials();
   if (!trials) return trials.errors();
+  auto decisions = store.load_decisions();
+  if (!decisions) return decisions.errors();
+  s.decisions = std::move(*decisions);
   auto results = store.load_results();
   if (!results) return results.errors();
   std::map<int64_t, size_t> index;
@@ -113,9 +116,17 @@ Json show_json(const StudySummary& s) {
                    {"gpu_seconds", t.gpu->gpu_seconds}, {"peak_memory_mb", t.gpu->peak_memory_mb},
                    {"energy_j", t.gpu->energy_j}};
     }
+    if (t.rec.parent_id) tj["parent_id"] = *t.rec.parent_id;
+    if (t.rec.generation) tj["generation"] = t.rec.generation;
+    if (t.rec.origin != "search") tj["origin"] = t.rec.origin;
     j["trials"].push_back(std::move(tj));
   }
   j["counts"] = counts;
+  j["decisions"] = Json::array();
+  for (const auto& d : s.decisions) {
+    j["decisions"].push_back({{"trial_id", d.trial_id}, {"ts", d.ts}, {"source", d.source}, {"action", d.action},
+                              {"reason", d.reason}, {"details", d.details}});
+  }
   if (s.energy) j["energy"] = gpu::to_json(*s.energy);
   return j;
 }

@@ -27,6 +27,7 @@ struct StudySummary {
   std::vector<TrialSummary> trials;
   std::optional<int64_t> best_trial;
   int64_t total_trials = -1;  // what the study will run in all, when known
+  std::vector<DecisionRecord> decisions;  // every stop, pause and exploit, with its reason, in order
   std::optional<gpu::EnergyReport> energy;  // when trials used GPUs (grid intensity: TUNELAB_GRID_INTENSITY)
 };
 

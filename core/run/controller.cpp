@@ -41,40 +41,11 @@ std::string describe_exit(const ExecEvent& e) {
   return "exited with status " + std::to_string(e.exit_code);
 }
 
-std::string pad_id(int64_t id) {
-  std::string s = std::to_string(id);
-  return std::string(s.size() < 5 ? 5 - s.size() : 0, '0') + s;
-}
-
 }  // namespace
 
 void Controller::add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
 
 void Controller::wake() { executor_->wake(); }
-
-void Controller::stop_trial(int64_t trial_id, std::string reason) {
-  {
-    std::lock_guard lock(commands_mutex_);
-    commands_.push_back({Command::Kind::StopTrial, trial_id, std::move(reason)});
-  }
-  wake();
-}
-
-void Controller::stop_study(std::string reason) {
-  {
-    std::lock_guard lock(commands_mutex_);
-    commands_.push_back({Command::Kind::StopStudy, 0, std::move(reason)});
-  }
-  wake();
-}
-
-void Controller::set_max_concurrent(int64_t n) {
-  {
-    std::lock_guard lock(commands_mutex_);
-    commands_.push_back({Command::Kind::SetMaxConcurrent, n, {}});
-  }
-  wake();
-}
 
 double Controller::elapsed_s() const { return elapsed_before_ + seconds_between(session_start_, SteadyClock::now()); }
 
@@ -96,8 +67,15 @@ Result<std::string> Controller::run() {
       }
     }
     check_timers();
-    if (!stopping_study_) fill_slots();
+    apply_idle_decisions();
+    if (!stopping_study_ && !study_paused_) fill_slots();
     if (done()) break;
+    if (running_ == 0 && waiting_for_user()) {
+      // Paused by the user: wait for a command (each one wakes the loop).
+      executor_->wait(options_.progress_interval);
+      emit_progress(false);
+      continue;
+    }
     if (running_ == 0) {
       // Nothing runs and nothing can start: a searcher waiting on results that will never come.
       log(std::nullopt, "stalled", "no trial is running and none can start; ending the session");
@@ -130,6 +108,15 @@ bool Controller::done() const {
   return searcher_finished_ || (total_trials_ >= 0 && static_cast<int64_t>(trials_.size()) >= total_trials_);
 }
 
+bool Controller::waiting_for_user() const {
+  if (stopping_study_) return false;
+  if (study_paused_) return true;
+  for (const auto& [id, t] : trials_) {
+    if (t->rec.held && t->rec.status == TrialStatus::Paused) return true;
+  }
+  return false;
+}
+
 bool Controller::can_start(const Trial& t) const {
   if (max_concurrent_ > 0 && static_cast<int64_t>(running_) >= max_concurrent_) return false;
   (void)t;  // every trial asks for the same resources today
@@ -140,7 +127,8 @@ bool Controller::can_start(const Trial& t) const {
 Controller::Trial* Controller::next_waiting() {
   std::vector<TrialSnapshot> waiting;
   for (const auto& [id, t] : trials_) {
-    if (!t->running && (t->rec.status == TrialStatus::Pending || t->rec.status == TrialStatus::Paused)) {
+    if (!t->running && !t->rec.held &&
+        (t->rec.status == TrialStatus::Pending || t->rec.status == TrialStatus::Paused)) {
       waiting.push_back(snapshot(*t));
     }
   }
@@ -163,7 +151,7 @@ Controller::Trial* Controller::create_trial() {
   t->rec.id = id;
   t->rec.config = std::move(s.config);
   t->rec.created_at = now_seconds();
-  t->rec.trial_dir = (fs::path(study_.trials_dir) / pad_id(id)).string();
+  t->rec.trial_dir = (fs::path(study_.trials_dir) / pad_trial_id(id)).string();
   store_->put_trial(t->rec);
   scheduler_->on_trial_add(snapshot(*t));
   StudyEvent e;
@@ -216,7 +204,8 @@ bool Controller::start_trial(Trial& t) {
   std::error_code ec;
   if (!t.rec.checkpoint.empty() && fs::exists(t.rec.checkpoint, ec)) {
     l.env["TUNELAB_RESTORE_PATH"] = t.rec.checkpoint;
-    l.env["TUNELAB_RESTORE_ITERATION"] = std::to_string(t.rec.checkpoint_iteration);
+    // In the trainable's own count (they differ after a PBT exploit).
+    l.env["TUNELAB_RESTORE_ITERATION"] = std::to_string(t.rec.checkpoint_iteration - t.rec.iteration_offset);
     t.iteration_base = t.rec.checkpoint_iteration;
   }
   fs::create_directories(t.rec.trial_dir, ec);
@@ -300,7 +289,7 @@ void Controller::on_report(Trial& t, Json report) {
     // Iterations count from 1; anything else a trial claims is not believed.
     const Json& v = report["training_iteration"];
     if (v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 1 && v.get<double>() < 9e15) {
-      iteration = static_cast<int64_t>(v.get<double>());
+      iteration = static_cast<int64_t>(v.get<double>()) + t.rec.iteration_offset;
     } else {
       log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": training_iteration " + dump_compact(v) +
                                       " is not a number from 1 to 9e15; counting reports instead");
@@ -310,9 +299,10 @@ void Controller::on_report(Trial& t, Json report) {
   if (!report.contains("time_total_s") || !report["time_total_s"].is_number()) {
     report["time_total_s"] = t.rec.runtime_s + seconds_between(t.attempt_start, now);
   }
-  if (t.end_as && *t.end_as != TrialStatus::Pending && *t.end_as != TrialStatus::Paused) {
-    // It was told to end (done, stop criterion, scheduler, user, timeout): what it says on its way out
-    // does not count. (An interrupted session keeps everything: the trial continues on resume.)
+  if (t.end_as && *t.end_as != TrialStatus::Pending) {
+    // It was told to end or pause (done, stop criterion, scheduler, user, timeout): what it says on its
+    // way out does not count; a paused trial repeats it after its checkpoint. (An interrupted session
+    // keeps everything: the trial continues on resume.)
     if (!t.ignored_after_end) {
       t.ignored_after_end = true;
       log(t.rec.id, "ignored_report", "trial " + std::to_string(t.rec.id) + ": reports after it was ended are ignored");
@@ -348,19 +338,8 @@ void Controller::on_report(Trial& t, Json report) {
   store_->append_result(r);
   // The trial row changes with a checkpoint; last_iteration alone is rebuilt from the results on resume.
   if (checkpoint) store_->put_trial(t.rec);
-  t.last_result = report;
+  note_result(t, report);
   const auto& obj = spec_.objective;
-  if (report.contains(obj.metric) && report[obj.metric].is_number()) {
-    const double v = report[obj.metric].get<double>();
-    if (std::isfinite(v)) {
-      t.last = v;
-      if (!t.best || obj.better(v, *t.best)) t.best = v;
-      if (!best_value_ || obj.better(v, *best_value_)) {
-        best_value_ = v;
-        best_trial_ = t.rec.id;
-      }
-    }
-  }
   StudyEvent ev;
   ev.kind = StudyEvent::Kind::TrialResult;
   ev.trial_id = t.rec.id;
@@ -378,29 +357,41 @@ void Controller::on_report(Trial& t, Json report) {
     request_end(t, TrialStatus::Completed, "stopper", *why);
     return;
   }
-  Decision d = scheduler_->on_result(snap, report);
-  if (d.action == Decision::Action::Stop) {
-    request_end(t, TrialStatus::Stopped, "scheduler", d.reason, d.details);
-  } else if (d.action == Decision::Action::Pause) {
-    request_end(t, TrialStatus::Paused, "scheduler", d.reason, d.details);
+  apply_decision(t, scheduler_->on_result(snap, report), "scheduler");
+}
+
+void Controller::note_result(Trial& t, const Json& report) {
+  t.last_result = report;
+  t.rec.last_iteration = std::max(t.rec.last_iteration, report.value("training_iteration", int64_t{0}));
+  const auto& obj = spec_.objective;
+  if (!report.contains(obj.metric) || !report[obj.metric].is_number()) return;
+  const double v = report[obj.metric].get<double>();
+  if (!std::isfinite(v)) return;
+  t.last = v;
+  if (!t.best || obj.better(v, *t.best)) t.best = v;
+  if (!best_value_ || obj.better(v, *best_value_)) {
+    best_value_ = v;
+    best_trial_ = t.rec.id;
   }
 }
 
 void Controller::request_end(Trial& t, TrialStatus as, const std::string& source, const std::string& reason,
-                             const Json& details) {
-  if (!t.running || t.end_as) return;
+                             const Json& details, const char* action) {
+  if (!t.running) return;
+  if (t.end_as) {
+    // Already on its way out. Only a pause can still become a stop (e.g. a scheduler stopping a trial
+    // whose pause has not taken effect yet).
+    if (*t.end_as != TrialStatus::Paused || as != TrialStatus::Stopped) return;
+    t.exploit.reset();
+    t.end_as = as;
+    t.end_reason = reason;
+    if (source != "trial") record_decision(t, source, action ? action : "stop", reason, details);
+    return;
+  }
   t.end_as = as;
   t.end_reason = reason;
-  const char* action = as == TrialStatus::Paused ? "pause" : "stop";
-  if (source != "trial") {
-    store_->add_decision({t.rec.id, now_seconds(), source, action, reason, details});
-    StudyEvent e;
-    e.kind = StudyEvent::Kind::Decision;
-    e.trial_id = t.rec.id;
-    e.data = {{"source", source}, {"action", action}, {"reason", reason}, {"details", details}};
-    e.message = "trial " + std::to_string(t.rec.id) + ": " + action + " by " + source + ": " + reason;
-    notify(std::move(e));
-  }
+  if (!action) action = as == TrialStatus::Paused ? "pause" : "stop";
+  if (source != "trial") record_decision(t, source, action, reason, details);
   // A trial that said it is done gets the grace period to exit by itself before being signalled.
   if (!t.done_reported) executor_->stop(t.rec.id, options_.kill_grace);
 }
@@ -416,6 +407,10 @@ void Controller::on_exit(Trial& t, const ExecEvent& e) {
     if (*t.end_as == TrialStatus::Pending) {  // interrupted session: leave it to restart on resume
       t.rec.status = TrialStatus::Pending;
       store_->put_trial(t.rec);
+      return;
+    }
+    if (*t.end_as == TrialStatus::Paused) {
+      pause_ended(t);
       return;
     }
     finish_trial(t, *t.end_as, t.end_reason);
@@ -515,42 +510,6 @@ void Controller::check_timers() {
   }
 }
 
-void Controller::apply_commands() {
-  std::vector<Command> cmds;
-  {
-    std::lock_guard lock(commands_mutex_);
-    cmds.swap(commands_);
-  }
-  for (auto& c : cmds) {
-    switch (c.kind) {
-      case Command::Kind::StopTrial: {
-        auto it = trials_.find(c.value);
-        if (it == trials_.end()) break;
-        Trial& t = *it->second;
-        const std::string why = c.reason.empty() ? "stopped by the user" : c.reason;
-        if (t.running) {
-          request_end(t, TrialStatus::Stopped, "user", why);
-        } else if (t.rec.status == TrialStatus::Pending || t.rec.status == TrialStatus::Paused) {
-          store_->add_decision({t.rec.id, now_seconds(), "user", "stop", why, nullptr});
-          finish_trial(t, TrialStatus::Stopped, why);
-        }
-        break;
-      }
-      case Command::Kind::StopStudy:
-        stopping_study_ = true;
-        end_status_ = "stopped";
-        log(std::nullopt, "stopped", c.reason.empty() ? "study stopped by the user" : c.reason);
-        for (auto& [id, t] : trials_) {
-          if (t->running) request_end(*t, TrialStatus::Stopped, "user", "study stopped");
-        }
-        break;
-      case Command::Kind::SetMaxConcurrent:
-        max_concurrent_ = std::max<int64_t>(0, c.value);
-        break;
-    }
-  }
-}
-
 TrialSnapshot Controller::snapshot(const Trial& t) const {
   TrialSnapshot s;
   s.id = t.rec.id;
@@ -597,6 +556,7 @@ Progress Controller::progress() const {
   }
   p.best_trial = best_trial_;
   p.best_value = best_value_;
+  p.study_paused = study_paused_;
   p.elapsed_s = elapsed_s();
   const int64_t finished = p.finished();
   if (p.total > 0 && finished > 0 && finished < p.total) {

@@ -42,6 +42,8 @@ struct ControllerOptions {
   const std::atomic<bool>* interrupt = nullptr;
   // Replaces the local process executor (tests).
   std::unique_ptr<Executor> executor;
+  // Replaces the scheduler the spec names (tests, what-if replays).
+  std::unique_ptr<Scheduler> scheduler;
 };
 
 class Controller {
@@ -67,22 +69,36 @@ class Controller {
   // or "interrupted" (the interrupt flag; resumable).
   Result<std::string> run();
 
-  // Thread-safe commands, applied on the controller's next turn.
+  // Thread-safe commands, applied on the controller's next turn. Each is recorded as a decision of
+  // source "user" (or an event) with its reason.
   void stop_trial(int64_t trial_id, std::string reason);
   void stop_study(std::string reason);
   void set_max_concurrent(int64_t n);
+  // Its process ends (SIGTERM, then SIGKILL after the grace period) and it waits, holding its checkpoint,
+  // until resume_trial; then it restarts from that checkpoint. A pending trial is held before it starts.
+  void pause_trial(int64_t trial_id, std::string reason);
+  void resume_trial(int64_t trial_id);
+  // Running trials pause as with pause_trial and nothing starts until resume_study.
+  void pause_study(std::string reason);
+  void resume_study();
+  // An extra trial with this config (checked against the space; an invalid one is logged and dropped).
+  // parent_id names the trial it was cloned from, if any. The searcher still proposes its own trials.
+  void add_trial(Json config, std::optional<int64_t> parent_id, std::string reason);
   // Async-signal-safe: makes the loop look at its commands and interrupt flag now.
   void wake();
 
  private:
   struct Trial;
   struct Command {
-    enum class Kind { StopTrial, StopStudy, SetMaxConcurrent } kind;
+    enum class Kind { StopTrial, StopStudy, SetMaxConcurrent, PauseTrial, ResumeTrial, PauseStudy, ResumeStudy, AddTrial } kind;
     int64_t value = 0;
     std::string reason;
+    Json config = nullptr;          // AddTrial
+    std::optional<int64_t> parent;  // AddTrial
   };
+  void push_command(Command c);
   Controller() = default;
-  Status init(bool resumed);
+  Status init(bool resumed, const std::vector<ResultRecord>& history = {});
   Status init_resources(double cpu_slots);  // controller_resources.cpp
 
   // Loop pieces.
@@ -95,14 +111,25 @@ class Controller {
   void on_report(Trial& t, Json report);
   void on_exit(Trial& t, const ExecEvent& e);
   void request_end(Trial& t, TrialStatus as, const std::string& source, const std::string& reason,
-                   const Json& details = nullptr);
+                   const Json& details = nullptr, const char* action = nullptr);
+  void apply_decision(Trial& t, const Decision& d, const std::string& source);
+  void apply_idle_decisions();
+  void record_decision(const Trial& t, const std::string& source, const std::string& action,
+                       const std::string& reason, const Json& details);
+  void pause_ended(Trial& t);
+  void exploit(Trial& t);
+  Trial* add_user_trial(Json config, std::optional<int64_t> parent, const std::string& reason);
+  void replay_history(const std::vector<ResultRecord>& results);
+  void note_result(Trial& t, const Json& report);
   void finish_trial(Trial& t, TrialStatus status, const std::string& reason);
   void check_timers();
   std::chrono::milliseconds time_to_next_timer() const;
   void mark_done(Trial& t, std::chrono::steady_clock::time_point now);
   void release_resources(Trial& t);
   void apply_commands();
+  void apply_command(Command& c);
   bool done() const;
+  bool waiting_for_user() const;
 
   // Output.
   void log(std::optional<int64_t> trial, const std::string& kind, const std::string& message,
@@ -138,6 +165,7 @@ class Controller {
   std::chrono::steady_clock::time_point last_progress_{};
   bool budget_spent_ = false;
   bool stopping_study_ = false;   // no new trials; end when none run
+  bool study_paused_ = false;     // no new trials until resume_study; the session waits
   std::string end_status_ = "completed";
   std::optional<int64_t> best_trial_;
   std::optional<double> best_value_;

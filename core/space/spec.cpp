@@ -7,13 +7,14 @@
 #include <sstream>
 
 #include "core/schedule/scheduler.h"
+#include "core/schedule/stopper.h"
 #include "core/search/searcher.h"
 
 namespace tunelab {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& builtin_trainable_names() {
-  static const std::vector<std::string> names = {"digits_mlp", "synthetic", "gpu_load"};
+  static const std::vector<std::string> names = {"digits_mlp", "synthetic", "table", "gpu_load"};
   return names;
 }
 
@@ -22,7 +23,7 @@ namespace {
 constexpr const char* kTopKeys[] = {"name",           "objective",   "space",         "trainable",
                                     "search",         "scheduler",   "num_samples",   "max_concurrent",
                                     "resources_per_trial", "stop",   "max_failures",  "trial_timeout_s",
-                                    "seed",           "description"};
+                                    "seed",           "description", "stoppers"};
 
 class SpecParser {
  public:
@@ -252,6 +253,10 @@ Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
   if (j.contains("max_concurrent")) s.max_concurrent = p.integer(j, "max_concurrent", 1, "max_concurrent").value_or(0);
   p.resources(j, s);
   p.stop(j, s);
+  if (j.contains("stoppers")) {
+    if (auto st = validate_stoppers(j["stoppers"], "stoppers")) s.stoppers = std::move(*st);
+    else p.errors.insert(p.errors.end(), st.errors().begin(), st.errors().end());
+  }
   if (j.contains("max_failures")) s.max_failures = p.integer(j, "max_failures", 0, "max_failures").value_or(0);
   s.trial_timeout_s = p.positive(j, "trial_timeout_s", "trial_timeout_s");
   if (j.contains("seed")) {
@@ -262,6 +267,8 @@ Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
   // Checks that need the parsed space and searcher.
   SearchContext ctx{&s.space, s.objective.metric, s.objective.maximize, s.num_samples, s.seed.value_or(0), s.search};
   if (auto searcher = make_searcher(ctx); !searcher) return searcher.errors();
+  const ScheduleContext sctx{s.objective.metric, s.objective.maximize, s.scheduler, &s.space, s.seed.value_or(0)};
+  if (auto scheduler = make_scheduler(sctx); !scheduler) return scheduler.errors();
   return s;
 }
 

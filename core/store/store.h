@@ -27,7 +27,7 @@ class StmtCache;
 class Store {
  public:
   enum class Mode { Create, Open, ReadOnly };
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Create: a new file (fails if it holds a study). Open: an existing study, migrated to the
   // current schema. ReadOnly: an existing study, no writer thread.
@@ -44,6 +44,8 @@ class Store {
   Result<std::vector<TrialRecord>> load_trials() const;
   // All results, or one trial's, in (trial, iteration) order.
   Result<std::vector<ResultRecord>> load_results(std::optional<int64_t> trial_id = std::nullopt) const;
+  // Every result in the order it was stored (what a resumed study replays to its scheduler).
+  Result<std::vector<ResultRecord>> load_results_in_order() const;
   Result<std::vector<EventRecord>> load_events() const;
   Result<std::vector<DecisionRecord>> load_decisions() const;
   // `PRAGMA integrity_check` says ok.
@@ -76,6 +78,7 @@ class Store {
   void writer_loop();
 
   std::string path_;
+  int schema_version_ = 0;       // of the open file (a read-only store may read an older one)
   sqlite3* read_db_ = nullptr;   // used by the calling thread for load_* (never by the writer)
   sqlite3* write_db_ = nullptr;  // owned by the writer thread once it starts
   int lock_fd_ = -1;             // flock on <path>.lock: one writing process per study

@@ -3,6 +3,7 @@
 #include "core/trainables/digits_mlp.h"
 #include "core/trainables/gpu_load.h"
 #include "core/trainables/synthetic.h"
+#include "core/trainables/table.h"
 
 namespace tunelab::trainables {
 
@@ -10,6 +11,7 @@ namespace tunelab::trainables {
 std::optional<int> run_builtin(const std::string& name) {
   if (name == "digits_mlp") return run_digits_mlp();
   if (name == "synthetic") return run_synthetic();
+  if (name == "table") return run_table();
   if (name == "gpu_load") return run_gpu_load();
   return std::nullopt;
 }
