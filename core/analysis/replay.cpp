@@ -63,7 +63,7 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
         return Error{"scheduler", "PBT cannot be replayed: its exploits change configs, whose curves were never recorded"};
       case Decision::Action::Stop:
         record(t, d);
-        finish(t, "stopped", d.reason);
+        finish(t, d.details.is_object() && d.details.value("reached_max_t", false) ? "completed" : "stopped", d.reason);
         return {};
       case Decision::Action::Pause:
         record(t, d);
@@ -82,6 +82,15 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
     t.due = now + step_time(*t.rec, t.next);
   };
 
+  auto take_decisions = [&]() -> Status {
+    for (auto& td : scheduler.take_decisions()) {
+      auto it = by_id.find(td.trial_id);
+      if (it == by_id.end() || sims[it->second].status == SimStatus::Done) continue;
+      if (auto s = apply(sims[it->second], td.decision); !s) return s;
+    }
+    return {};
+  };
+  int idle_turns = 0;  // turns in a row with nothing running
   while (true) {
     // Fill free slots as the controller does: a waiting trial the scheduler picks, else a new one.
     while (running < concurrency) {
@@ -111,7 +120,14 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
     for (auto& t : sims) {
       if (t.status == SimStatus::Running && (!next || t.due < next->due)) next = &t;
     }
-    if (!next) break;
+    if (!next) {
+      // Nothing runs: like the engine's loop, poll the scheduler again (a synchronous scheduler may now
+      // close a bracket that cannot fill) before concluding that nothing more will run.
+      if (++idle_turns > 2) break;
+      if (auto s = take_decisions(); !s) return s.errors();
+      continue;
+    }
+    idle_turns = 0;
     SimTrial& t = *next;
     now = t.due;
     const Json& r = t.rec->results[t.next++];
@@ -133,11 +149,7 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
       if (t.next >= t.rec->results.size()) finish(t, "completed", "end of the recorded curve");
       else t.due = now + step_time(*t.rec, t.next);
     }
-    for (auto& td : scheduler.take_decisions()) {
-      auto it = by_id.find(td.trial_id);
-      if (it == by_id.end() || sims[it->second].status == SimStatus::Done) continue;
-      if (auto s = apply(sims[it->second], td.decision); !s) return s.errors();
-    }
+    if (auto s = take_decisions(); !s) return s.errors();
   }
   rep.time_s = now;
 

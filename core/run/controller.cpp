@@ -67,6 +67,7 @@ Result<std::string> Controller::run() {
       }
     }
     check_timers();
+    check_study_stoppers();
     apply_idle_decisions();
     if (!stopping_study_ && !study_paused_) fill_slots();
     if (done()) break;
@@ -357,6 +358,7 @@ void Controller::on_report(Trial& t, Json report) {
     request_end(t, TrialStatus::Completed, "stopper", *why);
     return;
   }
+  if (apply_stoppers(t, snap, report)) return;
   apply_decision(t, scheduler_->on_result(snap, report), "scheduler");
 }
 
@@ -443,6 +445,7 @@ void Controller::finish_trial(Trial& t, TrialStatus status, const std::string& r
   const TrialSnapshot snap = snapshot(t);
   searcher_->on_complete(snap);
   scheduler_->on_complete(snap);
+  for (auto& s : stoppers_) s->on_complete(snap);
   log(t.rec.id, status == TrialStatus::Error ? "errored" : to_string(status),
       "trial " + std::to_string(t.rec.id) + " " + to_string(status) + ": " + reason,
       status == TrialStatus::Error ? Json{{"error", t.rec.error}} : Json());
@@ -579,6 +582,34 @@ void Controller::emit_progress(bool force) {
   e.kind = StudyEvent::Kind::Progress;
   e.progress = progress();
   notify(std::move(e));
+}
+
+// The spec's "stoppers": a trial that reached its iteration limit or metric threshold completed; one
+// stopped for a plateau or a timeout was stopped early.
+bool Controller::apply_stoppers(Trial& t, const TrialSnapshot& snap, const Json& report) {
+  for (size_t i = 0; i < stoppers_.size(); ++i) {
+    const Decision d = stoppers_[i]->on_result(snap, report);
+    if (d.action != Decision::Action::Stop) continue;
+    const std::string& type = stopper_types_[i];
+    const bool reached = type == "max_iterations" || type == "metric_threshold";
+    request_end(t, reached ? TrialStatus::Completed : TrialStatus::Stopped, "stopper", d.reason, d.details);
+    return true;
+  }
+  return false;
+}
+
+void Controller::check_study_stoppers() {
+  if (stopping_study_) return;
+  for (auto& s : stoppers_) {
+    auto why = s->stop_study();
+    if (!why) continue;
+    stopping_study_ = true;
+    log(std::nullopt, "stopped", "study stopped: " + *why);
+    for (auto& [id, t] : trials_) {
+      if (t->running) request_end(*t, TrialStatus::Stopped, "stopper", *why);
+    }
+    return;
+  }
 }
 
 }  // namespace tunelab

@@ -18,6 +18,7 @@
 #include "core/gpu/monitor.h"
 #include "core/run/events.h"
 #include "core/schedule/scheduler.h"
+#include "core/schedule/stopper.h"
 #include "core/search/searcher.h"
 #include "core/space/spec.h"
 #include "core/store/store.h"
@@ -123,6 +124,8 @@ class Controller {
   void note_result(Trial& t, const Json& report);
   void finish_trial(Trial& t, TrialStatus status, const std::string& reason);
   void check_timers();
+  bool apply_stoppers(Trial& t, const TrialSnapshot& snap, const Json& report);
+  void check_study_stoppers();
   std::chrono::milliseconds time_to_next_timer() const;
   void mark_done(Trial& t, std::chrono::steady_clock::time_point now);
   void release_resources(Trial& t);
@@ -146,6 +149,8 @@ class Controller {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Searcher> searcher_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::vector<std::unique_ptr<Stopper>> stoppers_;  // the spec's "stoppers" list: any one stops
+  std::vector<std::string> stopper_types_;
   std::unique_ptr<Executor> executor_;
   std::vector<Observer> observers_;
   std::string trial_exe_;  // tunelab-trial beside self_exe, or empty

@@ -113,6 +113,14 @@ Status Controller::init(bool resumed, const std::vector<ResultRecord>& history) 
     scheduler_ = std::move(*scheduler);
   }
 
+  for (const auto& entry : spec_.stoppers) {
+    auto stopper = make_stopper(
+        entry, {spec_.objective.metric, spec_.objective.maximize, entry, &spec_.space, spec_.seed.value_or(0)});
+    if (!stopper) return stopper.errors();
+    stoppers_.push_back(std::move(*stopper));
+    stopper_types_.push_back(entry.value("type", std::string()));
+  }
+
   std::error_code ec;
   fs::create_directories(study_.trials_dir, ec);
   if (ec) return Error{study_.trials_dir, "cannot create the trials folder: " + ec.message()};

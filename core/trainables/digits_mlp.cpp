@@ -22,7 +22,10 @@ namespace {
 
 constexpr int kInputs = 64;
 constexpr int kClasses = 10;
-constexpr const char* kCheckpointName = "checkpoint.bin";
+// One file per epoch: the engine keeps (hard-links) each checkpoint when it reads the report, which may
+// be after the next epoch ended, so a reported file must never be overwritten. The one from two epochs
+// before is removed, as the engine has long kept its own link to it.
+std::string checkpoint_name(int epoch) { return "checkpoint-" + std::to_string(epoch) + ".bin"; }
 constexpr char kMagic[8] = {'T', 'L', 'D', 'I', 'G', 'M', 'L', 'P'};
 constexpr std::uint32_t kCheckpointVersion = 1;
 static_assert(std::endian::native == std::endian::little, "checkpoints are written in little-endian order");
@@ -402,17 +405,18 @@ int run_digits_mlp() try {
     line.number("epoch", model.epoch()).number("train_loss", train_loss).number("val_loss", val.loss);
     line.number("val_accuracy", val.accuracy).number("training_iteration", model.epoch());
     if (dir) {
-      const Status s = model.save_checkpoint(*dir + "/" + kCheckpointName);
+      const Status s = model.save_checkpoint(*dir + "/" + checkpoint_name(model.epoch()));
       if (!s) {
         std::fprintf(stderr, "digits_mlp: cannot write checkpoint: %s\n", s.error_text().c_str());
         return 1;
       }
-      line.checkpoint(kCheckpointName);
+      line.checkpoint(checkpoint_name(model.epoch()));
     }
     if (!client::report(line)) {
       std::fprintf(stderr, "digits_mlp: cannot send report: %s\n", std::strerror(errno));
       return 1;
     }
+    if (dir) std::remove((*dir + "/" + checkpoint_name(model.epoch() - 2)).c_str());
   }
   return 0;
 } catch (const std::exception& e) {
