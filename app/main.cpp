@@ -25,8 +25,9 @@ void print_usage() {
       "                                       run a study in the terminal\n"
       "  tunelab resume DB [--max-concurrent N] [--quiet]\n"
       "                                       continue a study whose engine was stopped or killed\n"
-      "  tunelab show DB [--json]             trials, their status and best results\n"
-      "  tunelab export DB [--format csv|json] [--results] [--out FILE]\n"
+      "  tunelab show DB [--json] [--grid-intensity G]\n"
+      "                                       trials, their status and best results (G: g CO2/kWh)\n"
+      "  tunelab export DB [--format csv|json] [--results] [--out FILE] [--grid-intensity G]\n"
       "                                       one row per trial (or per result with --results)\n"
       "  tunelab export DB --format curves [--metric M] [--out FILE]\n"
       "                                       learning curves as a table for the `table` trainable\n"
@@ -36,7 +37,8 @@ void print_usage() {
       "  tunelab schema                       searchers, schedulers and stoppers with their options (JSON)\n"
       "  tunelab trial NAME                   run a built-in trainable (started by the engine)\n"
       "  tunelab --version\n\n"
-      "Docs: docs/spec.md (study spec), docs/protocol.md (trial protocol), docs/storage.md (database).\n",
+      "Docs: docs/spec.md (study spec), docs/protocol.md (trial protocol), docs/storage.md (database),\n"
+      "docs/gpu.md (GPUs).\n",
       TUNELAB_VERSION);
 }
 

@@ -51,6 +51,7 @@ double Controller::elapsed_s() const { return elapsed_before_ + seconds_between(
 
 Result<std::string> Controller::run() {
   session_start_ = SteadyClock::now();
+  if (gpu_monitor_) gpu_monitor_->start();
   store_->set_study_status("running", elapsed_before_);
   emit_progress(true);
   bool interrupted = false;
@@ -93,6 +94,7 @@ Result<std::string> Controller::run() {
     emit_progress(false);
   }
   const std::string status = end_status_;
+  if (gpu_monitor_) gpu_monitor_->stop();
   store_->set_study_status(status, elapsed_s());
   log(std::nullopt, "finished", "session ended: study " + status);
   auto flushed = store_->flush();
@@ -131,8 +133,9 @@ bool Controller::waiting_for_user() const {
 
 bool Controller::can_start(const Trial& t) const {
   if (max_concurrent_ > 0 && static_cast<int64_t>(running_) >= max_concurrent_) return false;
+  (void)t;  // every trial asks for the same resources today
   // At least one trial always runs, even when it asks for more CPUs than there are.
-  return running_ == 0 || cpu_used_ + t.cpu <= cpu_slots_ + 1e-9;
+  return resources_->find(request_, running_ == 0).has_value();
 }
 
 Controller::Trial* Controller::next_waiting() {
@@ -180,13 +183,14 @@ void Controller::fill_slots() {
     Trial* t = next_waiting();
     if (!t) t = create_trial();
     if (!t) return;
-    t->cpu = spec_.cpu_per_trial;
     if (!can_start(*t)) return;
     start_trial(*t);
   }
 }
 
 bool Controller::start_trial(Trial& t) {
+  auto alloc = resources_->allocate(request_, running_ == 0);
+  if (!alloc) return false;  // can_start() said it fits; nothing was freed or taken since
   Launch l;
   l.trial_id = t.rec.id;
   l.trial_dir = t.rec.trial_dir;
@@ -200,6 +204,7 @@ bool Controller::start_trial(Trial& t) {
   }
   l.cwd = spec_.trainable.cwd;
   l.env = spec_.trainable.env;
+  for (auto& [k, v] : gpu::trial_gpu_env(*alloc, resources_->devices(), mps_)) l.env[k] = v;
   const std::string config_text = dump_compact(t.rec.config);
   l.env["TUNELAB_CONFIG"] = config_text;
   l.env["TUNELAB_CONFIG_FILE"] = (fs::path(t.rec.trial_dir) / "config.json").string();
@@ -227,6 +232,7 @@ bool Controller::start_trial(Trial& t) {
   if (Status s = executor_->start(l); !s) {
     // It cannot start at all (missing program, bad cwd): retrying will not help.
     t.rec.error = s.error_text();
+    resources_->release(*alloc);
     finish_trial(t, TrialStatus::Error, s.error_text());
     return false;
   }
@@ -238,11 +244,12 @@ bool Controller::start_trial(Trial& t) {
   t.reports_in_attempt = 0;
   t.attempt_start = t.last_activity = SteadyClock::now();
   ++running_;
-  cpu_used_ += t.cpu;
+  t.alloc = *alloc;
   t.rec.status = TrialStatus::Running;
   if (!t.rec.started_at) t.rec.started_at = now_seconds();
   t.rec.ended_at.reset();
   t.rec.pgid = executor_->process_group(t.rec.id);
+  if (gpu_monitor_) gpu_monitor_->trial_started(t.rec.id, t.alloc, static_cast<int>(t.rec.pgid));
   store_->put_trial(t.rec);
   StudyEvent e;
   e.kind = StudyEvent::Kind::TrialStarted;
@@ -408,8 +415,7 @@ void Controller::on_exit(Trial& t, const ExecEvent& e) {
   if (!t.running) return;
   t.running = false;
   --running_;
-  cpu_used_ -= t.cpu;
-  if (running_ == 0) cpu_used_ = 0;  // no drift from floating-point sums
+  release_resources(t);
   t.rec.runtime_s += seconds_between(t.attempt_start, SteadyClock::now());
   t.rec.pgid = 0;
   if (t.end_as) {
@@ -476,6 +482,13 @@ std::chrono::milliseconds Controller::time_to_next_timer() const {
   }
   if (spec_.stop.time_budget_s && !budget_spent_) left = std::min(left, *spec_.stop.time_budget_s - elapsed_s());
   return std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, left) * 1000) + 1);
+}
+
+void Controller::release_resources(Trial& t) {
+  // Freed the moment the process is gone: the loop starts the next pending trial in the same turn.
+  resources_->release(t.alloc);
+  if (gpu_monitor_ && !t.alloc.gpus.empty()) store_->add_trial_gpu(gpu_monitor_->trial_ended(t.rec.id));
+  t.alloc = {};
 }
 
 void Controller::mark_done(Trial& t, SteadyClock::time_point now) {

@@ -95,7 +95,7 @@ Status Controller::init(bool resumed, const std::vector<ResultRecord>& history) 
   }
   executor_ = options_.executor ? std::move(options_.executor) : std::make_unique<LocalExecutor>();
   const auto cores = static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
-  cpu_slots_ = options_.cpu_slots > 0 ? options_.cpu_slots : cores;
+  if (auto s = init_resources(options_.cpu_slots > 0 ? options_.cpu_slots : cores); !s) return s;
   max_concurrent_ = options_.max_concurrent > 0 ? options_.max_concurrent : spec_.max_concurrent;
 
   SearchContext sctx{&spec_.space, spec_.objective.metric, spec_.objective.maximize,

@@ -141,6 +141,9 @@ std::uint64_t fnv1a(std::string_view bytes) {
 
 }  // namespace
 
+double digits_uniform01(std::mt19937_64& rng) { return uniform01(rng); }
+void digits_shuffle(std::vector<int>& v, std::mt19937_64& rng) { shuffle(v, rng); }
+
 Result<DigitsMlpParams> DigitsMlpParams::from_json(const Json& config, std::uint64_t default_seed) {
   if (!config.is_object()) return Error{"", "the configuration must be a JSON object, got " + dump_compact(config)};
   DigitsMlpParams p;
@@ -270,6 +273,7 @@ double DigitsMlp::train_epoch() {
   for (int i = 0; i < train.size(); ++i) order[static_cast<std::size_t>(i)] = i;
   shuffle(order, rng_);
   const int batch = std::min(params_.batch_size, train.size());
+  if (cuda_) return train_epoch_cuda(order, batch);
   Eigen::MatrixXf x;
   std::vector<int> labels;
   double loss_sum = 0;
@@ -383,6 +387,7 @@ int run_digits_mlp() try {
   }
   const DigitsSplit split = split_digits(*data);
   DigitsMlp model(*params, split);
+  choose_device(model);
   if (const auto restore = client::restore_path()) {
     const Status s = model.load_checkpoint(*restore);
     if (!s) {
