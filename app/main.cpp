@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/schedule/scheduler.h"
+#include "core/schedule/stopper.h"
 #include "core/search/searcher.h"
 
 #ifdef TUNELAB_WITH_UI
@@ -24,8 +25,9 @@ void print_usage() {
       "                                       run a study in the terminal\n"
       "  tunelab resume DB [--max-concurrent N] [--quiet]\n"
       "                                       continue a study whose engine was stopped or killed\n"
-      "  tunelab show DB [--json]             trials, their status and best results\n"
-      "  tunelab export DB [--format csv|json] [--results] [--out FILE]\n"
+      "  tunelab show DB [--json] [--grid-intensity G]\n"
+      "                                       trials, their status and best results (G: g CO2/kWh)\n"
+      "  tunelab export DB [--format csv|json] [--results] [--out FILE] [--grid-intensity G]\n"
       "                                       one row per trial (or per result with --results)\n"
       "  tunelab export DB --format curves [--metric M] [--out FILE]\n"
       "                                       learning curves as a table for the `table` trainable\n"
@@ -34,10 +36,11 @@ void print_usage() {
       "  tunelab validate SPEC                check a spec and list its errors\n"
       "  tunelab plot DB --kind curves|scatter|pareto|history|importance [--x P] [--y M] --out F.png|svg\n"
       "                                       draw a chart of a study headless\n"
-      "  tunelab schema                       searchers and schedulers with their options (JSON)\n"
+      "  tunelab schema                       searchers, schedulers and stoppers with their options (JSON)\n"
       "  tunelab trial NAME                   run a built-in trainable (started by the engine)\n"
       "  tunelab --version\n\n"
-      "Docs: docs/spec.md (study spec), docs/protocol.md (trial protocol), docs/storage.md (database).\n",
+      "Docs: docs/spec.md (study spec), docs/protocol.md (trial protocol), docs/storage.md (database),\n"
+      "docs/gpu.md (GPUs).\n",
       TUNELAB_VERSION);
 }
 
@@ -57,9 +60,12 @@ int main(int argc, char** argv) {
   if (cmd == "plot") return plot_command(rest);
   if (cmd == "replay") return replay_command(rest);
   if (cmd == "schema") {
-    tunelab::Json j = {{"searchers", tunelab::Json::array()}, {"schedulers", tunelab::Json::array()}};
+    tunelab::Json j = {{"searchers", tunelab::Json::array()},
+                       {"schedulers", tunelab::Json::array()},
+                       {"stoppers", tunelab::Json::array()}};
     for (const auto& d : tunelab::searcher_defs()) j["searchers"].push_back(tunelab::describe(d));
     for (const auto& d : tunelab::scheduler_defs()) j["schedulers"].push_back(tunelab::describe(d));
+    for (const auto& d : tunelab::stopper_defs()) j["stoppers"].push_back(tunelab::describe(d));
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }

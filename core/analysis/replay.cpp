@@ -44,6 +44,7 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
   double now = 0;
   int64_t running = 0;
   size_t next_new = 0;
+  bool told_no_more = false;
   auto finish = [&](SimTrial& t, const std::string& status, const std::string& reason) {
     if (t.status == SimStatus::Running) --running;
     t.status = SimStatus::Done;
@@ -63,7 +64,7 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
         return Error{"scheduler", "PBT cannot be replayed: its exploits change configs, whose curves were never recorded"};
       case Decision::Action::Stop:
         record(t, d);
-        finish(t, "stopped", d.reason);
+        finish(t, d.details.is_object() && d.details.value("reached_max_t", false) ? "completed" : "stopped", d.reason);
         return {};
       case Decision::Action::Pause:
         record(t, d);
@@ -82,6 +83,15 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
     t.due = now + step_time(*t.rec, t.next);
   };
 
+  auto take_decisions = [&]() -> Status {
+    for (auto& td : scheduler.take_decisions()) {
+      auto it = by_id.find(td.trial_id);
+      if (it == by_id.end() || sims[it->second].status == SimStatus::Done) continue;
+      if (auto s = apply(sims[it->second], td.decision); !s) return s;
+    }
+    return {};
+  };
+  int idle_turns = 0;  // turns in a row with nothing running
   while (true) {
     // Fill free slots as the controller does: a waiting trial the scheduler picks, else a new one.
     while (running < concurrency) {
@@ -95,7 +105,19 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
         start(sims[by_id.at(*pick)]);
         continue;
       }
-      if (next_new >= sims.size()) break;
+      if (next_new >= sims.size()) {
+        if (told_no_more) break;
+        // As the controller does when the searcher runs out: a scheduler waiting to fill a group
+        // (HyperBand's brackets) decides with the trials it has.
+        told_no_more = true;
+        scheduler.on_no_more_trials();
+        for (auto& td : scheduler.take_decisions()) {
+          auto it = by_id.find(td.trial_id);
+          if (it == by_id.end() || sims[it->second].status == SimStatus::Done) continue;
+          if (auto s = apply(sims[it->second], td.decision); !s) return s.errors();
+        }
+        continue;
+      }
       SimTrial& t = sims[next_new++];
       t.status = SimStatus::Pending;
       t.snap.status = TrialStatus::Pending;
@@ -111,7 +133,14 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
     for (auto& t : sims) {
       if (t.status == SimStatus::Running && (!next || t.due < next->due)) next = &t;
     }
-    if (!next) break;
+    if (!next) {
+      // Nothing runs: like the engine's loop, poll the scheduler again (a synchronous scheduler may now
+      // close a bracket that cannot fill) before concluding that nothing more will run.
+      if (++idle_turns > 2) break;
+      if (auto s = take_decisions(); !s) return s.errors();
+      continue;
+    }
+    idle_turns = 0;
     SimTrial& t = *next;
     now = t.due;
     const Json& r = t.rec->results[t.next++];
@@ -133,11 +162,7 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
       if (t.next >= t.rec->results.size()) finish(t, "completed", "end of the recorded curve");
       else t.due = now + step_time(*t.rec, t.next);
     }
-    for (auto& td : scheduler.take_decisions()) {
-      auto it = by_id.find(td.trial_id);
-      if (it == by_id.end() || sims[it->second].status == SimStatus::Done) continue;
-      if (auto s = apply(sims[it->second], td.decision); !s) return s.errors();
-    }
+    if (auto s = take_decisions(); !s) return s.errors();
   }
   rep.time_s = now;
 

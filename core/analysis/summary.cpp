@@ -33,9 +33,10 @@ Result<StudySummary> summarize(const Store& store) {
   std::map<int64_t, size_t> index;
   for (auto& t : *trials) {
     index[t.id] = s.trials.size();
-    s.trials.push_back({std::move(t), 0, nullptr, nullptr, std::nullopt});
+    s.trials.push_back({std::move(t), 0, nullptr, nullptr, std::nullopt, std::nullopt});
   }
-  std::optional<double> best_overall;
+  std::optional<double> best_overall, first_value;
+  double first_ts = 0;
   for (const auto& r : *results) {
     auto it = index.find(r.trial_id);
     if (it == index.end()) continue;
@@ -46,6 +47,7 @@ Result<StudySummary> summarize(const Store& store) {
     if (m.contains(s.objective.metric) && m[s.objective.metric].is_number()) {
       const double v = m[s.objective.metric].get<double>();
       if (!std::isfinite(v)) continue;
+      if (!first_value || r.ts < first_ts) first_value = v, first_ts = r.ts;
       if (!t.best_value || s.objective.better(v, *t.best_value)) {
         t.best_value = v;
         t.best = m;
@@ -56,7 +58,28 @@ Result<StudySummary> summarize(const Store& store) {
       }
     }
   }
+  auto usage = store.load_trial_gpu();
+  if (!usage) return usage.errors();
+  for (const auto& u : *usage) {
+    if (auto it = index.find(u.trial_id); it != index.end()) s.trials[it->second].gpu = u;
+  }
+  if (!usage->empty()) s.energy = gpu::energy_report(*usage, first_value, best_overall, gpu::grid_intensity_from_env());
   return s;
+}
+
+void set_grid_intensity(StudySummary& s, double g_per_kwh) {
+  if (!s.energy) return;
+  std::vector<TrialGpuRecord> usage;
+  for (const auto& t : s.trials) {
+    if (t.gpu) usage.push_back(*t.gpu);
+  }
+  std::optional<double> first, best;
+  if (s.energy->improvement) {
+    // Keep the improvement found by summarize(): only the intensity changes.
+    first = 0;
+    best = *s.energy->improvement;
+  }
+  s.energy = gpu::energy_report(usage, first, best, g_per_kwh);
 }
 
 Json show_json(const StudySummary& s) {
@@ -88,6 +111,11 @@ Json show_json(const StudySummary& s) {
                {"runtime_s", t.rec.runtime_s},
                {"trial_dir", t.rec.trial_dir}};
     if (!t.rec.error.empty()) tj["error"] = t.rec.error;
+    if (t.gpu) {
+      tj["gpu"] = {{"gpus", t.gpu->gpus}, {"fraction", t.gpu->fraction}, {"memory_gb", t.gpu->memory_gb},
+                   {"gpu_seconds", t.gpu->gpu_seconds}, {"peak_memory_mb", t.gpu->peak_memory_mb},
+                   {"energy_j", t.gpu->energy_j}};
+    }
     if (t.rec.parent_id) tj["parent_id"] = *t.rec.parent_id;
     if (t.rec.generation) tj["generation"] = t.rec.generation;
     if (t.rec.origin != "search") tj["origin"] = t.rec.origin;
@@ -99,6 +127,7 @@ Json show_json(const StudySummary& s) {
     j["decisions"].push_back({{"trial_id", d.trial_id}, {"ts", d.ts}, {"source", d.source}, {"action", d.action},
                               {"reason", d.reason}, {"details", d.details}});
   }
+  if (s.energy) j["energy"] = gpu::to_json(*s.energy);
   return j;
 }
 
@@ -158,6 +187,9 @@ Table trials_table(const StudySummary& s) {
   t.columns.insert(t.columns.end(), metric_names.begin(), metric_names.end());
   t.columns.push_back(best_col);
   t.columns.push_back("error");
+  if (s.energy) t.columns.insert(t.columns.end(), {"gpu_seconds", "gpu_peak_memory_mb", "energy_j"});
+  const bool co2 = s.energy && s.energy->grid_g_per_kwh;
+  if (co2) t.columns.push_back("co2_g");
   for (size_t i = 0; i < s.trials.size(); ++i) {
     const auto& tr = s.trials[i];
     std::vector<Json> row = {tr.rec.id, to_string(tr.rec.status), tr.iterations, tr.rec.runtime_s};
@@ -165,6 +197,12 @@ Table trials_table(const StudySummary& s) {
     for (const auto& c : metric_cols) row.push_back(cell(flat[i].second, c));
     row.push_back(tr.best_value ? Json(*tr.best_value) : Json());
     row.push_back(tr.rec.error.empty() ? Json() : Json(tr.rec.error));
+    if (s.energy) {
+      row.push_back(tr.gpu ? Json(tr.gpu->gpu_seconds) : Json());
+      row.push_back(tr.gpu ? Json(tr.gpu->peak_memory_mb) : Json());
+      row.push_back(tr.gpu ? Json(tr.gpu->energy_j) : Json());
+    }
+    if (co2) row.push_back(tr.gpu ? Json(tr.gpu->energy_j / 3.6e6 * *s.energy->grid_g_per_kwh) : Json());
     t.rows.push_back(std::move(row));
   }
   return t;

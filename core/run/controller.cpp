@@ -51,6 +51,7 @@ double Controller::elapsed_s() const { return elapsed_before_ + seconds_between(
 
 Result<std::string> Controller::run() {
   session_start_ = SteadyClock::now();
+  if (gpu_monitor_) gpu_monitor_->start();
   store_->set_study_status("running", elapsed_before_);
   emit_progress(true);
   bool interrupted = false;
@@ -66,6 +67,7 @@ Result<std::string> Controller::run() {
       }
     }
     check_timers();
+    check_study_stoppers();
     apply_idle_decisions();
     if (!stopping_study_ && !study_paused_) fill_slots();
     if (done()) break;
@@ -74,6 +76,13 @@ Result<std::string> Controller::run() {
       executor_->wait(options_.progress_interval);
       emit_progress(false);
       continue;
+    }
+    if (running_ == 0) {
+      // A scheduler just told that no more trials come (HyperBand with an unfilled bracket) may now
+      // decide about the trials it holds.
+      apply_idle_decisions();
+      if (!stopping_study_ && !study_paused_) fill_slots();
+      if (done()) break;
     }
     if (running_ == 0) {
       // Nothing runs and nothing can start: a searcher waiting on results that will never come.
@@ -85,6 +94,7 @@ Result<std::string> Controller::run() {
     emit_progress(false);
   }
   const std::string status = end_status_;
+  if (gpu_monitor_) gpu_monitor_->stop();
   store_->set_study_status(status, elapsed_s());
   log(std::nullopt, "finished", "session ended: study " + status);
   auto flushed = store_->flush();
@@ -106,6 +116,12 @@ bool Controller::done() const {
   return searcher_finished_ || (total_trials_ >= 0 && static_cast<int64_t>(trials_.size()) >= total_trials_);
 }
 
+void Controller::mark_searcher_finished() {
+  if (searcher_finished_) return;
+  searcher_finished_ = true;
+  scheduler_->on_no_more_trials();
+}
+
 bool Controller::waiting_for_user() const {
   if (stopping_study_) return false;
   if (study_paused_) return true;
@@ -117,8 +133,9 @@ bool Controller::waiting_for_user() const {
 
 bool Controller::can_start(const Trial& t) const {
   if (max_concurrent_ > 0 && static_cast<int64_t>(running_) >= max_concurrent_) return false;
+  (void)t;  // every trial asks for the same resources today
   // At least one trial always runs, even when it asks for more CPUs than there are.
-  return running_ == 0 || cpu_used_ + t.cpu <= cpu_slots_ + 1e-9;
+  return resources_->find(request_, running_ == 0).has_value();
 }
 
 Controller::Trial* Controller::next_waiting() {
@@ -138,11 +155,11 @@ Controller::Trial* Controller::create_trial() {
   if (searcher_finished_) return nullptr;
   const auto id = static_cast<int64_t>(trials_.size());
   if (total_trials_ >= 0 && id >= total_trials_) {
-    searcher_finished_ = true;
+    mark_searcher_finished();
     return nullptr;
   }
   Suggestion s = searcher_->suggest(id);
-  if (s.kind == Suggestion::Kind::Finished) searcher_finished_ = true;
+  if (s.kind == Suggestion::Kind::Finished) mark_searcher_finished();
   if (s.kind != Suggestion::Kind::Config) return nullptr;
   auto t = std::make_unique<Trial>();
   t->rec.id = id;
@@ -166,13 +183,14 @@ void Controller::fill_slots() {
     Trial* t = next_waiting();
     if (!t) t = create_trial();
     if (!t) return;
-    t->cpu = spec_.cpu_per_trial;
     if (!can_start(*t)) return;
     start_trial(*t);
   }
 }
 
 bool Controller::start_trial(Trial& t) {
+  auto alloc = resources_->allocate(request_, running_ == 0);
+  if (!alloc) return false;  // can_start() said it fits; nothing was freed or taken since
   Launch l;
   l.trial_id = t.rec.id;
   l.trial_dir = t.rec.trial_dir;
@@ -186,6 +204,7 @@ bool Controller::start_trial(Trial& t) {
   }
   l.cwd = spec_.trainable.cwd;
   l.env = spec_.trainable.env;
+  for (auto& [k, v] : gpu::trial_gpu_env(*alloc, resources_->devices(), mps_)) l.env[k] = v;
   const std::string config_text = dump_compact(t.rec.config);
   l.env["TUNELAB_CONFIG"] = config_text;
   l.env["TUNELAB_CONFIG_FILE"] = (fs::path(t.rec.trial_dir) / "config.json").string();
@@ -213,6 +232,7 @@ bool Controller::start_trial(Trial& t) {
   if (Status s = executor_->start(l); !s) {
     // It cannot start at all (missing program, bad cwd): retrying will not help.
     t.rec.error = s.error_text();
+    resources_->release(*alloc);
     finish_trial(t, TrialStatus::Error, s.error_text());
     return false;
   }
@@ -224,11 +244,12 @@ bool Controller::start_trial(Trial& t) {
   t.reports_in_attempt = 0;
   t.attempt_start = t.last_activity = SteadyClock::now();
   ++running_;
-  cpu_used_ += t.cpu;
+  t.alloc = *alloc;
   t.rec.status = TrialStatus::Running;
   if (!t.rec.started_at) t.rec.started_at = now_seconds();
   t.rec.ended_at.reset();
   t.rec.pgid = executor_->process_group(t.rec.id);
+  if (gpu_monitor_) gpu_monitor_->trial_started(t.rec.id, t.alloc, static_cast<int>(t.rec.pgid));
   store_->put_trial(t.rec);
   StudyEvent e;
   e.kind = StudyEvent::Kind::TrialStarted;
@@ -350,6 +371,7 @@ void Controller::on_report(Trial& t, Json report) {
     request_end(t, TrialStatus::Completed, "stopper", *why);
     return;
   }
+  if (apply_stoppers(t, snap, report)) return;
   apply_decision(t, scheduler_->on_result(snap, report), "scheduler");
 }
 
@@ -393,8 +415,7 @@ void Controller::on_exit(Trial& t, const ExecEvent& e) {
   if (!t.running) return;
   t.running = false;
   --running_;
-  cpu_used_ -= t.cpu;
-  if (running_ == 0) cpu_used_ = 0;  // no drift from floating-point sums
+  release_resources(t);
   t.rec.runtime_s += seconds_between(t.attempt_start, SteadyClock::now());
   t.rec.pgid = 0;
   if (t.end_as) {
@@ -437,6 +458,7 @@ void Controller::finish_trial(Trial& t, TrialStatus status, const std::string& r
   const TrialSnapshot snap = snapshot(t);
   searcher_->on_complete(snap);
   scheduler_->on_complete(snap);
+  for (auto& s : stoppers_) s->on_complete(snap);
   log(t.rec.id, status == TrialStatus::Error ? "errored" : to_string(status),
       "trial " + std::to_string(t.rec.id) + " " + to_string(status) + ": " + reason,
       status == TrialStatus::Error ? Json{{"error", t.rec.error}} : Json());
@@ -460,6 +482,13 @@ std::chrono::milliseconds Controller::time_to_next_timer() const {
   }
   if (spec_.stop.time_budget_s && !budget_spent_) left = std::min(left, *spec_.stop.time_budget_s - elapsed_s());
   return std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, left) * 1000) + 1);
+}
+
+void Controller::release_resources(Trial& t) {
+  // Freed the moment the process is gone: the loop starts the next pending trial in the same turn.
+  resources_->release(t.alloc);
+  if (gpu_monitor_ && !t.alloc.gpus.empty()) store_->add_trial_gpu(gpu_monitor_->trial_ended(t.rec.id));
+  t.alloc = {};
 }
 
 void Controller::mark_done(Trial& t, SteadyClock::time_point now) {
@@ -566,6 +595,34 @@ void Controller::emit_progress(bool force) {
   e.kind = StudyEvent::Kind::Progress;
   e.progress = progress();
   notify(std::move(e));
+}
+
+// The spec's "stoppers": a trial that reached its iteration limit or metric threshold completed; one
+// stopped for a plateau or a timeout was stopped early.
+bool Controller::apply_stoppers(Trial& t, const TrialSnapshot& snap, const Json& report) {
+  for (size_t i = 0; i < stoppers_.size(); ++i) {
+    const Decision d = stoppers_[i]->on_result(snap, report);
+    if (d.action != Decision::Action::Stop) continue;
+    const std::string& type = stopper_types_[i];
+    const bool reached = type == "max_iterations" || type == "metric_threshold";
+    request_end(t, reached ? TrialStatus::Completed : TrialStatus::Stopped, "stopper", d.reason, d.details);
+    return true;
+  }
+  return false;
+}
+
+void Controller::check_study_stoppers() {
+  if (stopping_study_) return;
+  for (auto& s : stoppers_) {
+    auto why = s->stop_study();
+    if (!why) continue;
+    stopping_study_ = true;
+    log(std::nullopt, "stopped", "study stopped: " + *why);
+    for (auto& [id, t] : trials_) {
+      if (t->running) request_end(*t, TrialStatus::Stopped, "stopper", *why);
+    }
+    return;
+  }
 }
 
 }  // namespace tunelab

@@ -14,8 +14,11 @@
 #include <vector>
 
 #include "core/exec/executor.h"
+#include "core/gpu/allocator.h"
+#include "core/gpu/monitor.h"
 #include "core/run/events.h"
 #include "core/schedule/scheduler.h"
+#include "core/schedule/stopper.h"
 #include "core/search/searcher.h"
 #include "core/space/spec.h"
 #include "core/store/store.h"
@@ -58,6 +61,9 @@ class Controller {
   const StudySpec& spec() const { return spec_; }
   const Store& store() const { return *store_; }
   const std::string& trials_dir() const { return study_.trials_dir; }
+  // The GPUs trials may use (empty without GPUs) and the latest reading of each (empty until sampled).
+  const std::vector<gpu::GpuDevice>& gpus() const { return resources_->devices(); }
+  std::vector<GpuSampleRecord> gpu_readings() const { return gpu_monitor_ ? gpu_monitor_->latest() : std::vector<GpuSampleRecord>{}; }
 
   // Runs until the study is done, stopped, or interrupted. Returns the study status:
   // "completed" (every trial finished, or the time budget ran out), "stopped" (stop_study),
@@ -94,6 +100,7 @@ class Controller {
   void push_command(Command c);
   Controller() = default;
   Status init(bool resumed, const std::vector<ResultRecord>& history = {});
+  Status init_resources(double cpu_slots);  // controller_resources.cpp
 
   // Loop pieces.
   void fill_slots();
@@ -117,12 +124,16 @@ class Controller {
   void note_result(Trial& t, const Json& report);
   void finish_trial(Trial& t, TrialStatus status, const std::string& reason);
   void check_timers();
+  bool apply_stoppers(Trial& t, const TrialSnapshot& snap, const Json& report);
+  void check_study_stoppers();
   std::chrono::milliseconds time_to_next_timer() const;
   void mark_done(Trial& t, std::chrono::steady_clock::time_point now);
+  void release_resources(Trial& t);
   void apply_commands();
   void apply_command(Command& c);
   bool done() const;
   bool waiting_for_user() const;
+  void mark_searcher_finished();
 
   // Output.
   void log(std::optional<int64_t> trial, const std::string& kind, const std::string& message,
@@ -139,6 +150,8 @@ class Controller {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Searcher> searcher_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::vector<std::unique_ptr<Stopper>> stoppers_;  // the spec's "stoppers" list: any one stops
+  std::vector<std::string> stopper_types_;
   std::unique_ptr<Executor> executor_;
   std::vector<Observer> observers_;
   std::string trial_exe_;  // tunelab-trial beside self_exe, or empty
@@ -147,8 +160,10 @@ class Controller {
   int64_t total_trials_ = -1;
   bool searcher_finished_ = false;
   int64_t max_concurrent_ = 0;
-  double cpu_slots_ = 1;
-  double cpu_used_ = 0;
+  // CPU slots and GPU shares (core/gpu/allocator.h), the request every trial makes, and the GPU sampler.
+  std::unique_ptr<gpu::ResourceAllocator> resources_;
+  gpu::ResourceRequest request_;
+  bool mps_ = false;  // an MPS daemon runs: trials sharing a GPU get CUDA_MPS_ACTIVE_THREAD_PERCENTAGE
   size_t running_ = 0;
 
   std::chrono::steady_clock::time_point session_start_;
@@ -163,6 +178,7 @@ class Controller {
 
   std::mutex commands_mutex_;
   std::vector<Command> commands_;  // guarded by commands_mutex_
+  std::unique_ptr<gpu::GpuMonitor> gpu_monitor_;  // declared after store_: stops before the store closes
 };
 
 }  // namespace tunelab

@@ -41,7 +41,9 @@ void Controller::apply_decision(Trial& t, const Decision& d, const std::string& 
       return;
     case Decision::Action::Stop:
       if (t.running) {
-        request_end(t, TrialStatus::Stopped, source, d.reason, d.details);
+        // A trial that used its whole budget (ASHA's or HyperBand's max_t) completed; others stopped early.
+        const bool budget_used = d.details.is_object() && d.details.value("reached_max_t", false);
+        request_end(t, budget_used ? TrialStatus::Completed : TrialStatus::Stopped, source, d.reason, d.details);
       } else if (t.rec.status == TrialStatus::Pending || t.rec.status == TrialStatus::Paused) {
         record_decision(t, source, "stop", d.reason, d.details);
         finish_trial(t, TrialStatus::Stopped, d.reason);
@@ -147,12 +149,16 @@ void Controller::replay_history(const std::vector<ResultRecord>& results) {
     if (it == trials_.end()) continue;
     Trial& t = *it->second;
     note_result(t, r.metrics);
-    scheduler_->on_result(snapshot(t), r.metrics);
+    const TrialSnapshot snap = snapshot(t);
+    scheduler_->on_result(snap, r.metrics);
+    for (auto& s : stoppers_) s->on_result(snap, r.metrics);
   }
   for (auto& [id, t] : trials_) {
     if (!is_finished(t->rec.status)) continue;
-    searcher_->on_complete(snapshot(*t));
-    scheduler_->on_complete(snapshot(*t));
+    const TrialSnapshot snap = snapshot(*t);
+    searcher_->on_complete(snap);
+    scheduler_->on_complete(snap);
+    for (auto& s : stoppers_) s->on_complete(snap);
   }
 }
 

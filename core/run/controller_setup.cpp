@@ -95,7 +95,7 @@ Status Controller::init(bool resumed, const std::vector<ResultRecord>& history) 
   }
   executor_ = options_.executor ? std::move(options_.executor) : std::make_unique<LocalExecutor>();
   const auto cores = static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
-  cpu_slots_ = options_.cpu_slots > 0 ? options_.cpu_slots : cores;
+  if (auto s = init_resources(options_.cpu_slots > 0 ? options_.cpu_slots : cores); !s) return s;
   max_concurrent_ = options_.max_concurrent > 0 ? options_.max_concurrent : spec_.max_concurrent;
 
   SearchContext sctx{&spec_.space, spec_.objective.metric, spec_.objective.maximize,
@@ -111,6 +111,14 @@ Status Controller::init(bool resumed, const std::vector<ResultRecord>& history) 
         {spec_.objective.metric, spec_.objective.maximize, spec_.scheduler, &spec_.space, spec_.seed.value_or(0)});
     if (!scheduler) return scheduler.errors();
     scheduler_ = std::move(*scheduler);
+  }
+
+  for (const auto& entry : spec_.stoppers) {
+    auto stopper = make_stopper(
+        entry, {spec_.objective.metric, spec_.objective.maximize, entry, &spec_.space, spec_.seed.value_or(0)});
+    if (!stopper) return stopper.errors();
+    stoppers_.push_back(std::move(*stopper));
+    stopper_types_.push_back(entry.value("type", std::string()));
   }
 
   std::error_code ec;

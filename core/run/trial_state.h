@@ -16,7 +16,7 @@ struct Controller::Trial {
 
   // The running attempt.
   bool running = false;
-  double cpu = 0;
+  gpu::Allocation alloc;  // CPU slots and GPU shares held while it runs
   std::chrono::steady_clock::time_point attempt_start{}, last_activity{};
   int64_t reports_in_attempt = 0;
   int64_t iteration_base = 0;          // training_iteration the attempt restored from

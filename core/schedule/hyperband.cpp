@@ -42,6 +42,7 @@ void HyperBandScheduler::on_trial_add(const TrialSnapshot& trial) {
     if (!brackets_.empty()) brackets_.back().closed = true;
     Bracket b;
     b.plan = brackets_.empty() ? 0 : (brackets_.back().plan + 1) % table_.size();
+    b.closed = no_more_;  // after the searcher ran out, nothing will fill it
     brackets_.push_back(b);
   }
   brackets_.back().members.push_back(trial.id);
@@ -195,6 +196,11 @@ std::optional<int64_t> HyperBandScheduler::choose_trial_to_run(const std::vector
   }
   close_open_brackets();
   return pick();
+}
+
+void HyperBandScheduler::on_no_more_trials() {
+  no_more_ = true;
+  close_open_brackets();
 }
 
 std::vector<TrialDecision> HyperBandScheduler::take_decisions() {

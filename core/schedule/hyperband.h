@@ -12,11 +12,12 @@
 // last trial to arrive does not pause: it goes on, or stops, at once. Trials reaching max_t stop.
 // NaN ranks last; ties go to the lower trial id; a result without the metric does not count for a rung.
 //
-// A bracket that cannot fill (num_samples smaller than its size, or trials ended early) must not wait
-// forever: when the scheduler is asked for a trial to run, has none to give, and nothing of its own is
-// running, it first answers none (so that a new trial may be created and join the bracket); if it is
-// asked again, or polled for decisions, before any new trial arrives, it closes every unfilled bracket
-// and decides their rungs with the trials they have.
+// A bracket that cannot fill (num_samples smaller than its size) must not wait forever. When told that
+// no more trials will come (on_no_more_trials), every unfilled bracket is closed and its rungs are decided
+// with the trials it has; brackets of trials added later (by the user) start closed. As a fallback for a
+// caller that never says so: when asked for a trial to run while it has none to give and nothing of its
+// own runs, it first answers none (so that a new trial may be created and join the bracket); if it is
+// asked again, or polled for decisions, before any new trial arrives, it closes the unfilled brackets.
 #include <map>
 
 #include "core/schedule/scheduler.h"
@@ -48,6 +49,7 @@ class HyperBandScheduler final : public Scheduler {
   void on_complete(const TrialSnapshot& trial) override;
   std::optional<int64_t> choose_trial_to_run(const std::vector<TrialSnapshot>& waiting) override;
   std::vector<TrialDecision> take_decisions() override;
+  void on_no_more_trials() override;
 
   // For tests and displays: the plan index (into hyperband_table) and rung index of a trial's bracket.
   std::optional<std::pair<int, size_t>> position(int64_t trial_id) const;
@@ -79,6 +81,7 @@ class HyperBandScheduler final : public Scheduler {
   std::map<int64_t, Member> members_;
   std::vector<TrialDecision> pending_;
   bool starved_ = false;
+  bool no_more_ = false;
 };
 
 }  // namespace tunelab

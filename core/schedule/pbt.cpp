@@ -192,7 +192,9 @@ Decision PbtScheduler::on_result(const TrialSnapshot& trial, const Json& result)
   const double my_value = st.score;
   st.generation = ds.generation + 1;
   st.score = ds.score;
-  st.last_perturbation_time = ds.last_perturbation_time;
+  // Ray copies the donor's last perturbation time, which suits trials that restart at the donor's time.
+  // Here a trial keeps counting its own time after an exploit, so its next perturbation comes a full
+  // interval after this one (last_perturbation_time was set to now above).
   st.config = config;
   st.checkpoint_iteration = ds.checkpoint_iteration;
 

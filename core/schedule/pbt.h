@@ -7,8 +7,9 @@
 // and goes on with that trial's config, explored: each mutated parameter is resampled from
 // hyperparam_mutations with probability resample_probability, otherwise numbers are multiplied by a
 // factor drawn from perturbation_factors (clamped to the bounds, integers stay integers, steps are
-// kept) and choices move to a neighbouring value. Draws depend on (seed, trial id, the trial's
-// perturbation count) only, so a replayed history draws the same.
+// kept) and choices move to a neighbouring value. Its next perturbation comes a full interval later
+// (by its own time, which the engine keeps counting after an exploit). Draws depend on (seed, trial id,
+// the trial's perturbation count) only, so a replayed history draws the same.
 #include <map>
 
 #include "core/schedule/scheduler.h"

@@ -14,7 +14,7 @@ namespace tunelab {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& builtin_trainable_names() {
-  static const std::vector<std::string> names = {"digits_mlp", "synthetic", "table"};
+  static const std::vector<std::string> names = {"digits_mlp", "synthetic", "table", "gpu_load"};
   return names;
 }
 
@@ -172,10 +172,30 @@ class SpecParser {
     const Json& r = j["resources_per_trial"];
     if (!r.is_object()) return error("resources_per_trial", "must be an object like {\"cpu\": 1, \"gpu\": 0}");
     for (const auto& [k, v] : r.items()) {
-      if (k != "cpu" && k != "gpu") error("resources_per_trial." + k, "unknown resource (expected cpu, gpu)");
+      if (k != "cpu" && k != "gpu" && k != "gpu_memory_gb" && k != "placement") {
+        error("resources_per_trial." + k, "unknown key (expected cpu, gpu, gpu_memory_gb, placement)");
+      }
     }
     if (auto c = positive(r, "cpu", "resources_per_trial.cpu", true)) s.cpu_per_trial = *c;
-    if (auto g = positive(r, "gpu", "resources_per_trial.gpu", true)) s.gpu_per_trial = *g;
+    if (auto g = positive(r, "gpu", "resources_per_trial.gpu", true)) {
+      s.gpu_per_trial = *g;
+      if (*g > 1 && std::floor(*g) != *g) {
+        error("resources_per_trial.gpu", "must be a fraction of one GPU (up to 1) or a whole number of GPUs, got " +
+                                             dump_compact(r["gpu"]));
+      }
+    }
+    s.gpu_memory_gb = positive(r, "gpu_memory_gb", "resources_per_trial.gpu_memory_gb");
+    if (s.gpu_memory_gb && s.gpu_per_trial <= 0) {
+      error("resources_per_trial.gpu_memory_gb", "needs resources_per_trial.gpu (the share of a GPU)");
+    }
+    if (r.contains("placement")) {
+      const Json& p = r["placement"];
+      if (p != "pack" && p != "spread") {
+        error("resources_per_trial.placement", "must be \"pack\" or \"spread\", got " + dump_compact(p));
+      } else {
+        s.gpu_placement = p.get<std::string>();
+      }
+    }
   }
 
   void stop(const Json& j, StudySpec& s) {

@@ -37,7 +37,9 @@ struct StudySpec {
   int64_t num_samples = 1;
   int64_t max_concurrent = 0;  // 0: as many as CPU slots allow
   double cpu_per_trial = 1;
-  double gpu_per_trial = 0;
+  double gpu_per_trial = 0;                   // (0, 1): a share of one GPU; >= 1: whole GPUs
+  std::optional<double> gpu_memory_gb;        // per GPU; absent: the share of the GPU's memory
+  std::string gpu_placement = "pack";         // "pack" (best fit) or "spread"
   StopCriteria stop;
   int64_t max_failures = 0;
   std::optional<double> trial_timeout_s;

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/store/gpu_records.h"
 #include "core/store/records.h"
 #include "core/util/result.h"
 
@@ -26,7 +27,7 @@ class StmtCache;
 class Store {
  public:
   enum class Mode { Create, Open, ReadOnly };
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Create: a new file (fails if it holds a study). Open: an existing study, migrated to the
   // current schema. ReadOnly: an existing study, no writer thread.
@@ -57,6 +58,12 @@ class Store {
   void add_event(const EventRecord& event);
   void add_decision(const DecisionRecord& decision);
   void add_checkpoint(int64_t trial_id, int64_t iteration, const std::string& path, double ts);
+
+  // GPU telemetry and per-trial GPU use (store_gpu.cpp). add_trial_gpu adds to the trial's totals.
+  void add_gpu_samples(std::vector<GpuSampleRecord> samples);
+  void add_trial_gpu(const TrialGpuRecord& usage);
+  Result<std::vector<GpuSampleRecord>> load_gpu_samples() const;
+  Result<std::vector<TrialGpuRecord>> load_trial_gpu() const;
 
   // Waits until everything queued so far is committed. Returns the first write error, if any.
   Status flush();

@@ -75,11 +75,14 @@ int run_table() {
     if (sleep_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s));
     client::Line line;
     line.number(metric, row->curve[e]).number("training_iteration", static_cast<double>(e + 1));
+    const std::string name = "checkpoint-" + std::to_string(e + 1) + ".txt";
     if (dir) {
-      if (!client::write_file_atomic(*dir + "/checkpoint.txt", std::to_string(e + 1) + "\n")) return 1;
-      line.checkpoint("checkpoint.txt");
+      // A new file per epoch: the engine links a reported checkpoint when it reads the report.
+      if (!client::write_file_atomic(*dir + "/" + name, std::to_string(e + 1) + "\n")) return 1;
+      line.checkpoint(name);
     }
     if (!client::report(line)) return 1;
+    if (dir) std::remove((*dir + "/checkpoint-" + std::to_string(e - 1) + ".txt").c_str());
   }
   return 0;
 }

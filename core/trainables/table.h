@@ -8,7 +8,7 @@
 //                     config's values of the same names
 //   metric ("value")  the name the values are reported under
 //   sleep_s (0)       sleep before each report
-// It writes checkpoint.txt (the epoch) with each report and continues after it when restored.
+// It writes checkpoint-<epoch>.txt (the epoch) with each report and continues after it when restored.
 namespace tunelab::trainables {
 
 int run_table();

@@ -160,7 +160,12 @@ class TestReplay final : public QObject {
 
  private:
   static std::vector<std::string> schedulers_under_test() {
-    std::vector<std::string> out = {R"({"type": "fifo"})"};
+    std::vector<std::string> out = {
+        R"({"type": "fifo"})",
+        R"({"type": "asha", "max_t": 12, "grace_period": 1, "reduction_factor": 2})",
+        R"({"type": "median_stopping", "grace_period": 2, "min_samples_required": 2})",
+        R"({"type": "hyperband", "max_t": 12, "reduction_factor": 3})",
+    };
     return out;
   }
   QTemporaryDir dir_;

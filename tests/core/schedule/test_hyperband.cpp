@@ -138,6 +138,18 @@ class TestHyperBand final : public QObject {
     QCOMPARE(s->on_result(snap(0), res(1.5, 0.3)).action, A::Pause);
   }
 
+  void aJumpCountsAtTheCurrentRungOnly() {
+    auto s = scheduler(kHb);
+    // Past rungs 1 and 2 at once: it is ranked at rung 1, its bracket's current rung, with this value.
+    const Decision d = s->on_result(snap(0), res(3, 0.4));
+    QCOMPARE(d.action, A::Pause);
+    QCOMPARE(d.details["rung"].get<double>(), 1.0);
+    // A jump to max_t ends it.
+    const Decision e = s->on_result(snap(1), res(5, 0.4));
+    QCOMPARE(e.action, A::Stop);
+    QCOMPARE(e.details["reached_max_t"].get<bool>(), true);
+  }
+
   void aTrialEndingBeforeItsRungLeavesTheBracket() {
     auto s = scheduler(kHb);
     for (int i = 0; i < 4; ++i) s->on_trial_add(snap(i, TrialStatus::Pending));
@@ -176,6 +188,50 @@ class TestHyperBand final : public QObject {
     // Trials added after the close start a new bracket (s=1).
     t->on_trial_add(snap(2, TrialStatus::Pending));
     QCOMPARE(dynamic_cast<HyperBandScheduler*>(t.get())->position(2)->first, 1);
+  }
+
+  void replayedHistoryRebuildsTheState() {
+    // Live: bracket s=2 decides rung 1 (0 and 3 stop), trial 1 resumes and pauses at rung 2; then the engine stops.
+    auto live = scheduler(kHb);
+    for (int i = 0; i < 5; ++i) live->on_trial_add(snap(i, TrialStatus::Pending));
+    const double v[] = {0.1, 0.9, 0.8, 0.2};
+    for (int i = 0; i < 4; ++i) (void)live->on_result(snap(i), res(1, v[i]));
+    QVERIFY((ids(live->take_decisions()) == std::vector<int64_t>{0}));
+    live->on_complete(snap(0, TrialStatus::Stopped));
+    live->on_complete(snap(3, TrialStatus::Stopped));
+    QCOMPARE(live->on_result(snap(1), res(2, 0.95)).action, A::Pause);
+    const std::vector<TrialSnapshot> waiting = {snap(1, TrialStatus::Paused), snap(2, TrialStatus::Paused),
+                                                snap(4, TrialStatus::Pending)};
+    // Resumed: every trial added, every result in order, then the finished trials; decisions are ignored.
+    auto replayed = scheduler(kHb);
+    for (int i = 0; i < 5; ++i) replayed->on_trial_add(snap(i, i == 0 || i == 3 ? TrialStatus::Stopped : TrialStatus::Paused));
+    for (int i = 0; i < 4; ++i) (void)replayed->on_result(snap(i), res(1, v[i]));
+    (void)replayed->on_result(snap(1), res(2, 0.95));
+    replayed->on_complete(snap(0, TrialStatus::Stopped));
+    replayed->on_complete(snap(3, TrialStatus::Stopped));
+    QVERIFY(replayed->take_decisions().empty());  // the stop of trial 0 was applied in the earlier session
+    QCOMPARE(*replayed->choose_trial_to_run(waiting), *live->choose_trial_to_run(waiting));
+    QCOMPARE(*replayed->choose_trial_to_run(waiting), int64_t(2));
+    // Both then decide rung 2 the same way.
+    QCOMPARE(replayed->on_result(snap(2), res(2, 0.5)).action, A::Stop);
+    QCOMPARE(live->on_result(snap(2), res(2, 0.5)).action, A::Stop);
+  }
+
+  void toldThatNoMoreTrialsComeTheBracketDecides() {
+    auto s = scheduler(kHb);
+    for (int i = 0; i < 3; ++i) s->on_trial_add(snap(i, TrialStatus::Pending));
+    QCOMPARE(s->on_result(snap(0), res(1, 0.2)).action, A::Pause);
+    QCOMPARE(s->on_result(snap(1), res(1, 0.8)).action, A::Pause);
+    s->on_no_more_trials();
+    QVERIFY(s->take_decisions().empty());  // trial 2 still runs towards the rung
+    // It arrives last: keep max(1, floor(3/2)) = 1, so trial 2 (0.5) stops now and trial 0 is stopped.
+    QCOMPARE(s->on_result(snap(2), res(1, 0.5)).action, A::Stop);
+    QVERIFY((ids(s->take_decisions()) == std::vector<int64_t>{0}));
+    QCOMPARE(*s->choose_trial_to_run({snap(1, TrialStatus::Paused)}), int64_t(1));
+    // A trial added afterwards (by the user) forms a closed bracket of its own and is not held back.
+    s->on_trial_add(snap(3, TrialStatus::Pending));
+    const Decision d = s->on_result(snap(3), res(2, 0.1));  // bracket s=1, first rung 2
+    QCOMPARE(d.action, A::Continue);
   }
 };
 

@@ -130,6 +130,9 @@ class TestPbt final : public QObject {
     auto s = scheduler(R"({"type": "pbt", "perturbation_interval": 2})", true, "acc", &space);
     QCOMPARE(population_round(*s, {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8}, 7, 0.8).action, A::Continue);  // top
     QCOMPARE(population_round(*s, {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8}, 3, 0.4).action, A::Continue);  // middle
+    // A result without the metric or the time is not a perturbation point.
+    QCOMPARE(s->on_result(snap(0, TrialStatus::Running, Json::object(), 1), Json{{"training_iteration", 40}}).action, A::Continue);
+    QCOMPARE(s->on_result(snap(0, TrialStatus::Running, Json::object(), 1), Json{{"acc", 0.0}}).action, A::Continue);
     // Before the interval has passed nothing happens, even at the bottom.
     auto t = scheduler(R"({"type": "pbt", "perturbation_interval": 5})", true, "acc", &space);
     QCOMPARE(population_round(*t, {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8}, 0, 0.1).action, A::Continue);
