@@ -54,7 +54,7 @@ double thread_cpu_ms() {
 }
 
 Json search_block(const std::string& name) {
-  if (name == "tpe_multivariate") return Json{{"type", "tpe"}, {"multivariate", true}};
+  if (name == "tpe_univariate") return Json{{"type", "tpe"}, {"multivariate", false}};
   if (name == "cmaes_ipop") return Json{{"type", "cmaes"}, {"restart", "ipop"}};
   return Json{{"type", name}};
 }
@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
   if (mode == "time") {
     std::vector<int> trials;
     for (const auto& t : split(get("--trials", "100,1000,10000"))) trials.push_back(std::stoi(t));
-    return time_bench(split(get("--searchers", "tpe,tpe_multivariate")), trials, std::stoi(get("--reps", "20")));
+    return time_bench(split(get("--searchers", "tpe,tpe_univariate")), trials, std::stoi(get("--reps", "20")));
   }
   return quality_bench(split(get("--searchers", "random,sobol,tpe,gp,cmaes")), split(get("--functions", "")),
                        std::stoi(get("--seeds", "20")), std::stoi(get("--evals", "100")));

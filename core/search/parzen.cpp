@@ -98,10 +98,10 @@ Parzen::Parzen(const SpaceEncoding& enc, std::vector<size_t> dims, const std::ve
     acc += w;
     cum_w_[j] = acc;
   }
-  // Scott's rule for the multivariate case (as Optuna's multivariate TPE).
-  const double scott = 0.2 * std::pow(static_cast<double>(std::max<size_t>(n, 1)),
-                                      -1.0 / (static_cast<double>(dims_.size()) + 4.0));
-  const double min_sigma = 1.0 / std::min(100.0, 1.0 + static_cast<double>(n));
+  // Bandwidths as Optuna (4.x and later): per coordinate, the distance to the farther of a kernel's
+  // neighbours among the sorted observations (the ends of the range counting as neighbours, except that
+  // the outermost kernels use their inner gap), clipped to [1 / min(100, n + 2), 1].
+  const double min_sigma = 1.0 / std::min(100.0, 2.0 + static_cast<double>(n));
   for (size_t c = 0; c < dims_.size(); ++c) {
     const Dim& d = enc.dims()[dims_[c]];
     Column col;
@@ -109,9 +109,10 @@ Parzen::Parzen(const SpaceEncoding& enc, std::vector<size_t> dims, const std::ve
     if (d.categorical) {
       col.choices = d.choices;
       const double k = static_cast<double>(d.choices);
-      // Each observation's kernel: prior_weight/k on every value, +1 on the observed one, normalised.
-      col.log_hit = std::log((1.0 + opt.prior_weight / k) / (1.0 + opt.prior_weight));
-      col.log_miss = std::log((opt.prior_weight / k) / (1.0 + opt.prior_weight));
+      // Each observation's kernel: prior_weight / (n + 1) on every value, + 1 on the observed one, normalised.
+      const double base = opt.prior_weight / static_cast<double>(m);
+      col.log_hit = std::log((1.0 + base) / (1.0 + k * base));
+      col.log_miss = std::log(base / (1.0 + k * base));
       col.index.resize(m, -1);
       for (size_t j = 0; j < n; ++j) col.index[j] = static_cast<int>((*points[j])[dims_[c]]);
     } else {
@@ -119,22 +120,20 @@ Parzen::Parzen(const SpaceEncoding& enc, std::vector<size_t> dims, const std::ve
       col.sigma.resize(m);
       for (size_t j = 0; j < n; ++j) col.mu[j] = (*points[j])[dims_[c]];
       col.mu[n] = 0.5;
-      if (opt.multivariate) {
-        std::fill(col.sigma.begin(), col.sigma.end(), scott);
-      } else {
-        // Distance to the farther neighbour among the sorted means (prior included), as Optuna.
-        const std::vector<std::pair<double, uint32_t>> order = sorted_unit(col.mu);
-        for (size_t r = 0; r < m; ++r) {
-          const double left = r > 0 ? order[r].first - order[r - 1].first : 0.0;
-          const double right = r + 1 < m ? order[r + 1].first - order[r].first : 0.0;
-          col.sigma[order[r].second] = std::max(left, right);
-        }
-        if (dims_.size() == 1) {
-          for (const auto& [v, j] : order) {
-            if (j == n) continue;
-            sorted_mu_.push_back(v);
-            sorted_order_.push_back(j);
-          }
+      const std::vector<std::pair<double, uint32_t>> order =
+          sorted_unit(std::vector<double>(col.mu.begin(), col.mu.begin() + static_cast<long>(n)));
+      for (size_t r = 0; r < n; ++r) {
+        const double left = order[r].first - (r > 0 ? order[r - 1].first : 0.0);
+        const double right = (r + 1 < n ? order[r + 1].first : 1.0) - order[r].first;
+        double sg = std::max(left, right);
+        if (n >= 2 && r == 0) sg = right;
+        if (n >= 2 && r + 1 == n) sg = left;
+        col.sigma[order[r].second] = sg;
+      }
+      if (dims_.size() == 1) {
+        for (const auto& [v, j] : order) {
+          sorted_mu_.push_back(v);
+          sorted_order_.push_back(j);
         }
       }
       double lo = min_sigma;

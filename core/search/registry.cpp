@@ -42,8 +42,8 @@ std::vector<OptionDef> tpe_options() {
            "Fraction of finished trials in the good group (at most 25 trials)."},
           {"n_ei_candidates", OptionKind::Int, 24, 1.0, std::nullopt, {}, "Candidates drawn from the good model."},
           {"prior_weight", OptionKind::Float, 1.0, 0.0, std::nullopt, {}, "Weight of the uniform prior kernel."},
-          {"multivariate", OptionKind::Bool, false, std::nullopt, std::nullopt, {},
-           "Model the unconditional parameters jointly instead of one by one."},
+          {"multivariate", OptionKind::Bool, true, std::nullopt, std::nullopt, {},
+           "Model the unconditional parameters jointly (as Optuna 4+); false: one by one."},
           {"constant_liar", OptionKind::Bool, true, std::nullopt, std::nullopt, {},
            "Count running trials as bad, so that parallel suggestions spread out."}};
 }

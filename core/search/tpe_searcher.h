@@ -17,7 +17,7 @@ struct TpeOptions {
   double gamma = 0.1;
   int64_t n_ei_candidates = 24;
   double prior_weight = 1.0;
-  bool multivariate = false;
+  bool multivariate = true;
   bool constant_liar = true;
 };
 
