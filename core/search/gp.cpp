@@ -13,10 +13,10 @@ constexpr double kSqrt5 = 2.23606797749979;
 // Bounds of the log hyperparameters, and the log-normal priors' centres and widths.
 constexpr double kLsMin = -4.6, kLsMax = 3.0;       // length scale in [0.01, 20]
 constexpr double kSigMin = -4.6, kSigMax = 4.6;     // signal variance of standardised targets
-constexpr double kNoiseMin = -13.8, kNoiseMax = 0;  // noise variance in [1e-6, 1]
+constexpr double kNoiseMin = -18.4, kNoiseMax = 0;  // noise variance in [1e-8, 1]
 constexpr double kLsPrior = -0.7, kLsPriorSd = 1.5;
 constexpr double kSigPrior = 0.0, kSigPriorSd = 1.5;
-constexpr double kNoisePrior = -9.2, kNoisePriorSd = 3.0;
+constexpr double kNoisePrior = -13.8, kNoisePriorSd = 3.0;
 
 Eigen::VectorXd clamp_theta(Eigen::VectorXd t) {
   const Eigen::Index d = t.size() - 2;
@@ -33,7 +33,7 @@ Eigen::VectorXd lbfgs(F&& f, Eigen::VectorXd x, int max_iter, double* fx_out) {
   double fx = f(x, &g);
   std::deque<Eigen::VectorXd> S, Y;
   for (int it = 0; it < max_iter && std::isfinite(fx); ++it) {
-    if (g.lpNorm<Eigen::Infinity>() < 1e-5) break;
+    if (g.lpNorm<Eigen::Infinity>() < 1e-4) break;
     // Two-loop recursion.
     Eigen::VectorXd q = g;
     std::vector<double> a(S.size());
@@ -75,7 +75,7 @@ Eigen::VectorXd lbfgs(F&& f, Eigen::VectorXd x, int max_iter, double* fx_out) {
     x = xn;
     g = gn;
     fx = fn;
-    if (gain < 1e-9 * std::max(1.0, std::abs(fx))) break;
+    if (gain < 1e-7 * std::max(1.0, std::abs(fx))) break;
   }
   if (fx_out) *fx_out = fx;
   return x;
@@ -115,25 +115,18 @@ double GaussianProcess::nll(const Eigen::MatrixXd& X, const Eigen::VectorXd& ys,
   Eigen::MatrixXd W = llt.solve(Eigen::MatrixXd::Identity(n, n));
   W = alpha * alpha.transpose() - W;
   grad->resize(theta.size());
-  // dK/dlog ls_k = s 5/3 (1 + sqrt5 r) exp(-sqrt5 r) (dx_k / ls_k)^2
-  Eigen::MatrixXd G(n, n);
+  // dK/dlog ls_k = s 5/3 (1 + sqrt5 r) exp(-sqrt5 r) (dx_k / ls_k)^2. With G = W o s 5/3 (1 + sqrt5 r) e^(-sqrt5 r)
+  // (symmetric) and a = column k of the scaled inputs: sum_ij G_ij (a_i - a_j)^2 = 2 a^2 . G1 - 2 a^T G a.
   const Eigen::VectorXd inv = ls.cwiseInverse();
   const Eigen::MatrixXd Xs = X * inv.asDiagonal();
-  for (Eigen::Index j = 0; j < n; ++j) {
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const double r = std::sqrt(std::max(0.0, (Xs.row(i) - Xs.row(j)).squaredNorm()));
-      G(i, j) = W(i, j) * s * (5.0 / 3.0) * (1 + kSqrt5 * r) * std::exp(-kSqrt5 * r);
-    }
-  }
+  Eigen::MatrixXd R2 = (-2.0 * Xs * Xs.transpose()).colwise() + Xs.rowwise().squaredNorm();
+  R2.rowwise() += Xs.rowwise().squaredNorm().transpose();
+  const Eigen::ArrayXXd r = R2.array().max(0.0).sqrt();
+  const Eigen::MatrixXd G = (W.array() * (s * 5.0 / 3.0) * (1 + kSqrt5 * r) * (-kSqrt5 * r).exp()).matrix();
+  const Eigen::VectorXd G1 = G.rowwise().sum();
+  const Eigen::MatrixXd GA = G * Xs;
   for (Eigen::Index k = 0; k < d; ++k) {
-    double acc = 0;
-    for (Eigen::Index j = 0; j < n; ++j) {
-      const double xj = Xs(j, k);
-      for (Eigen::Index i = 0; i < n; ++i) {
-        const double dx = Xs(i, k) - xj;
-        acc += G(i, j) * dx * dx;
-      }
-    }
+    const double acc = 2.0 * Xs.col(k).cwiseAbs2().dot(G1) - 2.0 * Xs.col(k).dot(GA.col(k));
     (*grad)[k] = -0.5 * acc + (theta[k] - kLsPrior) / (kLsPriorSd * kLsPriorSd);
   }
   (*grad)[d] = -0.5 * (W.cwiseProduct(Kf)).sum() + (theta[d] - kSigPrior) / (kSigPriorSd * kSigPriorSd);
@@ -155,7 +148,7 @@ GpHyper GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
     if (r == 0) {
       t.head(d).setConstant(std::log(0.5));
       t[d] = 0;
-      t[d + 1] = std::log(1e-4);
+      t[d + 1] = std::log(1e-6);
     } else {
       for (Eigen::Index i = 0; i < d; ++i) t[i] = std::log(0.05) + uniform01(rng) * (std::log(2.0) - std::log(0.05));
       t[d] = -1 + 2 * uniform01(rng);

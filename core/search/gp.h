@@ -21,7 +21,7 @@ class GaussianProcess {
   // Fits hyperparameters on (X, y) (rows of X are points) from `restarts` starts: the defaults, then
   // random ones drawn from rng. `fit_rows` (if smaller than X) limits the fit to a subset of rows.
   static GpHyper fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, int restarts, Rng& rng,
-                     int max_iterations = 60);
+                     int max_iterations = 30);
   // Conditions on (X, y) with the given hyperparameters. False when the kernel matrix is not positive
   // definite even with added jitter.
   bool condition(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const GpHyper& h);

@@ -9,7 +9,8 @@
 // posterior mean at their point (kriging believer) or the worst value seen (constant liar), so
 // parallel suggestions spread out. The first n_startup_trials points come from a Sobol sequence.
 // Above fit_subset finished trials, hyperparameters are fitted on the best quarter of that many
-// plus a seeded random sample of the rest, and the model then conditions on all trials.
+// plus a seeded random sample of the rest (from one start above twice that many), and the model
+// then conditions on all trials.
 #include "core/search/gp.h"
 #include "core/search/model_searcher.h"
 #include "core/search/sobol_searcher.h"
@@ -21,9 +22,9 @@ struct GpOptions {
   std::string acquisition = "log_ei";  // or "ucb"
   double ucb_beta = 4.0;               // UCB: mean - sqrt(beta) sd of the loss
   std::string parallel = "kriging_believer";  // or "constant_liar"
-  int64_t n_candidates = 512;
+  int64_t n_candidates = 256;
   int64_t restarts = 3;
-  int64_t fit_subset = 120;
+  int64_t fit_subset = 80;
 };
 
 class GpSearcher final : public ModelSearcher {
