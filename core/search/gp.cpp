@@ -205,13 +205,18 @@ double log_expected_improvement(double mean, double sd, double best) {
   sd = std::max(sd, 1e-12);
   const double z = (best - mean) / sd;
   const double log_phi = -0.5 * z * z - 0.9189385332046727;
-  double log_h;
-  if (z > -6) {
+  double log_h;  // log h(z), h(z) = z Phi(z) + phi(z)
+  if (z > -1) {
     const double cdf = 0.5 * std::erfc(-z / std::sqrt(2.0));
     log_h = std::log(std::max(z * cdf + std::exp(log_phi), 1e-300));
+  } else if (z > -25) {
+    // h = phi (1 + z R), R = Phi / phi (Mills ratio), from erfc, which keeps its relative precision.
+    const double mills = 0.5 * std::erfc(-z / std::sqrt(2.0)) * std::exp(0.5 * z * z + 0.9189385332046727);
+    log_h = log_phi + std::log(std::max(1 + z * mills, 1e-300));
   } else {
-    const double z2 = 1 / (z * z);
-    log_h = log_phi + std::log(z2 * (1 - 3 * z2 + 15 * z2 * z2));
+    // Asymptotic series: 1 + z R = 1/z^2 - 3/z^4 + 15/z^6 - 105/z^8 + ...
+    const double w = 1 / (z * z);
+    log_h = log_phi + std::log(w * (1 - 3 * w + 15 * w * w - 105 * w * w * w));
   }
   return std::log(sd) + log_h;
 }
