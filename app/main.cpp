@@ -27,7 +27,9 @@ void print_usage() {
       "  tunelab show DB [--json]             trials, their status and best results\n"
       "  tunelab export DB [--format csv|json] [--results] [--out FILE]\n"
       "                                       one row per trial (or per result with --results)\n"
-      "  tunelab validate SPEC                check a spec and list its errors\n"
+      "  tunelab validate SPEC                check a spec and list its errors (and warnings about the space)\n"
+      "  tunelab refine DB [--top 0.2] [--out FILE]\n"
+      "                                       a narrower spec from the best trials\n"
       "  tunelab schema                       searchers and schedulers with their options (JSON)\n"
       "  tunelab trial NAME                   run a built-in trainable (started by the engine)\n"
       "  tunelab --version\n\n"
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
   if (cmd == "export") return export_command(rest);
   if (cmd == "trial") return trial_command(rest);
   if (cmd == "validate") return validate_command(rest);
+  if (cmd == "refine") return refine_command(rest);
   if (cmd == "schema") {
     tunelab::Json j = {{"searchers", tunelab::Json::array()}, {"schedulers", tunelab::Json::array()}};
     for (const auto& d : tunelab::searcher_defs()) j["searchers"].push_back(tunelab::describe(d));

@@ -13,6 +13,7 @@ int show_command(const Args& args);     // tunelab show DB [--json]
 int export_command(const Args& args);   // tunelab export DB --format csv|json [--results] [--out FILE]
 int trial_command(const Args& args);    // tunelab trial NAME (runs a built-in trainable)
 int validate_command(const Args& args); // tunelab validate SPEC
+int refine_command(const Args& args);   // tunelab refine DB [--top FRACTION] [--out FILE]
 
 void print_usage();
 

@@ -1,5 +1,8 @@
 #include "core/analysis/summary.h"
 
+#include "core/analysis/pareto.h"
+
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -14,9 +17,8 @@ Result<StudySummary> summarize(const Store& store) {
   auto spec = parse_spec(s.study.spec, s.study.base_dir);
   if (spec) {
     s.objective = spec->objective;
-    SearchContext ctx{&spec->space, spec->objective.metric, spec->objective.maximize, spec->num_samples,
-                      spec->seed.value_or(0), spec->search};
-    if (auto searcher = make_searcher(ctx)) s.total_trials = (*searcher)->total_trials();
+    s.objectives = spec->objectives;
+    if (auto searcher = make_searcher(search_context(*spec))) s.total_trials = (*searcher)->total_trials();
   } else if (s.study.spec.contains("objective") && s.study.spec["objective"].is_object()) {
     // An old or hand-edited spec: still show what can be shown.
     const Json& o = s.study.spec["objective"];
@@ -53,7 +55,35 @@ Result<StudySummary> summarize(const Store& store) {
       }
     }
   }
+  if (s.objectives.size() > 1) {
+    s.pareto_front = pareto_optimal_trials(s.objectives, s.trials);
+    std::set<int64_t> front(s.pareto_front.begin(), s.pareto_front.end());
+    for (auto& t : s.trials) t.pareto_optimal = front.count(t.rec.id) > 0;
+  }
   return s;
+}
+
+std::vector<int64_t> pareto_optimal_trials(const std::vector<Objective>& objectives, const std::vector<TrialSummary>& trials) {
+  std::vector<std::vector<double>> points;
+  std::vector<int64_t> ids;
+  std::vector<Sense> senses;
+  for (const auto& o : objectives) senses.push_back(o.maximize ? Sense::Maximize : Sense::Minimize);
+  for (const auto& t : trials) {
+    if (!t.last.is_object()) continue;
+    std::vector<double> p;
+    for (const auto& o : objectives) {
+      auto it = t.last.find(o.metric);
+      if (it == t.last.end() || !it->is_number() || !std::isfinite(it->get<double>())) break;
+      p.push_back(it->get<double>());
+    }
+    if (p.size() != objectives.size()) continue;
+    points.push_back(std::move(p));
+    ids.push_back(t.rec.id);
+  }
+  std::vector<int64_t> out;
+  for (size_t i : pareto_front(points, senses)) out.push_back(ids[i]);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 Json show_json(const StudySummary& s) {
@@ -85,9 +115,15 @@ Json show_json(const StudySummary& s) {
                {"runtime_s", t.rec.runtime_s},
                {"trial_dir", t.rec.trial_dir}};
     if (!t.rec.error.empty()) tj["error"] = t.rec.error;
+    if (s.objectives.size() > 1) tj["pareto_optimal"] = t.pareto_optimal;
     j["trials"].push_back(std::move(tj));
   }
   j["counts"] = counts;
+  if (s.objectives.size() > 1) {
+    j["objectives"] = Json::array();
+    for (const auto& o : s.objectives) j["objectives"].push_back({{"metric", o.metric}, {"mode", o.maximize ? "max" : "min"}});
+    j["pareto_front"] = s.pareto_front;
+  }
   return j;
 }
 
@@ -147,6 +183,8 @@ Table trials_table(const StudySummary& s) {
   t.columns.insert(t.columns.end(), metric_names.begin(), metric_names.end());
   t.columns.push_back(best_col);
   t.columns.push_back("error");
+  const bool multi = s.objectives.size() > 1;
+  if (multi) t.columns.push_back("pareto_optimal");
   for (size_t i = 0; i < s.trials.size(); ++i) {
     const auto& tr = s.trials[i];
     std::vector<Json> row = {tr.rec.id, to_string(tr.rec.status), tr.iterations, tr.rec.runtime_s};
@@ -154,6 +192,7 @@ Table trials_table(const StudySummary& s) {
     for (const auto& c : metric_cols) row.push_back(cell(flat[i].second, c));
     row.push_back(tr.best_value ? Json(*tr.best_value) : Json());
     row.push_back(tr.rec.error.empty() ? Json() : Json(tr.rec.error));
+    if (multi) row.push_back(tr.pareto_optimal);
     t.rows.push_back(std::move(row));
   }
   return t;

@@ -17,18 +17,25 @@ struct TrialSummary {
   Json last;                // last result, or null
   Json best;                // result with the best objective value, or null
   std::optional<double> best_value;
+  bool pareto_optimal = false;  // several objectives: on the Pareto front of the last results
 };
 
 struct StudySummary {
   StudyRecord study;
   Objective objective;
+  std::vector<Objective> objectives;  // every objective (one unless the spec lists several)
   std::vector<TrialSummary> trials;
+  std::vector<int64_t> pareto_front;  // several objectives: ids of the non-dominated trials
   std::optional<int64_t> best_trial;
   int64_t total_trials = -1;  // what the study will run in all, when known
 };
 
 // Reads everything from the store (a read-only store works).
 Result<StudySummary> summarize(const Store& store);
+
+// Several objectives: the ids of the trials whose last results are non-dominated, ascending. A trial
+// counts when its last result has every objective metric. O(n log n) for two objectives.
+std::vector<int64_t> pareto_optimal_trials(const std::vector<Objective>& objectives, const std::vector<TrialSummary>& trials);
 
 // The `tunelab show --json` document:
 // {"study": {...}, "best_trial": id|null, "trials": [{"id", "status", "config", "iterations", "last", "best", ...}]}

@@ -112,9 +112,7 @@ Status Controller::init(bool resumed) {
   cpu_slots_ = options_.cpu_slots > 0 ? options_.cpu_slots : cores;
   max_concurrent_ = options_.max_concurrent > 0 ? options_.max_concurrent : spec_.max_concurrent;
 
-  SearchContext sctx{&spec_.space, spec_.objective.metric, spec_.objective.maximize,
-                     spec_.num_samples, spec_.seed.value_or(0), spec_.search};
-  auto searcher = make_searcher(sctx);
+  auto searcher = make_searcher(search_context(spec_));
   if (!searcher) return searcher.errors();
   searcher_ = std::move(*searcher);
   total_trials_ = searcher_->total_trials();
