@@ -1,6 +1,8 @@
 #include "core/space/lint.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -19,6 +21,9 @@ std::string number(double x) {
 std::vector<Error> lint_space(const StudySpec& spec) {
   std::vector<Error> out;
   const SearchSpace& space = spec.space;
+  // What each parameter's activity requires of the choice/grid parameters above it: name -> allowed values.
+  // A parameter is unreachable when its conditions and its parents' requirements leave no value.
+  std::map<std::string, std::map<std::string, std::vector<Json>>> requires_of;
   std::set<std::string> unreachable;
   for (const auto& p : space.params()) {
     if (p.type == ParamType::Float && !p.log && p.low > 0 && p.high / p.low >= 100) {
@@ -31,26 +36,61 @@ std::vector<Error> lint_space(const StudySpec& spec) {
       out.push_back({p.json_path, "an integer range with " + std::to_string(p.cardinality()) +
                                       " values: consider a step, \"log\": true, or a float"});
     }
+    auto& req = requires_of[p.name];
+    std::string why, where;
     for (const auto& c : p.when) {
       const Parameter* parent = space.find(c.parent);
-      bool reachable = parent && !unreachable.count(parent->name);
-      if (reachable) {
-        bool any = false;
-        for (const auto& v : c.values) any = any || parent->accepts(v);
-        reachable = any;
-      }
-      if (!reachable) {
-        unreachable.insert(p.name);
-        out.push_back({p.json_path + ".when." + c.parent,
-                       !parent ? "the condition's parent \"" + c.parent + "\" is not a parameter: \"" + p.name +
-                                     "\" is never active"
-                       : unreachable.count(parent->name)
-                           ? "its parent \"" + c.parent + "\" is never active, so \"" + p.name + "\" is never active"
-                           : "\"" + c.parent + "\" never takes " +
-                                 (c.values.size() == 1 ? dump_compact(c.values[0]) : dump_compact(Json(c.values))) +
-                                 ": \"" + p.name + "\" is never active"});
+      where = p.json_path + ".when." + c.parent;
+      if (!parent) {
+        why = "the condition's parent \"" + c.parent + "\" is not a parameter";
         break;
       }
+      if (unreachable.count(parent->name)) {
+        why = "its parent \"" + c.parent + "\" is never active";
+        break;
+      }
+      if (parent->cardinality() == 0) {
+        out.push_back({where, "a condition on an exact value of the continuous \"" + c.parent +
+                                  "\" is almost never met: give it a step or make it a choice"});
+      }
+      // Inherit what the parent needs, then narrow this parent's own values.
+      for (const auto& [anc, vals] : requires_of[parent->name]) {
+        auto it = req.find(anc);
+        if (it == req.end()) {
+          req[anc] = vals;
+        } else {
+          std::vector<Json> both;
+          for (const auto& v : it->second) {
+            if (std::find(vals.begin(), vals.end(), v) != vals.end()) both.push_back(v);
+          }
+          it->second = both;
+        }
+      }
+      std::vector<Json> allowed;
+      for (const auto& v : c.values) {
+        if (parent->accepts(v)) allowed.push_back(v);
+      }
+      auto it = req.find(parent->name);
+      if (it != req.end()) {
+        std::vector<Json> both;
+        for (const auto& v : allowed) {
+          if (std::find(it->second.begin(), it->second.end(), v) != it->second.end()) both.push_back(v);
+        }
+        allowed = both;
+      }
+      req[parent->name] = allowed;
+    }
+    if (why.empty()) {
+      for (const auto& [anc, vals] : req) {
+        if (vals.empty()) {
+          why = "its conditions contradict each other or its parents' (no value of \"" + anc + "\" satisfies them all)";
+          break;
+        }
+      }
+    }
+    if (!why.empty()) {
+      unreachable.insert(p.name);
+      out.push_back({where, why + ": \"" + p.name + "\" is never active"});
     }
   }
   const std::string type = spec.search.is_object() ? spec.search.value("type", "random") : "random";

@@ -4,7 +4,9 @@
 //
 // Warns on: a float range spanning two or more decades without log; an integer range with more than
 // 1,000 values (not log-scaled); a grid (grid parameters, or the grid searcher's whole grid) whose
-// size times num_samples exceeds 10,000 trials; a condition no value of its parent can satisfy.
+// size times num_samples exceeds 10,000 trials; an unreachable condition (its parent never active, or
+// conditions that contradict each other or the parents' own, traced through choice/grid ancestors);
+// a condition on an exact value of a continuous parameter (almost never met).
 #include <vector>
 
 #include "core/space/spec.h"
