@@ -151,7 +151,7 @@ std::optional<std::vector<double>> GpSearcher::propose(int64_t trial_id, Rng& rn
     std::vector<double> cur = cands[idx[r]];
     double cur_s = s[idx[r]];
     double step = 0.1;
-    for (int round = 0; round < 8; ++round, step *= 0.5) {
+    for (int round = 0; round < 12; ++round, step *= 0.5) {
       std::vector<std::vector<double>> local(12, cur);
       for (auto& x : local) {
         for (size_t d = 0; d < x.size(); ++d) {
