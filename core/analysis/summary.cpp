@@ -64,21 +64,28 @@ Result<StudySummary> summarize(const Store& store) {
 }
 
 std::vector<int64_t> pareto_optimal_trials(const std::vector<Objective>& objectives, const std::vector<TrialSummary>& trials) {
+  std::vector<std::pair<int64_t, const Json*>> last;
+  for (const auto& t : trials) last.emplace_back(t.rec.id, &t.last);
+  return pareto_optimal_ids(objectives, last);
+}
+
+std::vector<int64_t> pareto_optimal_ids(const std::vector<Objective>& objectives,
+                                        const std::vector<std::pair<int64_t, const Json*>>& last_results) {
   std::vector<std::vector<double>> points;
   std::vector<int64_t> ids;
   std::vector<Sense> senses;
   for (const auto& o : objectives) senses.push_back(o.maximize ? Sense::Maximize : Sense::Minimize);
-  for (const auto& t : trials) {
-    if (!t.last.is_object()) continue;
+  for (const auto& [id, last] : last_results) {
+    if (!last || !last->is_object()) continue;
     std::vector<double> p;
     for (const auto& o : objectives) {
-      auto it = t.last.find(o.metric);
-      if (it == t.last.end() || !it->is_number() || !std::isfinite(it->get<double>())) break;
+      auto it = last->find(o.metric);
+      if (it == last->end() || !it->is_number() || !std::isfinite(it->get<double>())) break;
       p.push_back(it->get<double>());
     }
     if (p.size() != objectives.size()) continue;
     points.push_back(std::move(p));
-    ids.push_back(t.rec.id);
+    ids.push_back(id);
   }
   std::vector<int64_t> out;
   for (size_t i : pareto_front(points, senses)) out.push_back(ids[i]);

@@ -36,6 +36,9 @@ Result<StudySummary> summarize(const Store& store);
 // Several objectives: the ids of the trials whose last results are non-dominated, ascending. A trial
 // counts when its last result has every objective metric. O(n log n) for two objectives.
 std::vector<int64_t> pareto_optimal_trials(const std::vector<Objective>& objectives, const std::vector<TrialSummary>& trials);
+// The same from (trial id, last result) pairs.
+std::vector<int64_t> pareto_optimal_ids(const std::vector<Objective>& objectives,
+                                        const std::vector<std::pair<int64_t, const Json*>>& last_results);
 
 // The `tunelab show --json` document:
 // {"study": {...}, "best_trial": id|null, "trials": [{"id", "status", "config", "iterations", "last", "best", ...}]}
