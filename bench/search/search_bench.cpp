@@ -1,7 +1,8 @@
 // Searcher benchmarks, in-process (bench/README.md, "Model-based search"):
 //   tunelab_bench_search time    [--searchers tpe,gp] [--trials 100,1000,10000] [--reps 20]
 //   tunelab_bench_search quality [--searchers random,sobol,tpe,gp,cmaes] [--seeds 20] [--evals 100]
-//                                [--functions branin,...]
+//                                [--first-seed 1]
+//                                [--functions branin,...] [--block JSON (the searcher "custom")]
 // Prints one JSON object per line on stdout.
 #include <algorithm>
 #include <chrono>
@@ -53,7 +54,10 @@ double thread_cpu_ms() {
   return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
 }
 
+Json g_custom_block;  // --block JSON: the searcher named "custom"
+
 Json search_block(const std::string& name) {
+  if (name == "custom") return g_custom_block;
   if (name == "tpe_univariate") return Json{{"type", "tpe"}, {"multivariate", false}};
   if (name == "cmaes_ipop") return Json{{"type", "cmaes"}, {"restart", "ipop"}};
   return Json{{"type", name}};
@@ -110,7 +114,7 @@ int time_bench(const std::vector<std::string>& searchers, const std::vector<int>
 }
 
 int quality_bench(const std::vector<std::string>& searchers, const std::vector<std::string>& only, int seeds,
-                  int evals) {
+                  int evals, int first_seed) {
   for (const auto& f : test_functions()) {
     if (!only.empty() && std::find(only.begin(), only.end(), f.name) == only.end()) continue;
     for (const auto& name : searchers) {
@@ -120,7 +124,7 @@ int quality_bench(const std::vector<std::string>& searchers, const std::vector<s
       for (int seed = 0; seed < seeds; ++seed) {
         std::string err;
         const auto t0 = std::chrono::steady_clock::now();
-        const auto best = run_function(f, search_block(name), evals, static_cast<uint64_t>(seed) + 1, &err);
+        const auto best = run_function(f, search_block(name), evals, static_cast<uint64_t>(seed + first_seed), &err);
         secs += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (best.empty()) {
           std::cerr << name << ": " << err << "\n";
@@ -168,11 +172,13 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> opt;
   for (int i = 2; i + 1 < argc; i += 2) opt[argv[i]] = argv[i + 1];
   auto get = [&](const char* k, const char* d) { return opt.count(k) ? opt[k] : std::string(d); };
+  if (opt.count("--block")) g_custom_block = Json::parse(opt["--block"]);
   if (mode == "time") {
     std::vector<int> trials;
     for (const auto& t : split(get("--trials", "100,1000,10000"))) trials.push_back(std::stoi(t));
     return time_bench(split(get("--searchers", "tpe,tpe_univariate")), trials, std::stoi(get("--reps", "20")));
   }
   return quality_bench(split(get("--searchers", "random,sobol,tpe,gp,cmaes")), split(get("--functions", "")),
-                       std::stoi(get("--seeds", "20")), std::stoi(get("--evals", "100")));
+                       std::stoi(get("--seeds", "20")), std::stoi(get("--evals", "100")),
+                       std::stoi(get("--first-seed", "1")));
 }

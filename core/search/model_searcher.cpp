@@ -139,3 +139,17 @@ std::vector<double> ModelSearcher::uniform_point(Rng& rng) const {
 }
 
 }  // namespace tunelab
+
+namespace tunelab {
+
+std::vector<double> ModelSearcher::sobol_point(int64_t i) {
+  if (!sobol_) sobol_ = std::make_unique<SobolSequence>(enc_.size(), seed_);
+  auto x = sobol_->point(static_cast<uint64_t>(i));
+  for (size_t d = 0; d < x.size(); ++d) {
+    const Dim& dim = enc_.dims()[d];
+    if (dim.categorical) x[d] = std::min(std::floor(x[d] * static_cast<double>(dim.choices)), static_cast<double>(dim.choices) - 1);
+  }
+  return x;
+}
+
+}  // namespace tunelab

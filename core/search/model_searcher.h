@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/search/encoding.h"
+#include "core/search/sobol.h"
 #include "core/search/searcher.h"
 #include "core/util/rng.h"
 
@@ -76,12 +77,16 @@ class ModelSearcher : public Searcher {
 
   // A point drawn uniformly: numeric coordinates in [0, 1), categorical ones a uniform index.
   std::vector<double> uniform_point(Rng& rng) const;
+  // Point `i` of a scrambled Sobol' sequence seeded by the searcher's seed (for startup trials:
+  // they cover the space more evenly than uniform draws).
+  std::vector<double> sobol_point(int64_t i);
 
   uint64_t seed_;
   uint64_t tag_ = 0;  // distinguishes searchers' streams
   SpaceEncoding enc_;
   ObservationLog log_;
   int64_t total_;
+  std::unique_ptr<SobolSequence> sobol_;
 };
 
 // Objective metrics and directions of a context: ctx.objectives when given, else ctx.metric.

@@ -5,22 +5,9 @@
 // (Matousek 1998), so different seeds give different, equally even, sequences. Beyond 37
 // coordinates the extra ones are drawn at random.
 #include "core/search/model_searcher.h"
+#include "core/search/sobol.h"
 
 namespace tunelab {
-
-class SobolSequence {
- public:
-  SobolSequence(size_t dims, uint64_t seed);
-  // Point i, coordinates in [0, 1).
-  std::vector<double> point(uint64_t i) const;
-  static constexpr size_t kMaxDims = 37;
-
- private:
-  size_t dims_;
-  uint64_t seed_;
-  std::vector<std::vector<uint32_t>> v_;  // per dimension: 32 direction numbers (scrambled)
-  std::vector<uint32_t> shift_;
-};
 
 class SobolSearcher final : public ModelSearcher {
  public:

@@ -73,9 +73,9 @@ TpeSearcher::TpeSearcher(const SearchContext& ctx, const TpeOptions& opt) : Mode
   tag_ = 0x545045ULL;
 }
 
-std::optional<std::vector<double>> TpeSearcher::propose(int64_t /*trial_id*/, Rng& rng) {
+std::optional<std::vector<double>> TpeSearcher::propose(int64_t trial_id, Rng& rng) {
   if (static_cast<int64_t>(log_.done_count()) < std::max<int64_t>(1, opt_.n_startup_trials)) {
-    return uniform_point(rng);
+    return sobol_point(trial_id);
   }
   const auto& all = log_.all();
   std::vector<int64_t> done = log_.done();
