@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/schedule/scheduler.h"
+#include "core/schedule/stopper.h"
 #include "core/search/searcher.h"
 
 #ifdef TUNELAB_WITH_UI
@@ -24,16 +25,22 @@ void print_usage() {
       "                                       run a study in the terminal\n"
       "  tunelab resume DB [--max-concurrent N] [--quiet]\n"
       "                                       continue a study whose engine was stopped or killed\n"
-      "  tunelab show DB [--json]             trials, their status and best results\n"
-      "  tunelab export DB [--format csv|json] [--results] [--out FILE]\n"
+      "  tunelab show DB [--json] [--grid-intensity G]\n"
+      "                                       trials, their status and best results (G: g CO2/kWh)\n"
+      "  tunelab export DB [--format csv|json] [--results] [--out FILE] [--grid-intensity G]\n"
       "                                       one row per trial (or per result with --results)\n"
+      "  tunelab export DB --format curves [--metric M] [--out FILE]\n"
+      "                                       learning curves as a table for the `table` trainable\n"
+      "  tunelab replay DB --scheduler JSON [--concurrency N] [--json]\n"
+      "                                       what another scheduler would have spent and kept\n"
       "  tunelab validate SPEC                check a spec and list its errors (and warnings about the space)\n"
       "  tunelab refine DB [--top 0.2] [--out FILE]\n"
       "                                       a narrower spec from the best trials\n"
-      "  tunelab schema                       searchers and schedulers with their options (JSON)\n"
+      "  tunelab schema                       searchers, schedulers and stoppers with their options (JSON)\n"
       "  tunelab trial NAME                   run a built-in trainable (started by the engine)\n"
       "  tunelab --version\n\n"
-      "Docs: docs/spec.md (study spec), docs/protocol.md (trial protocol), docs/storage.md (database).\n",
+      "Docs: docs/spec.md (study spec), docs/protocol.md (trial protocol), docs/storage.md (database),\n"
+      "docs/gpu.md (GPUs).\n",
       TUNELAB_VERSION);
 }
 
@@ -51,10 +58,14 @@ int main(int argc, char** argv) {
   if (cmd == "trial") return trial_command(rest);
   if (cmd == "validate") return validate_command(rest);
   if (cmd == "refine") return refine_command(rest);
+  if (cmd == "replay") return replay_command(rest);
   if (cmd == "schema") {
-    tunelab::Json j = {{"searchers", tunelab::Json::array()}, {"schedulers", tunelab::Json::array()}};
+    tunelab::Json j = {{"searchers", tunelab::Json::array()},
+                       {"schedulers", tunelab::Json::array()},
+                       {"stoppers", tunelab::Json::array()}};
     for (const auto& d : tunelab::searcher_defs()) j["searchers"].push_back(tunelab::describe(d));
     for (const auto& d : tunelab::scheduler_defs()) j["schedulers"].push_back(tunelab::describe(d));
+    for (const auto& d : tunelab::stopper_defs()) j["stoppers"].push_back(tunelab::describe(d));
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }

@@ -23,10 +23,38 @@ std::string short_value(const Json& v) {
   return v.is_string() ? v.get<std::string>() : dump_compact(v);
 }
 
+// GPU use: GPU-hours, energy, energy per unit of objective improvement, and CO2 when a grid intensity is known.
+void print_energy(const StudySummary& s) {
+  const auto& e = *s.energy;
+  std::printf("GPU: %d trials, %.3g GPU-hours, energy %.4g kJ (%.3g kWh)", e.trials, e.gpu_seconds / 3600,
+              e.energy_j / 1000, e.energy_j / 3.6e6);
+  if (e.energy_per_unit_j) std::printf(", %.4g kJ per unit of %s improved", *e.energy_per_unit_j / 1000, s.objective.metric.c_str());
+  if (e.co2_g) {
+    std::printf(", ~%.4g g CO2 at %g g/kWh", *e.co2_g, *e.grid_g_per_kwh);
+    if (e.co2_per_unit_g) std::printf(" (%.4g g per unit)", *e.co2_per_unit_g);
+  }
+  std::printf("\n");
+}
+
+// --grid-intensity G (g CO2 per kWh): a positive number.
+bool apply_grid_intensity(const ParsedArgs& p, StudySummary& s, std::string* error) {
+  const auto v = p.value("grid-intensity");
+  if (!v) return true;
+  char* end = nullptr;
+  const double g = std::strtod(v->c_str(), &end);
+  if (v->empty() || *end != '\0' || !(g > 0) || g > 1e5) {
+    *error = "--grid-intensity must be a positive number of g CO2 per kWh, got \"" + *v + "\"";
+    return false;
+  }
+  set_grid_intensity(s, g);
+  return true;
+}
+
 void print_table(const StudySummary& s) {
   std::printf("Study \"%s\" (%s), objective %s (%s), %zu trials, %s elapsed\n", s.study.name.c_str(),
               s.study.status.c_str(), s.objective.metric.c_str(), s.objective.maximize ? "max" : "min",
               s.trials.size(), format_duration(s.study.elapsed_s).c_str());
+  if (s.energy) print_energy(s);
   std::printf("%5s  %-9s  %5s  %12s  %s\n", "trial", "status", "iter", ("best " + s.objective.metric).c_str(), "config");
   for (const auto& t : s.trials) {
     std::string cfg;
@@ -56,13 +84,27 @@ void print_table(const StudySummary& s) {
   }
 }
 
+// Every stop, pause and exploit with its reason; the most recent ones when there are many.
+void print_decisions(const StudySummary& s) {
+  if (s.decisions.empty()) return;
+  constexpr size_t kMax = 40;
+  std::printf("\nDecisions (%zu):\n", s.decisions.size());
+  const size_t from = s.decisions.size() > kMax ? s.decisions.size() - kMax : 0;
+  if (from > 0) std::printf("  ... %zu earlier ones in `tunelab show DB --json`\n", from);
+  for (size_t i = from; i < s.decisions.size(); ++i) {
+    const auto& d = s.decisions[i];
+    std::printf("  trial %-5lld %-8s by %-9s %s\n", (long long)d.trial_id, d.action.c_str(), d.source.c_str(),
+                d.reason.c_str());
+  }
+}
+
 }  // namespace
 
 int show_command(const Args& args) {
-  auto p = parse_args(args, {}, {"json"});
+  auto p = parse_args(args, {"grid-intensity"}, {"json"});
   if (p.error.empty() && p.positional.size() != 1) p.error = "give exactly one study database";
   if (!p.error.empty()) {
-    std::cerr << "tunelab show: " << p.error << "\nusage: tunelab show DB [--json]\n";
+    std::cerr << "tunelab show: " << p.error << "\nusage: tunelab show DB [--json] [--grid-intensity G_PER_KWH]\n";
     return kExitUsage;
   }
   auto store = open_read_only(p.positional[0]);
@@ -75,18 +117,28 @@ int show_command(const Args& args) {
     std::cerr << "tunelab show: " << s.error_text() << "\n";
     return kExitFailed;
   }
+  if (std::string err; !apply_grid_intensity(p, *s, &err)) {
+    std::cerr << "tunelab show: " << err << "\n";
+    return kExitUsage;
+  }
   if (p.has("json")) std::cout << show_json(*s).dump(2, ' ', false, nlohmann::detail::error_handler_t::replace) << "\n";
-  else print_table(*s);
+  else {
+    print_table(*s);
+    print_decisions(*s);
+  }
   return kExitOk;
 }
 
 int export_command(const Args& args) {
-  auto p = parse_args(args, {"format", "out"}, {"results"});
+  auto p = parse_args(args, {"format", "out", "metric", "grid-intensity"}, {"results"});
   if (p.error.empty() && p.positional.size() != 1) p.error = "give exactly one study database";
   const std::string format = p.value("format").value_or("csv");
-  if (p.error.empty() && format != "csv" && format != "json") p.error = "--format must be csv or json";
+  if (p.error.empty() && format != "csv" && format != "json" && format != "curves") {
+    p.error = "--format must be csv, json or curves";
+  }
+  if (p.error.empty() && format == "curves") return export_curves(p.positional[0], p.value("metric").value_or(""), p.value("out"));
   if (!p.error.empty()) {
-    std::cerr << "tunelab export: " << p.error << "\nusage: tunelab export DB --format csv|json [--results] [--out FILE]\n";
+    std::cerr << "tunelab export: " << p.error << "\nusage: tunelab export DB --format csv|json|curves [--results] [--metric M] [--out FILE] [--grid-intensity G_PER_KWH]\n";
     return kExitUsage;
   }
   auto store = open_read_only(p.positional[0]);
@@ -98,6 +150,10 @@ int export_command(const Args& args) {
   if (!s) {
     std::cerr << "tunelab export: " << s.error_text() << "\n";
     return kExitFailed;
+  }
+  if (std::string err; !apply_grid_intensity(p, *s, &err)) {
+    std::cerr << "tunelab export: " << err << "\n";
+    return kExitUsage;
   }
   Table table;
   if (p.has("results")) {

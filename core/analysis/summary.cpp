@@ -27,14 +27,18 @@ Result<StudySummary> summarize(const Store& store) {
   }
   auto trials = store.load_trials();
   if (!trials) return trials.errors();
+  auto decisions = store.load_decisions();
+  if (!decisions) return decisions.errors();
+  s.decisions = std::move(*decisions);
   auto results = store.load_results();
   if (!results) return results.errors();
   std::map<int64_t, size_t> index;
   for (auto& t : *trials) {
     index[t.id] = s.trials.size();
-    s.trials.push_back({std::move(t), 0, nullptr, nullptr, std::nullopt});
+    s.trials.push_back({std::move(t), 0, nullptr, nullptr, std::nullopt, std::nullopt});
   }
-  std::optional<double> best_overall;
+  std::optional<double> best_overall, first_value;
+  double first_ts = 0;
   for (const auto& r : *results) {
     auto it = index.find(r.trial_id);
     if (it == index.end()) continue;
@@ -45,6 +49,7 @@ Result<StudySummary> summarize(const Store& store) {
     if (m.contains(s.objective.metric) && m[s.objective.metric].is_number()) {
       const double v = m[s.objective.metric].get<double>();
       if (!std::isfinite(v)) continue;
+      if (!first_value || r.ts < first_ts) first_value = v, first_ts = r.ts;
       if (!t.best_value || s.objective.better(v, *t.best_value)) {
         t.best_value = v;
         t.best = m;
@@ -55,12 +60,33 @@ Result<StudySummary> summarize(const Store& store) {
       }
     }
   }
+  auto usage = store.load_trial_gpu();
+  if (!usage) return usage.errors();
+  for (const auto& u : *usage) {
+    if (auto it = index.find(u.trial_id); it != index.end()) s.trials[it->second].gpu = u;
+  }
+  if (!usage->empty()) s.energy = gpu::energy_report(*usage, first_value, best_overall, gpu::grid_intensity_from_env());
   if (s.objectives.size() > 1) {
     s.pareto_front = pareto_optimal_trials(s.objectives, s.trials);
     std::set<int64_t> front(s.pareto_front.begin(), s.pareto_front.end());
     for (auto& t : s.trials) t.pareto_optimal = front.count(t.rec.id) > 0;
   }
   return s;
+}
+
+void set_grid_intensity(StudySummary& s, double g_per_kwh) {
+  if (!s.energy) return;
+  std::vector<TrialGpuRecord> usage;
+  for (const auto& t : s.trials) {
+    if (t.gpu) usage.push_back(*t.gpu);
+  }
+  std::optional<double> first, best;
+  if (s.energy->improvement) {
+    // Keep the improvement found by summarize(): only the intensity changes.
+    first = 0;
+    best = *s.energy->improvement;
+  }
+  s.energy = gpu::energy_report(usage, first, best, g_per_kwh);
 }
 
 std::vector<int64_t> pareto_optimal_trials(const std::vector<Objective>& objectives, const std::vector<TrialSummary>& trials) {
@@ -123,9 +149,23 @@ Json show_json(const StudySummary& s) {
                {"trial_dir", t.rec.trial_dir}};
     if (!t.rec.error.empty()) tj["error"] = t.rec.error;
     if (s.objectives.size() > 1) tj["pareto_optimal"] = t.pareto_optimal;
+    if (t.gpu) {
+      tj["gpu"] = {{"gpus", t.gpu->gpus}, {"fraction", t.gpu->fraction}, {"memory_gb", t.gpu->memory_gb},
+                   {"gpu_seconds", t.gpu->gpu_seconds}, {"peak_memory_mb", t.gpu->peak_memory_mb},
+                   {"energy_j", t.gpu->energy_j}};
+    }
+    if (t.rec.parent_id) tj["parent_id"] = *t.rec.parent_id;
+    if (t.rec.generation) tj["generation"] = t.rec.generation;
+    if (t.rec.origin != "search") tj["origin"] = t.rec.origin;
     j["trials"].push_back(std::move(tj));
   }
   j["counts"] = counts;
+  j["decisions"] = Json::array();
+  for (const auto& d : s.decisions) {
+    j["decisions"].push_back({{"trial_id", d.trial_id}, {"ts", d.ts}, {"source", d.source}, {"action", d.action},
+                              {"reason", d.reason}, {"details", d.details}});
+  }
+  if (s.energy) j["energy"] = gpu::to_json(*s.energy);
   if (s.objectives.size() > 1) {
     j["objectives"] = Json::array();
     for (const auto& o : s.objectives) j["objectives"].push_back({{"metric", o.metric}, {"mode", o.maximize ? "max" : "min"}});
@@ -190,6 +230,9 @@ Table trials_table(const StudySummary& s) {
   t.columns.insert(t.columns.end(), metric_names.begin(), metric_names.end());
   t.columns.push_back(best_col);
   t.columns.push_back("error");
+  if (s.energy) t.columns.insert(t.columns.end(), {"gpu_seconds", "gpu_peak_memory_mb", "energy_j"});
+  const bool co2 = s.energy && s.energy->grid_g_per_kwh;
+  if (co2) t.columns.push_back("co2_g");
   const bool multi = s.objectives.size() > 1;
   if (multi) t.columns.push_back("pareto_optimal");
   for (size_t i = 0; i < s.trials.size(); ++i) {
@@ -199,6 +242,12 @@ Table trials_table(const StudySummary& s) {
     for (const auto& c : metric_cols) row.push_back(cell(flat[i].second, c));
     row.push_back(tr.best_value ? Json(*tr.best_value) : Json());
     row.push_back(tr.rec.error.empty() ? Json() : Json(tr.rec.error));
+    if (s.energy) {
+      row.push_back(tr.gpu ? Json(tr.gpu->gpu_seconds) : Json());
+      row.push_back(tr.gpu ? Json(tr.gpu->peak_memory_mb) : Json());
+      row.push_back(tr.gpu ? Json(tr.gpu->energy_j) : Json());
+    }
+    if (co2) row.push_back(tr.gpu ? Json(tr.gpu->energy_j / 3.6e6 * *s.energy->grid_g_per_kwh) : Json());
     if (multi) row.push_back(tr.pareto_optimal);
     t.rows.push_back(std::move(row));
   }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/gpu/energy.h"
 #include "core/search/searcher.h"
 #include "core/space/spec.h"
 #include "core/store/store.h"
@@ -17,6 +18,7 @@ struct TrialSummary {
   Json last;                // last result, or null
   Json best;                // result with the best objective value, or null
   std::optional<double> best_value;
+  std::optional<TrialGpuRecord> gpu;  // its GPU use, when it had a GPU
   bool pareto_optimal = false;  // several objectives: on the Pareto front of the last results
 };
 
@@ -28,7 +30,12 @@ struct StudySummary {
   std::vector<int64_t> pareto_front;  // several objectives: ids of the non-dominated trials
   std::optional<int64_t> best_trial;
   int64_t total_trials = -1;  // what the study will run in all, when known
+  std::vector<DecisionRecord> decisions;  // every stop, pause and exploit, with its reason, in order
+  std::optional<gpu::EnergyReport> energy;  // when trials used GPUs (grid intensity: TUNELAB_GRID_INTENSITY)
 };
+
+// Recomputes s.energy with another grid intensity (g CO2 per kWh), e.g. from `--grid-intensity`.
+void set_grid_intensity(StudySummary& s, double g_per_kwh);
 
 // Reads everything from the store (a read-only store works).
 Result<StudySummary> summarize(const Store& store);
@@ -54,7 +61,8 @@ struct Table {
 };
 
 // One row per trial: id, status, iterations, runtime, config.*, then the last result's metrics,
-// then best_<objective>.
+// then best_<objective>, error, and gpu_seconds, gpu_peak_memory_mb, energy_j (and co2_g with a grid
+// intensity) when trials used GPUs.
 Table trials_table(const StudySummary& s);
 // One row per stored result: trial_id, iteration, time_total_s, ts, config.*, metrics.
 Result<Table> results_table(const Store& store, const StudySummary& s);

@@ -42,45 +42,17 @@ std::string describe_exit(const ExecEvent& e) {
   return "exited with status " + std::to_string(e.exit_code);
 }
 
-std::string pad_id(int64_t id) {
-  std::string s = std::to_string(id);
-  return std::string(s.size() < 5 ? 5 - s.size() : 0, '0') + s;
-}
-
 }  // namespace
 
 void Controller::add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
 
 void Controller::wake() { executor_->wake(); }
 
-void Controller::stop_trial(int64_t trial_id, std::string reason) {
-  {
-    std::lock_guard lock(commands_mutex_);
-    commands_.push_back({Command::Kind::StopTrial, trial_id, std::move(reason)});
-  }
-  wake();
-}
-
-void Controller::stop_study(std::string reason) {
-  {
-    std::lock_guard lock(commands_mutex_);
-    commands_.push_back({Command::Kind::StopStudy, 0, std::move(reason)});
-  }
-  wake();
-}
-
-void Controller::set_max_concurrent(int64_t n) {
-  {
-    std::lock_guard lock(commands_mutex_);
-    commands_.push_back({Command::Kind::SetMaxConcurrent, n, {}});
-  }
-  wake();
-}
-
 double Controller::elapsed_s() const { return elapsed_before_ + seconds_between(session_start_, SteadyClock::now()); }
 
 Result<std::string> Controller::run() {
   session_start_ = SteadyClock::now();
+  if (gpu_monitor_) gpu_monitor_->start();
   store_->set_study_status("running", elapsed_before_);
   emit_progress(true);
   bool interrupted = false;
@@ -96,8 +68,23 @@ Result<std::string> Controller::run() {
       }
     }
     check_timers();
-    if (!stopping_study_) fill_slots();
+    check_study_stoppers();
+    apply_idle_decisions();
+    if (!stopping_study_ && !study_paused_) fill_slots();
     if (done()) break;
+    if (running_ == 0 && waiting_for_user()) {
+      // Paused by the user: wait for a command (each one wakes the loop).
+      executor_->wait(options_.progress_interval);
+      emit_progress(false);
+      continue;
+    }
+    if (running_ == 0) {
+      // A scheduler just told that no more trials come (HyperBand with an unfilled bracket) may now
+      // decide about the trials it holds.
+      apply_idle_decisions();
+      if (!stopping_study_ && !study_paused_) fill_slots();
+      if (done()) break;
+    }
     if (running_ == 0) {
       // Nothing runs and nothing can start: a searcher waiting on results that will never come.
       log(std::nullopt, "stalled", "no trial is running and none can start; ending the session");
@@ -108,6 +95,7 @@ Result<std::string> Controller::run() {
     emit_progress(false);
   }
   const std::string status = end_status_;
+  if (gpu_monitor_) gpu_monitor_->stop();
   store_->set_study_status(status, elapsed_s());
   log(std::nullopt, "finished", "session ended: study " + status);
   auto flushed = store_->flush();
@@ -129,16 +117,33 @@ bool Controller::done() const {
   return searcher_finished_ || (total_trials_ >= 0 && static_cast<int64_t>(trials_.size()) >= total_trials_);
 }
 
+void Controller::mark_searcher_finished() {
+  if (searcher_finished_) return;
+  searcher_finished_ = true;
+  scheduler_->on_no_more_trials();
+}
+
+bool Controller::waiting_for_user() const {
+  if (stopping_study_) return false;
+  if (study_paused_) return true;
+  for (const auto& [id, t] : trials_) {
+    if (t->rec.held && t->rec.status == TrialStatus::Paused) return true;
+  }
+  return false;
+}
+
 bool Controller::can_start(const Trial& t) const {
   if (max_concurrent_ > 0 && static_cast<int64_t>(running_) >= max_concurrent_) return false;
+  (void)t;  // every trial asks for the same resources today
   // At least one trial always runs, even when it asks for more CPUs than there are.
-  return running_ == 0 || cpu_used_ + t.cpu <= cpu_slots_ + 1e-9;
+  return resources_->find(request_, running_ == 0).has_value();
 }
 
 Controller::Trial* Controller::next_waiting() {
   std::vector<TrialSnapshot> waiting;
   for (const auto& [id, t] : trials_) {
-    if (!t->running && (t->rec.status == TrialStatus::Pending || t->rec.status == TrialStatus::Paused)) {
+    if (!t->running && !t->rec.held &&
+        (t->rec.status == TrialStatus::Pending || t->rec.status == TrialStatus::Paused)) {
       waiting.push_back(snapshot(*t));
     }
   }
@@ -151,17 +156,17 @@ Controller::Trial* Controller::create_trial() {
   if (searcher_finished_) return nullptr;
   const auto id = static_cast<int64_t>(trials_.size());
   if (total_trials_ >= 0 && id >= total_trials_) {
-    searcher_finished_ = true;
+    mark_searcher_finished();
     return nullptr;
   }
   Suggestion s = searcher_->suggest(id);
-  if (s.kind == Suggestion::Kind::Finished) searcher_finished_ = true;
+  if (s.kind == Suggestion::Kind::Finished) mark_searcher_finished();
   if (s.kind != Suggestion::Kind::Config) return nullptr;
   auto t = std::make_unique<Trial>();
   t->rec.id = id;
   t->rec.config = std::move(s.config);
   t->rec.created_at = now_seconds();
-  t->rec.trial_dir = (fs::path(study_.trials_dir) / pad_id(id)).string();
+  t->rec.trial_dir = (fs::path(study_.trials_dir) / pad_trial_id(id)).string();
   store_->put_trial(t->rec);
   scheduler_->on_trial_add(snapshot(*t));
   StudyEvent e;
@@ -179,13 +184,14 @@ void Controller::fill_slots() {
     Trial* t = next_waiting();
     if (!t) t = create_trial();
     if (!t) return;
-    t->cpu = spec_.cpu_per_trial;
     if (!can_start(*t)) return;
     start_trial(*t);
   }
 }
 
 bool Controller::start_trial(Trial& t) {
+  auto alloc = resources_->allocate(request_, running_ == 0);
+  if (!alloc) return false;  // can_start() said it fits; nothing was freed or taken since
   Launch l;
   l.trial_id = t.rec.id;
   l.trial_dir = t.rec.trial_dir;
@@ -199,6 +205,7 @@ bool Controller::start_trial(Trial& t) {
   }
   l.cwd = spec_.trainable.cwd;
   l.env = spec_.trainable.env;
+  for (auto& [k, v] : gpu::trial_gpu_env(*alloc, resources_->devices(), mps_)) l.env[k] = v;
   const std::string config_text = dump_compact(t.rec.config);
   l.env["TUNELAB_CONFIG"] = config_text;
   l.env["TUNELAB_CONFIG_FILE"] = (fs::path(t.rec.trial_dir) / "config.json").string();
@@ -212,7 +219,8 @@ bool Controller::start_trial(Trial& t) {
   std::error_code ec;
   if (!t.rec.checkpoint.empty() && fs::exists(t.rec.checkpoint, ec)) {
     l.env["TUNELAB_RESTORE_PATH"] = t.rec.checkpoint;
-    l.env["TUNELAB_RESTORE_ITERATION"] = std::to_string(t.rec.checkpoint_iteration);
+    // In the trainable's own count (they differ after a PBT exploit).
+    l.env["TUNELAB_RESTORE_ITERATION"] = std::to_string(t.rec.checkpoint_iteration - t.rec.iteration_offset);
     t.iteration_base = t.rec.checkpoint_iteration;
   }
   fs::create_directories(t.rec.trial_dir, ec);
@@ -225,6 +233,7 @@ bool Controller::start_trial(Trial& t) {
   if (Status s = executor_->start(l); !s) {
     // It cannot start at all (missing program, bad cwd): retrying will not help.
     t.rec.error = s.error_text();
+    resources_->release(*alloc);
     finish_trial(t, TrialStatus::Error, s.error_text());
     return false;
   }
@@ -236,11 +245,12 @@ bool Controller::start_trial(Trial& t) {
   t.reports_in_attempt = 0;
   t.attempt_start = t.last_activity = SteadyClock::now();
   ++running_;
-  cpu_used_ += t.cpu;
+  t.alloc = *alloc;
   t.rec.status = TrialStatus::Running;
   if (!t.rec.started_at) t.rec.started_at = now_seconds();
   t.rec.ended_at.reset();
   t.rec.pgid = executor_->process_group(t.rec.id);
+  if (gpu_monitor_) gpu_monitor_->trial_started(t.rec.id, t.alloc, static_cast<int>(t.rec.pgid));
   store_->put_trial(t.rec);
   StudyEvent e;
   e.kind = StudyEvent::Kind::TrialStarted;
@@ -294,7 +304,7 @@ void Controller::on_report(Trial& t, Json report) {
     // Iterations count from 1; anything else a trial claims is not believed.
     const Json& v = report["training_iteration"];
     if (v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 1 && v.get<double>() < 9e15) {
-      iteration = static_cast<int64_t>(v.get<double>());
+      iteration = static_cast<int64_t>(v.get<double>()) + t.rec.iteration_offset;
     } else {
       log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": training_iteration " + dump_compact(v) +
                                       " is not a number from 1 to 9e15; counting reports instead");
@@ -304,9 +314,10 @@ void Controller::on_report(Trial& t, Json report) {
   if (!report.contains("time_total_s") || !report["time_total_s"].is_number()) {
     report["time_total_s"] = t.rec.runtime_s + seconds_between(t.attempt_start, now);
   }
-  if (t.end_as && *t.end_as != TrialStatus::Pending && *t.end_as != TrialStatus::Paused) {
-    // It was told to end (done, stop criterion, scheduler, user, timeout): what it says on its way out
-    // does not count. (An interrupted session keeps everything: the trial continues on resume.)
+  if (t.end_as && *t.end_as != TrialStatus::Pending) {
+    // It was told to end or pause (done, stop criterion, scheduler, user, timeout): what it says on its
+    // way out does not count; a paused trial repeats it after its checkpoint. (An interrupted session
+    // keeps everything: the trial continues on resume.)
     if (!t.ignored_after_end) {
       t.ignored_after_end = true;
       log(t.rec.id, "ignored_report", "trial " + std::to_string(t.rec.id) + ": reports after it was ended are ignored");
@@ -342,19 +353,8 @@ void Controller::on_report(Trial& t, Json report) {
   store_->append_result(r);
   // The trial row changes with a checkpoint; last_iteration alone is rebuilt from the results on resume.
   if (checkpoint) store_->put_trial(t.rec);
-  t.last_result = report;
+  note_result(t, report);
   const auto& obj = spec_.objective;
-  if (report.contains(obj.metric) && report[obj.metric].is_number()) {
-    const double v = report[obj.metric].get<double>();
-    if (std::isfinite(v)) {
-      t.last = v;
-      if (!t.best || obj.better(v, *t.best)) t.best = v;
-      if (!best_value_ || obj.better(v, *best_value_)) {
-        best_value_ = v;
-        best_trial_ = t.rec.id;
-      }
-    }
-  }
   StudyEvent ev;
   ev.kind = StudyEvent::Kind::TrialResult;
   ev.trial_id = t.rec.id;
@@ -372,29 +372,42 @@ void Controller::on_report(Trial& t, Json report) {
     request_end(t, TrialStatus::Completed, "stopper", *why);
     return;
   }
-  Decision d = scheduler_->on_result(snap, report);
-  if (d.action == Decision::Action::Stop) {
-    request_end(t, TrialStatus::Stopped, "scheduler", d.reason, d.details);
-  } else if (d.action == Decision::Action::Pause) {
-    request_end(t, TrialStatus::Paused, "scheduler", d.reason, d.details);
+  if (apply_stoppers(t, snap, report)) return;
+  apply_decision(t, scheduler_->on_result(snap, report), "scheduler");
+}
+
+void Controller::note_result(Trial& t, const Json& report) {
+  t.last_result = report;
+  t.rec.last_iteration = std::max(t.rec.last_iteration, report.value("training_iteration", int64_t{0}));
+  const auto& obj = spec_.objective;
+  if (!report.contains(obj.metric) || !report[obj.metric].is_number()) return;
+  const double v = report[obj.metric].get<double>();
+  if (!std::isfinite(v)) return;
+  t.last = v;
+  if (!t.best || obj.better(v, *t.best)) t.best = v;
+  if (!best_value_ || obj.better(v, *best_value_)) {
+    best_value_ = v;
+    best_trial_ = t.rec.id;
   }
 }
 
 void Controller::request_end(Trial& t, TrialStatus as, const std::string& source, const std::string& reason,
-                             const Json& details) {
-  if (!t.running || t.end_as) return;
+                             const Json& details, const char* action) {
+  if (!t.running) return;
+  if (t.end_as) {
+    // Already on its way out. Only a pause can still become a stop (e.g. a scheduler stopping a trial
+    // whose pause has not taken effect yet).
+    if (*t.end_as != TrialStatus::Paused || as != TrialStatus::Stopped) return;
+    t.exploit.reset();
+    t.end_as = as;
+    t.end_reason = reason;
+    if (source != "trial") record_decision(t, source, action ? action : "stop", reason, details);
+    return;
+  }
   t.end_as = as;
   t.end_reason = reason;
-  const char* action = as == TrialStatus::Paused ? "pause" : "stop";
-  if (source != "trial") {
-    store_->add_decision({t.rec.id, now_seconds(), source, action, reason, details});
-    StudyEvent e;
-    e.kind = StudyEvent::Kind::Decision;
-    e.trial_id = t.rec.id;
-    e.data = {{"source", source}, {"action", action}, {"reason", reason}, {"details", details}};
-    e.message = "trial " + std::to_string(t.rec.id) + ": " + action + " by " + source + ": " + reason;
-    notify(std::move(e));
-  }
+  if (!action) action = as == TrialStatus::Paused ? "pause" : "stop";
+  if (source != "trial") record_decision(t, source, action, reason, details);
   // A trial that said it is done gets the grace period to exit by itself before being signalled.
   if (!t.done_reported) executor_->stop(t.rec.id, options_.kill_grace);
 }
@@ -403,14 +416,17 @@ void Controller::on_exit(Trial& t, const ExecEvent& e) {
   if (!t.running) return;
   t.running = false;
   --running_;
-  cpu_used_ -= t.cpu;
-  if (running_ == 0) cpu_used_ = 0;  // no drift from floating-point sums
+  release_resources(t);
   t.rec.runtime_s += seconds_between(t.attempt_start, SteadyClock::now());
   t.rec.pgid = 0;
   if (t.end_as) {
     if (*t.end_as == TrialStatus::Pending) {  // interrupted session: leave it to restart on resume
       t.rec.status = TrialStatus::Pending;
       store_->put_trial(t.rec);
+      return;
+    }
+    if (*t.end_as == TrialStatus::Paused) {
+      pause_ended(t);
       return;
     }
     finish_trial(t, *t.end_as, t.end_reason);
@@ -443,6 +459,7 @@ void Controller::finish_trial(Trial& t, TrialStatus status, const std::string& r
   const TrialSnapshot snap = snapshot(t);
   searcher_->on_complete(snap);
   scheduler_->on_complete(snap);
+  for (auto& s : stoppers_) s->on_complete(snap);
   if (spec_.objectives.size() > 1) note_pareto_front();
   log(t.rec.id, status == TrialStatus::Error ? "errored" : to_string(status),
       "trial " + std::to_string(t.rec.id) + " " + to_string(status) + ": " + reason,
@@ -467,6 +484,13 @@ std::chrono::milliseconds Controller::time_to_next_timer() const {
   }
   if (spec_.stop.time_budget_s && !budget_spent_) left = std::min(left, *spec_.stop.time_budget_s - elapsed_s());
   return std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, left) * 1000) + 1);
+}
+
+void Controller::release_resources(Trial& t) {
+  // Freed the moment the process is gone: the loop starts the next pending trial in the same turn.
+  resources_->release(t.alloc);
+  if (gpu_monitor_ && !t.alloc.gpus.empty()) store_->add_trial_gpu(gpu_monitor_->trial_ended(t.rec.id));
+  t.alloc = {};
 }
 
 void Controller::mark_done(Trial& t, SteadyClock::time_point now) {
@@ -500,42 +524,6 @@ void Controller::check_timers() {
     log(std::nullopt, "budget", why);
     for (auto& [id, t] : trials_) {
       if (t->running) request_end(*t, TrialStatus::Stopped, "stopper", why);
-    }
-  }
-}
-
-void Controller::apply_commands() {
-  std::vector<Command> cmds;
-  {
-    std::lock_guard lock(commands_mutex_);
-    cmds.swap(commands_);
-  }
-  for (auto& c : cmds) {
-    switch (c.kind) {
-      case Command::Kind::StopTrial: {
-        auto it = trials_.find(c.value);
-        if (it == trials_.end()) break;
-        Trial& t = *it->second;
-        const std::string why = c.reason.empty() ? "stopped by the user" : c.reason;
-        if (t.running) {
-          request_end(t, TrialStatus::Stopped, "user", why);
-        } else if (t.rec.status == TrialStatus::Pending || t.rec.status == TrialStatus::Paused) {
-          store_->add_decision({t.rec.id, now_seconds(), "user", "stop", why, nullptr});
-          finish_trial(t, TrialStatus::Stopped, why);
-        }
-        break;
-      }
-      case Command::Kind::StopStudy:
-        stopping_study_ = true;
-        end_status_ = "stopped";
-        log(std::nullopt, "stopped", c.reason.empty() ? "study stopped by the user" : c.reason);
-        for (auto& [id, t] : trials_) {
-          if (t->running) request_end(*t, TrialStatus::Stopped, "user", "study stopped");
-        }
-        break;
-      case Command::Kind::SetMaxConcurrent:
-        max_concurrent_ = std::max<int64_t>(0, c.value);
-        break;
     }
   }
 }
@@ -600,6 +588,7 @@ Progress Controller::progress() const {
   }
   p.best_trial = best_trial_;
   p.best_value = best_value_;
+  p.study_paused = study_paused_;
   p.elapsed_s = elapsed_s();
   const int64_t finished = p.finished();
   if (p.total > 0 && finished > 0 && finished < p.total) {
@@ -622,6 +611,34 @@ void Controller::emit_progress(bool force) {
   e.kind = StudyEvent::Kind::Progress;
   e.progress = progress();
   notify(std::move(e));
+}
+
+// The spec's "stoppers": a trial that reached its iteration limit or metric threshold completed; one
+// stopped for a plateau or a timeout was stopped early.
+bool Controller::apply_stoppers(Trial& t, const TrialSnapshot& snap, const Json& report) {
+  for (size_t i = 0; i < stoppers_.size(); ++i) {
+    const Decision d = stoppers_[i]->on_result(snap, report);
+    if (d.action != Decision::Action::Stop) continue;
+    const std::string& type = stopper_types_[i];
+    const bool reached = type == "max_iterations" || type == "metric_threshold";
+    request_end(t, reached ? TrialStatus::Completed : TrialStatus::Stopped, "stopper", d.reason, d.details);
+    return true;
+  }
+  return false;
+}
+
+void Controller::check_study_stoppers() {
+  if (stopping_study_) return;
+  for (auto& s : stoppers_) {
+    auto why = s->stop_study();
+    if (!why) continue;
+    stopping_study_ = true;
+    log(std::nullopt, "stopped", "study stopped: " + *why);
+    for (auto& [id, t] : trials_) {
+      if (t->running) request_end(*t, TrialStatus::Stopped, "stopper", *why);
+    }
+    return;
+  }
 }
 
 }  // namespace tunelab

@@ -14,8 +14,11 @@
 #include <vector>
 
 #include "core/exec/executor.h"
+#include "core/gpu/allocator.h"
+#include "core/gpu/monitor.h"
 #include "core/run/events.h"
 #include "core/schedule/scheduler.h"
+#include "core/schedule/stopper.h"
 #include "core/search/searcher.h"
 #include "core/space/spec.h"
 #include "core/store/store.h"
@@ -40,6 +43,8 @@ struct ControllerOptions {
   const std::atomic<bool>* interrupt = nullptr;
   // Replaces the local process executor (tests).
   std::unique_ptr<Executor> executor;
+  // Replaces the scheduler the spec names (tests, what-if replays).
+  std::unique_ptr<Scheduler> scheduler;
 };
 
 class Controller {
@@ -56,28 +61,46 @@ class Controller {
   const StudySpec& spec() const { return spec_; }
   const Store& store() const { return *store_; }
   const std::string& trials_dir() const { return study_.trials_dir; }
+  // The GPUs trials may use (empty without GPUs) and the latest reading of each (empty until sampled).
+  const std::vector<gpu::GpuDevice>& gpus() const { return resources_->devices(); }
+  std::vector<GpuSampleRecord> gpu_readings() const { return gpu_monitor_ ? gpu_monitor_->latest() : std::vector<GpuSampleRecord>{}; }
 
   // Runs until the study is done, stopped, or interrupted. Returns the study status:
   // "completed" (every trial finished, or the time budget ran out), "stopped" (stop_study),
   // or "interrupted" (the interrupt flag; resumable).
   Result<std::string> run();
 
-  // Thread-safe commands, applied on the controller's next turn.
+  // Thread-safe commands, applied on the controller's next turn. Each is recorded as a decision of
+  // source "user" (or an event) with its reason.
   void stop_trial(int64_t trial_id, std::string reason);
   void stop_study(std::string reason);
   void set_max_concurrent(int64_t n);
+  // Its process ends (SIGTERM, then SIGKILL after the grace period) and it waits, holding its checkpoint,
+  // until resume_trial; then it restarts from that checkpoint. A pending trial is held before it starts.
+  void pause_trial(int64_t trial_id, std::string reason);
+  void resume_trial(int64_t trial_id);
+  // Running trials pause as with pause_trial and nothing starts until resume_study.
+  void pause_study(std::string reason);
+  void resume_study();
+  // An extra trial with this config (checked against the space; an invalid one is logged and dropped).
+  // parent_id names the trial it was cloned from, if any. The searcher still proposes its own trials.
+  void add_trial(Json config, std::optional<int64_t> parent_id, std::string reason);
   // Async-signal-safe: makes the loop look at its commands and interrupt flag now.
   void wake();
 
  private:
   struct Trial;
   struct Command {
-    enum class Kind { StopTrial, StopStudy, SetMaxConcurrent } kind;
+    enum class Kind { StopTrial, StopStudy, SetMaxConcurrent, PauseTrial, ResumeTrial, PauseStudy, ResumeStudy, AddTrial } kind;
     int64_t value = 0;
     std::string reason;
+    Json config = nullptr;          // AddTrial
+    std::optional<int64_t> parent;  // AddTrial
   };
+  void push_command(Command c);
   Controller() = default;
-  Status init(bool resumed);
+  Status init(bool resumed, const std::vector<ResultRecord>& history = {});
+  Status init_resources(double cpu_slots);  // controller_resources.cpp
 
   // Loop pieces.
   void fill_slots();
@@ -89,13 +112,28 @@ class Controller {
   void on_report(Trial& t, Json report);
   void on_exit(Trial& t, const ExecEvent& e);
   void request_end(Trial& t, TrialStatus as, const std::string& source, const std::string& reason,
-                   const Json& details = nullptr);
+                   const Json& details = nullptr, const char* action = nullptr);
+  void apply_decision(Trial& t, const Decision& d, const std::string& source);
+  void apply_idle_decisions();
+  void record_decision(const Trial& t, const std::string& source, const std::string& action,
+                       const std::string& reason, const Json& details);
+  void pause_ended(Trial& t);
+  void exploit(Trial& t);
+  Trial* add_user_trial(Json config, std::optional<int64_t> parent, const std::string& reason);
+  void replay_history(const std::vector<ResultRecord>& results);
+  void note_result(Trial& t, const Json& report);
   void finish_trial(Trial& t, TrialStatus status, const std::string& reason);
   void check_timers();
+  bool apply_stoppers(Trial& t, const TrialSnapshot& snap, const Json& report);
+  void check_study_stoppers();
   std::chrono::milliseconds time_to_next_timer() const;
   void mark_done(Trial& t, std::chrono::steady_clock::time_point now);
+  void release_resources(Trial& t);
   void apply_commands();
+  void apply_command(Command& c);
   bool done() const;
+  bool waiting_for_user() const;
+  void mark_searcher_finished();
 
   // Output.
   void log(std::optional<int64_t> trial, const std::string& kind, const std::string& message,
@@ -114,6 +152,8 @@ class Controller {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Searcher> searcher_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::vector<std::unique_ptr<Stopper>> stoppers_;  // the spec's "stoppers" list: any one stops
+  std::vector<std::string> stopper_types_;
   std::unique_ptr<Executor> executor_;
   std::vector<Observer> observers_;
   std::string trial_exe_;  // tunelab-trial beside self_exe, or empty
@@ -123,8 +163,10 @@ class Controller {
   bool searcher_finished_ = false;
   std::vector<int64_t> pareto_front_;  // several objectives: the last front logged
   int64_t max_concurrent_ = 0;
-  double cpu_slots_ = 1;
-  double cpu_used_ = 0;
+  // CPU slots and GPU shares (core/gpu/allocator.h), the request every trial makes, and the GPU sampler.
+  std::unique_ptr<gpu::ResourceAllocator> resources_;
+  gpu::ResourceRequest request_;
+  bool mps_ = false;  // an MPS daemon runs: trials sharing a GPU get CUDA_MPS_ACTIVE_THREAD_PERCENTAGE
   size_t running_ = 0;
 
   std::chrono::steady_clock::time_point session_start_;
@@ -132,12 +174,14 @@ class Controller {
   std::chrono::steady_clock::time_point last_progress_{};
   bool budget_spent_ = false;
   bool stopping_study_ = false;   // no new trials; end when none run
+  bool study_paused_ = false;     // no new trials until resume_study; the session waits
   std::string end_status_ = "completed";
   std::optional<int64_t> best_trial_;
   std::optional<double> best_value_;
 
   std::mutex commands_mutex_;
   std::vector<Command> commands_;  // guarded by commands_mutex_
+  std::unique_ptr<gpu::GpuMonitor> gpu_monitor_;  // declared after store_: stops before the store closes
 };
 
 }  // namespace tunelab

@@ -75,32 +75,18 @@ Result<std::unique_ptr<Controller>> Controller::resume(const std::string& db_pat
 
   auto trials = c->store_->load_trials();
   if (!trials) return trials.errors();
-  auto results = c->store_->load_results();
+  auto results = c->store_->load_results_in_order();
   if (!results) return results.errors();
   for (auto& rec : *trials) {
     auto t = std::make_unique<Trial>();
     t->rec = std::move(rec);
     c->trials_[t->rec.id] = std::move(t);
   }
-  // Rebuild each trial's best and last objective from its stored results.
-  const auto& obj = c->spec_.objective;
-  for (const auto& r : *results) {
-    auto it = c->trials_.find(r.trial_id);
-    if (it == c->trials_.end()) continue;
-    Trial& t = *it->second;
-    t.last_result = r.metrics;
-    t.rec.last_iteration = std::max(t.rec.last_iteration, r.iteration);
-    if (r.metrics.contains(obj.metric) && r.metrics[obj.metric].is_number()) {
-      const double v = r.metrics[obj.metric].get<double>();
-      t.last = v;
-      if (!t.best || obj.better(v, *t.best)) t.best = v;
-    }
-  }
-  if (auto s = c->init(true); !s) return s.errors();
+  if (auto s = c->init(true, *results); !s) return s.errors();
   return c;
 }
 
-Status Controller::init(bool resumed) {
+Status Controller::init(bool resumed, const std::vector<ResultRecord>& history) {
   if (options_.self_exe.empty()) options_.self_exe = default_self_exe();
   {
     std::error_code ec;
@@ -109,34 +95,39 @@ Status Controller::init(bool resumed) {
   }
   executor_ = options_.executor ? std::move(options_.executor) : std::make_unique<LocalExecutor>();
   const auto cores = static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
-  cpu_slots_ = options_.cpu_slots > 0 ? options_.cpu_slots : cores;
+  if (auto s = init_resources(options_.cpu_slots > 0 ? options_.cpu_slots : cores); !s) return s;
   max_concurrent_ = options_.max_concurrent > 0 ? options_.max_concurrent : spec_.max_concurrent;
 
   auto searcher = make_searcher(search_context(spec_));
   if (!searcher) return searcher.errors();
   searcher_ = std::move(*searcher);
   total_trials_ = searcher_->total_trials();
-  auto scheduler = make_scheduler({spec_.objective.metric, spec_.objective.maximize, spec_.scheduler});
-  if (!scheduler) return scheduler.errors();
-  scheduler_ = std::move(*scheduler);
+  if (options_.scheduler) {
+    scheduler_ = std::move(options_.scheduler);
+  } else {
+    auto scheduler = make_scheduler(
+        {spec_.objective.metric, spec_.objective.maximize, spec_.scheduler, &spec_.space, spec_.seed.value_or(0)});
+    if (!scheduler) return scheduler.errors();
+    scheduler_ = std::move(*scheduler);
+  }
+
+  for (const auto& entry : spec_.stoppers) {
+    auto stopper = make_stopper(
+        entry, {spec_.objective.metric, spec_.objective.maximize, entry, &spec_.space, spec_.seed.value_or(0)});
+    if (!stopper) return stopper.errors();
+    stoppers_.push_back(std::move(*stopper));
+    stopper_types_.push_back(entry.value("type", std::string()));
+  }
 
   std::error_code ec;
   fs::create_directories(study_.trials_dir, ec);
   if (ec) return Error{study_.trials_dir, "cannot create the trials folder: " + ec.message()};
 
   if (resumed) {
+    replay_history(history);
     int restarted = 0;
     for (auto& [id, t] : trials_) {
-      if (t->best && (!best_value_ || spec_.objective.better(*t->best, *best_value_))) {
-        best_value_ = t->best;
-        best_trial_ = id;
-      }
-      scheduler_->on_trial_add(snapshot(*t));
-      if (is_finished(t->rec.status)) {
-        searcher_->on_complete(snapshot(*t));
-        scheduler_->on_complete(snapshot(*t));
-        continue;
-      }
+      if (t->rec.origin == "user" && total_trials_ >= 0) ++total_trials_;
       if (t->rec.status == TrialStatus::Running) {
         // Left running by an engine that died: its processes must not linger or write on.
         kill_stale_trial_processes(static_cast<int>(t->rec.pgid), t->rec.trial_dir);

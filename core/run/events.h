@@ -20,6 +20,7 @@ struct Progress {
   std::optional<double> best_value;
   double elapsed_s = 0;           // this study's running time over all sessions
   std::optional<double> eta_s;    // estimated time left
+  bool study_paused = false;      // pause_study is in effect
   int64_t finished() const { return completed + stopped + errored; }
 };
 
@@ -28,7 +29,8 @@ struct StudyEvent {
     TrialCreated,  // data: config
     TrialStarted,  // data: {"attempt", "restore_path"}
     TrialResult,   // data: the stored result
-    TrialEnded,    // data: {"status", "reason"}
+    TrialEnded,    // an attempt ended; data: {"status", "reason"}; status "paused" means it will run again
+    TrialUpdated,  // config or lineage changed (PBT exploit); data: {"config", "parent_id", "generation", "changes"}
     Decision,      // data: {"source", "action", "reason", "details"}
     Log,           // message only: something the user should know (a bad report, a retry)
     Progress,      // progress only, at most every progress_interval

@@ -22,4 +22,9 @@ std::optional<TrialStatus> trial_status_from_string(const std::string& s) {
   return std::nullopt;
 }
 
+std::string pad_trial_id(int64_t id) {
+  std::string s = std::to_string(id);
+  return std::string(s.size() < 5 ? 5 - s.size() : 0, '0') + s;
+}
+
 }  // namespace tunelab

@@ -18,6 +18,8 @@ enum class TrialStatus {
 };
 
 const char* to_string(TrialStatus s);
+// A trial's folder name: the id zero-padded to five digits ("00042").
+std::string pad_trial_id(int64_t id);
 std::optional<TrialStatus> trial_status_from_string(const std::string& s);
 inline bool is_finished(TrialStatus s) {
   return s == TrialStatus::Completed || s == TrialStatus::Stopped || s == TrialStatus::Error;

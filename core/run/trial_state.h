@@ -16,7 +16,7 @@ struct Controller::Trial {
 
   // The running attempt.
   bool running = false;
-  double cpu = 0;
+  gpu::Allocation alloc;  // CPU slots and GPU shares held while it runs
   std::chrono::steady_clock::time_point attempt_start{}, last_activity{};
   int64_t reports_in_attempt = 0;
   int64_t iteration_base = 0;          // training_iteration the attempt restored from
@@ -25,6 +25,7 @@ struct Controller::Trial {
   bool done_reported = false;          // the trial reported _done
   bool ignored_after_end = false;      // a report after end_as was set was ignored (logged once)
   std::chrono::steady_clock::time_point done_at{};  // when; it is stopped if still running after the grace
+  std::optional<Decision> exploit;     // a PBT exploit to apply once this attempt has ended
 };
 
 }  // namespace tunelab

@@ -63,6 +63,10 @@ class Scheduler {
   // Decisions about trials that are not reporting now (e.g. HyperBand stopping the paused losers of a
   // completed rung). Polled by the controller after every turn; each is applied once.
   virtual std::vector<TrialDecision> take_decisions() { return {}; }
+  // No new trial will come from the searcher (num_samples reached, or it is finished). A scheduler that
+  // waits for trials to fill a group (HyperBand's brackets) decides now with the trials it has; its
+  // decisions about idle trials come through take_decisions.
+  virtual void on_no_more_trials() {}
 };
 
 struct ScheduleContext {

@@ -1,6 +1,7 @@
 #pragma once
 // Stoppers: rules that end trials, or the whole study, from the results alone (the spec's
 // "stoppers" list; any one that fires stops). Unlike a scheduler they never pause or reorder trials.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,5 +24,13 @@ class Stopper {
 const std::vector<ComponentDef>& stopper_defs();
 // Builds one stopper from a validated entry of the "stoppers" list.
 Result<std::unique_ptr<Stopper>> make_stopper(const Json& options, const ScheduleContext& ctx);
+
+// Validates the spec's "stoppers" value (an array of entries, "all"/"combined" entries holding nested
+// lists); errors name JSON paths like "stoppers[1].std". Returns the list with defaults filled in.
+Result<Json> validate_stoppers(const Json& list, const std::string& path = "stoppers");
+// One stopper for a whole validated list: it fires when any entry fires (null or [] gives one that
+// never fires). `now_s` is the clock of "timeout" stoppers (seconds; default: a steady clock).
+Result<std::unique_ptr<Stopper>> make_stopper_list(const Json& list, const ScheduleContext& ctx,
+                                                   std::function<double()> now_s = {});
 
 }  // namespace tunelab

@@ -44,8 +44,9 @@ Result<std::unique_ptr<Searcher>> GridSearcher::create(const SearchSpace& space,
 }
 
 Suggestion GridSearcher::suggest(int64_t trial_id) {
-  if (trial_id >= total_trials()) return Suggestion::finished();
-  return Suggestion::of(points_[static_cast<size_t>(trial_id) % points_.size()]);
+  const int64_t i = own_index(trial_id);
+  if (i >= total_trials()) return Suggestion::finished();
+  return Suggestion::of(points_[static_cast<size_t>(i) % points_.size()]);
 }
 
 int64_t GridSearcher::total_trials() const { return static_cast<int64_t>(points_.size()) * num_samples_; }

@@ -2,6 +2,7 @@
 // The Searcher interface: proposes configs for new trials. Never blocks.
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,20 @@ class Searcher {
   virtual void on_complete(const TrialSnapshot& /*trial*/) {}
   // How many trials it will propose in all, or -1 when it has no fixed number.
   virtual int64_t total_trials() const = 0;
+
+  // A trial this searcher did not propose (added or cloned by the user): its id is never passed to
+  // suggest(), and it still gets on_complete. Told again on resume, before any suggest().
+  void note_external_trial(int64_t trial_id) { external_.insert(trial_id); }
+
+ protected:
+  // The position of trial_id among the trials this searcher proposed: the id minus the external trials
+  // before it. Searchers that walk a list (grid points, a sequence) index it with this, not the id.
+  int64_t own_index(int64_t trial_id) const {
+    return trial_id - static_cast<int64_t>(std::distance(external_.begin(), external_.lower_bound(trial_id)));
+  }
+
+ private:
+  std::set<int64_t> external_;
 };
 
 // What a searcher is built from.

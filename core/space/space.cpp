@@ -46,6 +46,51 @@ Json SearchSpace::to_config(const FlatConfig& flat) const {
   return config;
 }
 
+namespace {
+
+// Dotted names of every leaf (non-object value) of a nested config.
+void leaf_names(const Json& j, const std::string& prefix, std::vector<std::string>& out) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string name = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (it->is_object() && !it->empty()) leaf_names(*it, name, out);
+    else out.push_back(name);
+  }
+}
+
+}  // namespace
+
+Status SearchSpace::check_config(const Json& config) const {
+  if (!config.is_object()) return Error{"config", "must be a JSON object of parameter values"};
+  Errors errors;
+  const FlatConfig given = flatten(config);
+  FlatConfig assigned;
+  for (const auto& p : params_) {
+    auto it = given.find(p.name);
+    const bool active = is_active(p, assigned);
+    if (!active) {
+      if (it != given.end()) errors.push_back({"config." + p.name, "is inactive here (its condition does not hold); remove it"});
+      continue;
+    }
+    if (it == given.end()) {
+      errors.push_back({"config." + p.name, "is missing"});
+      continue;
+    }
+    if (!p.accepts(it->second)) {
+      errors.push_back({"config." + p.name, dump_compact(it->second) + " is not a value of this parameter (" +
+                                                dump_compact(p.to_json()) + ")"});
+      continue;
+    }
+    assigned[p.name] = it->second;
+  }
+  std::vector<std::string> leaves;
+  leaf_names(config, "", leaves);
+  for (const auto& name : leaves) {
+    if (!find(name)) errors.push_back({"config." + name, "is not a parameter of the search space"});
+  }
+  if (errors.empty()) return {};
+  return errors;
+}
+
 FlatConfig SearchSpace::flatten(const Json& config) const {
   FlatConfig flat;
   for (const auto& p : params_) {

@@ -31,6 +31,10 @@ class SearchSpace {
   // Inverse of to_config, keeping only this space's parameters that are present.
   FlatConfig flatten(const Json& config) const;
 
+  // Whether a hand-written nested config is one this space could propose: every active parameter
+  // present with a value it accepts, no inactive or unknown keys. Errors are at "config.<name>".
+  Status check_config(const Json& config) const;
+
   // The canonical spec form (nested groups, typed parameters).
   Json to_json() const;
 

@@ -7,13 +7,14 @@
 #include <sstream>
 
 #include "core/schedule/scheduler.h"
+#include "core/schedule/stopper.h"
 #include "core/search/searcher.h"
 
 namespace tunelab {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& builtin_trainable_names() {
-  static const std::vector<std::string> names = {"digits_mlp", "synthetic"};
+  static const std::vector<std::string> names = {"digits_mlp", "synthetic", "table", "gpu_load"};
   return names;
 }
 
@@ -22,7 +23,7 @@ namespace {
 constexpr const char* kTopKeys[] = {"name",           "objective",   "space",         "trainable",
                                     "search",         "scheduler",   "num_samples",   "max_concurrent",
                                     "resources_per_trial", "stop",   "max_failures",  "trial_timeout_s",
-                                    "seed",           "description"};
+                                    "seed",           "description", "stoppers"};
 
 class SpecParser {
  public:
@@ -195,10 +196,30 @@ class SpecParser {
     const Json& r = j["resources_per_trial"];
     if (!r.is_object()) return error("resources_per_trial", "must be an object like {\"cpu\": 1, \"gpu\": 0}");
     for (const auto& [k, v] : r.items()) {
-      if (k != "cpu" && k != "gpu") error("resources_per_trial." + k, "unknown resource (expected cpu, gpu)");
+      if (k != "cpu" && k != "gpu" && k != "gpu_memory_gb" && k != "placement") {
+        error("resources_per_trial." + k, "unknown key (expected cpu, gpu, gpu_memory_gb, placement)");
+      }
     }
     if (auto c = positive(r, "cpu", "resources_per_trial.cpu", true)) s.cpu_per_trial = *c;
-    if (auto g = positive(r, "gpu", "resources_per_trial.gpu", true)) s.gpu_per_trial = *g;
+    if (auto g = positive(r, "gpu", "resources_per_trial.gpu", true)) {
+      s.gpu_per_trial = *g;
+      if (*g > 1 && std::floor(*g) != *g) {
+        error("resources_per_trial.gpu", "must be a fraction of one GPU (up to 1) or a whole number of GPUs, got " +
+                                             dump_compact(r["gpu"]));
+      }
+    }
+    s.gpu_memory_gb = positive(r, "gpu_memory_gb", "resources_per_trial.gpu_memory_gb");
+    if (s.gpu_memory_gb && s.gpu_per_trial <= 0) {
+      error("resources_per_trial.gpu_memory_gb", "needs resources_per_trial.gpu (the share of a GPU)");
+    }
+    if (r.contains("placement")) {
+      const Json& p = r["placement"];
+      if (p != "pack" && p != "spread") {
+        error("resources_per_trial.placement", "must be \"pack\" or \"spread\", got " + dump_compact(p));
+      } else {
+        s.gpu_placement = p.get<std::string>();
+      }
+    }
   }
 
   void stop(const Json& j, StudySpec& s) {
@@ -264,6 +285,10 @@ Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
   if (j.contains("max_concurrent")) s.max_concurrent = p.integer(j, "max_concurrent", 1, "max_concurrent").value_or(0);
   p.resources(j, s);
   p.stop(j, s);
+  if (j.contains("stoppers")) {
+    if (auto st = validate_stoppers(j["stoppers"], "stoppers")) s.stoppers = std::move(*st);
+    else p.errors.insert(p.errors.end(), st.errors().begin(), st.errors().end());
+  }
   if (j.contains("max_failures")) s.max_failures = p.integer(j, "max_failures", 0, "max_failures").value_or(0);
   s.trial_timeout_s = p.positive(j, "trial_timeout_s", "trial_timeout_s");
   if (j.contains("seed")) {
@@ -273,6 +298,8 @@ Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
 
   // Checks that need the parsed space and searcher.
   if (auto searcher = make_searcher(search_context(s)); !searcher) return searcher.errors();
+  const ScheduleContext sctx{s.objective.metric, s.objective.maximize, s.scheduler, &s.space, s.seed.value_or(0)};
+  if (auto scheduler = make_scheduler(sctx); !scheduler) return scheduler.errors();
   return s;
 }
 

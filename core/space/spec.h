@@ -35,10 +35,13 @@ struct StudySpec {
   TrainableSpec trainable;
   Json search;                 // validated "search" block, defaults filled in
   Json scheduler;              // validated "scheduler" block
+  Json stoppers = Json::array();  // validated "stoppers" list (any one firing stops), defaults filled in
   int64_t num_samples = 1;
   int64_t max_concurrent = 0;  // 0: as many as CPU slots allow
   double cpu_per_trial = 1;
-  double gpu_per_trial = 0;
+  double gpu_per_trial = 0;                   // (0, 1): a share of one GPU; >= 1: whole GPUs
+  std::optional<double> gpu_memory_gb;        // per GPU; absent: the share of the GPU's memory
+  std::string gpu_placement = "pack";         // "pack" (best fit) or "spread"
   StopCriteria stop;
   int64_t max_failures = 0;
   std::optional<double> trial_timeout_s;

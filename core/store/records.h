@@ -37,6 +37,12 @@ struct TrialRecord {
   int64_t last_iteration = 0;       // last training_iteration stored
   std::string checkpoint;           // last checkpoint path reported (absolute), or empty
   int64_t checkpoint_iteration = 0; // training_iteration of the report carrying it
+  int64_t generation = 0;           // PBT exploits so far (each copies a donor's checkpoint)
+  bool held = false;                // paused by the user: waits until the user resumes it
+  std::string origin = "search";    // search (proposed by the searcher) or user (added by hand)
+  // Stored training_iteration minus the trainable's own count. Non-zero after a PBT exploit: the trial
+  // keeps counting its own iterations while its trainable continues from the donor's checkpoint.
+  int64_t iteration_offset = 0;
 };
 
 struct ResultRecord {

@@ -73,6 +73,34 @@ const std::vector<const char*>& migrations() {
       CREATE INDEX decisions_trial ON decisions(trial_id);
       CREATE INDEX checkpoints_trial ON checkpoints(trial_id, iteration);
       )sql",
+      // 2: lineage (PBT generations), trials held by the user, trials added by hand.
+      R"sql(
+      ALTER TABLE trials ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE trials ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE trials ADD COLUMN origin TEXT NOT NULL DEFAULT 'search';
+      ALTER TABLE trials ADD COLUMN iteration_offset INTEGER NOT NULL DEFAULT 0;
+      )sql",
+      // 3: GPU telemetry and per-trial GPU use.
+      R"sql(
+      CREATE TABLE gpu_samples(
+        id INTEGER PRIMARY KEY,
+        ts REAL NOT NULL,
+        gpu INTEGER NOT NULL,
+        utilization_pct REAL,
+        memory_used_mb REAL,
+        power_w REAL,
+        temperature_c REAL,
+        energy_j REAL);
+      CREATE INDEX gpu_samples_gpu_ts ON gpu_samples(gpu, ts);
+      CREATE TABLE trial_gpu(
+        trial_id INTEGER PRIMARY KEY,
+        gpus TEXT NOT NULL,
+        fraction REAL NOT NULL,
+        memory_gb REAL NOT NULL,
+        gpu_seconds REAL NOT NULL DEFAULT 0,
+        peak_memory_mb REAL NOT NULL DEFAULT 0,
+        energy_j REAL NOT NULL DEFAULT 0);
+      )sql",
   };
   return m;
 }
@@ -84,6 +112,8 @@ int user_version(sqlite3* db) {
 
 }  // namespace
 
+int schema_version(sqlite3* db) { return user_version(db); }
+
 std::string migrate(sqlite3* db) {
   // WAL lets readers in other processes read while the study runs; NORMAL sync is durable
   // against a crash of this process (a committed transaction survives a SIGKILL).
@@ -93,7 +123,7 @@ std::string migrate(sqlite3* db) {
   int version = user_version(db);
   if (version < 0) return "not a SQLite database, or unreadable";
   const int latest = static_cast<int>(migrations().size());
-  static_assert(Store::kSchemaVersion == 1, "update migrations() with the schema version");
+  static_assert(Store::kSchemaVersion == 3, "update migrations() with the schema version");
   if (version > latest) {
     return "the study database has schema version " + std::to_string(version) + ", newer than this TuneLab (" +
            std::to_string(latest) + "); upgrade TuneLab";

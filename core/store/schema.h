@@ -10,6 +10,9 @@ namespace tunelab {
 // Returns an error text, or empty on success. Refuses a database newer than this build.
 std::string migrate(sqlite3* db);
 
+// The database's schema version (user_version), or -1 when unreadable.
+int schema_version(sqlite3* db);
+
 // For read-only connections: checks the file is a TuneLab store this build can read.
 std::string check_schema_readable(sqlite3* db);
 

@@ -55,6 +55,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Mode mode) {
     if (!db) return db.errors();
     store->read_db_ = *db;
     if (auto err = check_schema_readable(store->read_db_); !err.empty()) return Error{path, err};
+    store->schema_version_ = schema_version(store->read_db_);
     return store;
   }
   // One engine per study: a second `run`/`resume` of a live study would run its trials twice.
@@ -77,6 +78,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Mode mode) {
   auto rdb = open_connection(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
   if (!rdb) return rdb.errors();
   store->read_db_ = *rdb;
+  store->schema_version_ = schema_version(store->read_db_);
   store->writer_ = std::thread([s = store.get()] { s->writer_loop(); });
   return store;
 }
@@ -180,12 +182,13 @@ void Store::put_trial(const TrialRecord& t) {
   enqueue([t](sql::StmtCache& c) {
     auto& st = c.get(
         "INSERT OR REPLACE INTO trials(id, config, status, attempts, failures, created_at, started_at, ended_at, "
-        "runtime_s, error, trial_dir, parent_id, pgid, last_iteration, checkpoint, checkpoint_iteration) "
-        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "runtime_s, error, trial_dir, parent_id, pgid, last_iteration, checkpoint, checkpoint_iteration, "
+        "generation, held, origin, iteration_offset) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st.bind(1, t.id).bind(2, json_text(t.config)).bind(3, std::string(to_string(t.status)));
     st.bind(4, t.attempts).bind(5, t.failures).bind(6, t.created_at).bind(7, t.started_at).bind(8, t.ended_at);
     st.bind(9, t.runtime_s).bind(10, t.error).bind(11, t.trial_dir).bind(12, t.parent_id).bind(13, t.pgid);
     st.bind(14, t.last_iteration).bind(15, t.checkpoint).bind(16, t.checkpoint_iteration);
+    st.bind(17, t.generation).bind(18, static_cast<int64_t>(t.held)).bind(19, t.origin).bind(20, t.iteration_offset);
     st.step();
     return st.error();
   });
@@ -251,9 +254,11 @@ Result<StudyRecord> Store::load_study() const {
 }
 
 Result<std::vector<TrialRecord>> Store::load_trials() const {
-  sql::Stmt st(read_db_,
-               "SELECT id, config, status, attempts, failures, created_at, started_at, ended_at, runtime_s, error, "
-               "trial_dir, parent_id, pgid, last_iteration, checkpoint, checkpoint_iteration FROM trials ORDER BY id");
+  const std::string query =
+      "SELECT id, config, status, attempts, failures, created_at, started_at, ended_at, runtime_s, error, "
+      "trial_dir, parent_id, pgid, last_iteration, checkpoint, checkpoint_iteration, " +
+      std::string(schema_version_ >= 2 ? "generation, held, origin, iteration_offset" : "0, 0, 'search', 0") + " FROM trials ORDER BY id";
+  sql::Stmt st(read_db_, query.c_str());
   if (!st.ok()) return Error{path_, st.error()};
   std::vector<TrialRecord> out;
   while (st.step()) {
@@ -274,6 +279,10 @@ Result<std::vector<TrialRecord>> Store::load_trials() const {
     t.last_iteration = st.int64(13);
     t.checkpoint = st.text(14);
     t.checkpoint_iteration = st.int64(15);
+    t.generation = st.int64(16);
+    t.held = st.int64(17) != 0;
+    t.origin = st.text(18);
+    t.iteration_offset = st.int64(19);
     out.push_back(std::move(t));
   }
   if (!st.error().empty()) return Error{path_, st.error()};
@@ -291,6 +300,15 @@ Result<std::vector<ResultRecord>> Store::load_results(std::optional<int64_t> tri
   while (st.step()) {
     out.push_back({st.int64(0), st.int64(1), st.real(2), st.real(3), parse_or_null(st.text(4))});
   }
+  if (!st.error().empty()) return Error{path_, st.error()};
+  return out;
+}
+
+Result<std::vector<ResultRecord>> Store::load_results_in_order() const {
+  sql::Stmt st(read_db_, "SELECT trial_id, iteration, time_total_s, ts, metrics FROM results ORDER BY id");
+  if (!st.ok()) return Error{path_, st.error()};
+  std::vector<ResultRecord> out;
+  while (st.step()) out.push_back({st.int64(0), st.int64(1), st.real(2), st.real(3), parse_or_null(st.text(4))});
   if (!st.error().empty()) return Error{path_, st.error()};
   return out;
 }

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/store/gpu_records.h"
 #include "core/store/records.h"
 #include "core/util/result.h"
 
@@ -26,7 +27,7 @@ class StmtCache;
 class Store {
  public:
   enum class Mode { Create, Open, ReadOnly };
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 3;
 
   // Create: a new file (fails if it holds a study). Open: an existing study, migrated to the
   // current schema. ReadOnly: an existing study, no writer thread.
@@ -43,6 +44,8 @@ class Store {
   Result<std::vector<TrialRecord>> load_trials() const;
   // All results, or one trial's, in (trial, iteration) order.
   Result<std::vector<ResultRecord>> load_results(std::optional<int64_t> trial_id = std::nullopt) const;
+  // Every result in the order it was stored (what a resumed study replays to its scheduler).
+  Result<std::vector<ResultRecord>> load_results_in_order() const;
   Result<std::vector<EventRecord>> load_events() const;
   Result<std::vector<DecisionRecord>> load_decisions() const;
   // `PRAGMA integrity_check` says ok.
@@ -55,6 +58,12 @@ class Store {
   void add_event(const EventRecord& event);
   void add_decision(const DecisionRecord& decision);
   void add_checkpoint(int64_t trial_id, int64_t iteration, const std::string& path, double ts);
+
+  // GPU telemetry and per-trial GPU use (store_gpu.cpp). add_trial_gpu adds to the trial's totals.
+  void add_gpu_samples(std::vector<GpuSampleRecord> samples);
+  void add_trial_gpu(const TrialGpuRecord& usage);
+  Result<std::vector<GpuSampleRecord>> load_gpu_samples() const;
+  Result<std::vector<TrialGpuRecord>> load_trial_gpu() const;
 
   // Waits until everything queued so far is committed. Returns the first write error, if any.
   Status flush();
@@ -69,6 +78,7 @@ class Store {
   void writer_loop();
 
   std::string path_;
+  int schema_version_ = 0;       // of the open file (a read-only store may read an older one)
   sqlite3* read_db_ = nullptr;   // used by the calling thread for load_* (never by the writer)
   sqlite3* write_db_ = nullptr;  // owned by the writer thread once it starts
   int lock_fd_ = -1;             // flock on <path>.lock: one writing process per study

@@ -1,7 +1,9 @@
 #include "core/trainables/builtin.h"
 
 #include "core/trainables/digits_mlp.h"
+#include "core/trainables/gpu_load.h"
 #include "core/trainables/synthetic.h"
+#include "core/trainables/table.h"
 
 namespace tunelab::trainables {
 
@@ -9,6 +11,8 @@ namespace tunelab::trainables {
 std::optional<int> run_builtin(const std::string& name) {
   if (name == "digits_mlp") return run_digits_mlp();
   if (name == "synthetic") return run_synthetic();
+  if (name == "table") return run_table();
+  if (name == "gpu_load") return run_gpu_load();
   return std::nullopt;
 }
 

@@ -22,7 +22,10 @@ namespace {
 
 constexpr int kInputs = 64;
 constexpr int kClasses = 10;
-constexpr const char* kCheckpointName = "checkpoint.bin";
+// One file per epoch: the engine keeps (hard-links) each checkpoint when it reads the report, which may
+// be after the next epoch ended, so a reported file must never be overwritten. The one from two epochs
+// before is removed, as the engine has long kept its own link to it.
+std::string checkpoint_name(int epoch) { return "checkpoint-" + std::to_string(epoch) + ".bin"; }
 constexpr char kMagic[8] = {'T', 'L', 'D', 'I', 'G', 'M', 'L', 'P'};
 constexpr std::uint32_t kCheckpointVersion = 1;
 static_assert(std::endian::native == std::endian::little, "checkpoints are written in little-endian order");
@@ -137,6 +140,9 @@ std::uint64_t fnv1a(std::string_view bytes) {
 }
 
 }  // namespace
+
+double digits_uniform01(std::mt19937_64& rng) { return uniform01(rng); }
+void digits_shuffle(std::vector<int>& v, std::mt19937_64& rng) { shuffle(v, rng); }
 
 Result<DigitsMlpParams> DigitsMlpParams::from_json(const Json& config, std::uint64_t default_seed) {
   if (!config.is_object()) return Error{"", "the configuration must be a JSON object, got " + dump_compact(config)};
@@ -267,6 +273,7 @@ double DigitsMlp::train_epoch() {
   for (int i = 0; i < train.size(); ++i) order[static_cast<std::size_t>(i)] = i;
   shuffle(order, rng_);
   const int batch = std::min(params_.batch_size, train.size());
+  if (cuda_) return train_epoch_cuda(order, batch);
   Eigen::MatrixXf x;
   std::vector<int> labels;
   double loss_sum = 0;
@@ -380,6 +387,7 @@ int run_digits_mlp() try {
   }
   const DigitsSplit split = split_digits(*data);
   DigitsMlp model(*params, split);
+  choose_device(model);
   if (const auto restore = client::restore_path()) {
     const Status s = model.load_checkpoint(*restore);
     if (!s) {
@@ -397,17 +405,18 @@ int run_digits_mlp() try {
     line.number("epoch", model.epoch()).number("train_loss", train_loss).number("val_loss", val.loss);
     line.number("val_accuracy", val.accuracy).number("training_iteration", model.epoch());
     if (dir) {
-      const Status s = model.save_checkpoint(*dir + "/" + kCheckpointName);
+      const Status s = model.save_checkpoint(*dir + "/" + checkpoint_name(model.epoch()));
       if (!s) {
         std::fprintf(stderr, "digits_mlp: cannot write checkpoint: %s\n", s.error_text().c_str());
         return 1;
       }
-      line.checkpoint(kCheckpointName);
+      line.checkpoint(checkpoint_name(model.epoch()));
     }
     if (!client::report(line)) {
       std::fprintf(stderr, "digits_mlp: cannot send report: %s\n", std::strerror(errno));
       return 1;
     }
+    if (dir) std::remove((*dir + "/" + checkpoint_name(model.epoch() - 2)).c_str());
   }
   return 0;
 } catch (const std::exception& e) {

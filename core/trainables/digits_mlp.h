@@ -10,6 +10,7 @@
 // and it continues from TUNELAB_RESTORE_PATH when set, reporting exactly what an uninterrupted run would.
 // Everything is deterministic given the seed (same build, same machine).
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
@@ -85,6 +86,12 @@ class DigitsMlp {
   // Loss and accuracy on the validation set (no dropout). Does not change the model.
   Evaluation evaluate() const;
 
+  // From now on train_epoch() runs on CUDA device 0 (cuBLAS GEMMs and small kernels in libtunelab_cuda.so),
+  // drawing the same random numbers as the CPU path; results match it within float rounding (docs/gpu.md).
+  // Fails, leaving the CPU path, when the build has no CUDA path or no device is visible.
+  Status use_cuda();
+  bool on_cuda() const { return cuda_ != nullptr; }
+
   // Epochs completed, counting those before a loaded checkpoint.
   int epoch() const { return epoch_; }
   const DigitsMlpParams& params() const { return params_; }
@@ -103,6 +110,7 @@ class DigitsMlp {
  private:
   // One SGD step on the samples x (64 x n) with the given n labels; returns the summed cross-entropy.
   double step(const Eigen::MatrixXf& x, const int* labels);
+  double train_epoch_cuda(const std::vector<int>& order, int batch);  // digits_mlp_cuda.cpp
 
   DigitsMlpParams params_;
   const DigitsSplit* data_;
@@ -114,7 +122,16 @@ class DigitsMlp {
   Eigen::VectorXf v_b1_, v_b2_;
   std::mt19937_64 rng_;
   int epoch_ = 0;
+  std::shared_ptr<struct MlpCudaContext> cuda_;  // set by use_cuda(); shared by copies
 };
+
+// Picks the device for a trial process: CUDA when a GPU is assigned (TUNELAB_GPU_FRACTION set) or
+// TUNELAB_DIGITS_DEVICE=cuda, the CPU when TUNELAB_DIGITS_DEVICE=cpu or CUDA is unusable. Says which on stderr.
+void choose_device(DigitsMlp& model);
+
+// The random draws of the CPU path, shared with the CUDA path (digits_mlp.cpp).
+double digits_uniform01(std::mt19937_64& rng);
+void digits_shuffle(std::vector<int>& v, std::mt19937_64& rng);
 
 // The process entry of `tunelab trial digits_mlp`: reads the environment (docs/protocol.md), trains, reports.
 // Returns the exit code: 0 done (also when training diverged: the reports show it), 1 an I/O or internal

@@ -85,13 +85,14 @@ int run_synthetic() {
     Json r = {{"score", score}, {"loss", 1 - score}};
     if (report_iteration) r["training_iteration"] = i;
     if (checkpoint) {
-      const std::string tmp = dir + "/checkpoint.txt.tmp";
-      std::ofstream(tmp) << i << "\n";
-      std::rename(tmp.c_str(), (dir + "/checkpoint.txt").c_str());
-      r["_checkpoint"] = "checkpoint.txt";
+      // A new file per iteration: the engine links a reported checkpoint when it reads the report.
+      const std::string name = "checkpoint-" + std::to_string(i) + ".txt";
+      std::ofstream(dir + "/" + name) << i << "\n";
+      r["_checkpoint"] = name;
     }
     if (garbage) write_line(fd, "this is not json {");
     write_line(fd, dump_compact(r));
+    if (checkpoint) std::remove((dir + "/checkpoint-" + std::to_string(i - 2) + ".txt").c_str());
   }
   return 0;
 }

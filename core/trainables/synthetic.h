@@ -9,7 +9,7 @@
 //   fail_attempts (1e9)  ... but only in the first fail_attempts attempts (TUNELAB_ATTEMPT)
 //   hang_at (0)          stop reporting and sleep forever before report N (0: never)
 //   garbage (false)      write malformed lines between reports
-//   checkpoint (false)   write checkpoint.txt (the iteration) before each report, and restore from it
+//   checkpoint (false)   write checkpoint-<i>.txt (the iteration) before each report, and restore from it
 //   spawn_child (false)  fork a child that sleeps forever (its pid goes to child.pid in the trial dir)
 //   ignore_term (false)  ignore SIGTERM (the engine must SIGKILL it)
 //   report_iteration (true) include training_iteration in reports

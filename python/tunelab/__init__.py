@@ -11,8 +11,9 @@ checkpoints go to the current directory.
         path = tunelab.save_json_checkpoint({"epoch": epoch})
         tunelab.report(loss=loss, checkpoint=path)
 
-GPU memory: the engine may set ``TUNELAB_GPU_FRACTION`` for trials sharing a GPU. Capping torch's memory to that
-fraction comes later; for now the client does nothing with it, and it never imports torch (or numpy) itself.
+GPU memory: a trial sharing a GPU gets ``TUNELAB_GPU_FRACTION`` and ``TUNELAB_GPU_MEMORY_GB``. When the script has
+imported torch, its CUDA memory is capped to that share on the first ``get_config()`` or ``report()`` (see
+``limit_gpu_memory``). The client never imports torch (or numpy) itself.
 """
 
 from ._checkpoint import (
@@ -25,6 +26,7 @@ from ._checkpoint import (
     save_json_checkpoint,
 )
 from ._env import attempt, get_config, in_trial, study, trial_dir, trial_id
+from ._gpu import gpu_fraction, gpu_memory_gb, limit_gpu_memory
 from ._report import report
 
 __version__ = "0.1.0"
@@ -34,7 +36,10 @@ __all__ = [
     "checkpoint_dir",
     "checkpoint_path",
     "get_config",
+    "gpu_fraction",
+    "gpu_memory_gb",
     "in_trial",
+    "limit_gpu_memory",
     "load_json_checkpoint",
     "report",
     "restore_iteration",

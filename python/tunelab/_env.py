@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Optional
 
+from ._gpu import _auto_limit
+
 
 def in_trial() -> bool:
     """True when the process was started by TuneLab (``TUNELAB_REPORT_FD`` is set)."""
@@ -23,6 +25,7 @@ def get_config() -> Dict[str, Any]:
     Read from ``TUNELAB_CONFIG`` (compact JSON), else from the file named by ``TUNELAB_CONFIG_FILE``, else ``{}``
     (run by hand). Raises ``ValueError`` when the JSON is not an object.
     """
+    _auto_limit()
     text = os.environ.get("TUNELAB_CONFIG")
     if not text:
         path = os.environ.get("TUNELAB_CONFIG_FILE")

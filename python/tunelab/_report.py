@@ -9,6 +9,8 @@ import sys
 import threading
 from typing import Any, Mapping, Optional, Union
 
+from ._gpu import _auto_limit
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 MAX_LINE_BYTES = 1 << 20  # the engine ignores longer lines (docs/protocol.md)
@@ -63,6 +65,7 @@ def report(
     printed to stdout as ``TUNELAB REPORT {json}`` instead. Raises ``ValueError`` for keys starting with ``_``
     (reserved: use ``checkpoint=`` / ``done=``) and for lines longer than the engine accepts.
     """
+    _auto_limit()
     if values is not None and not isinstance(values, Mapping):
         raise TypeError(f"report() takes a dict of metrics and/or keywords, got {type(values).__name__}")
     data = dict(values or {})

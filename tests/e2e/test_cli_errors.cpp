@@ -45,7 +45,7 @@ class TestCliErrors final : public QObject {
     QCOMPARE(r.exit_code, 1);
     r = run_tunelab({QStringLiteral("export"), QStringLiteral("x.db"), QStringLiteral("--format"), QStringLiteral("xml")});
     QCOMPARE(r.exit_code, 2);
-    QVERIFY(r.err.contains(QStringLiteral("csv or json")));
+    QVERIFY(r.err.contains(QStringLiteral("csv, json or curves")));
     r = run_tunelab({QStringLiteral("run"), QStringLiteral("a.json"), QStringLiteral("--max-concurrent"), QStringLiteral("zero")});
     QCOMPARE(r.exit_code, 2);
     r = run_tunelab({QStringLiteral("frobnicate")});

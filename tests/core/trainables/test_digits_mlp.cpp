@@ -282,14 +282,17 @@ class TestDigitsMlp final : public QObject {
       const Json& r = full[static_cast<std::size_t>(e - 1)];
       QCOMPARE(r.at("epoch").get<int>(), e);
       QCOMPARE(r.at("training_iteration").get<int>(), e);
-      QCOMPARE(qs(r.at("_checkpoint").get<std::string>()), QStringLiteral("checkpoint.bin"));
+      QCOMPARE(qs(r.at("_checkpoint").get<std::string>()), QStringLiteral("checkpoint-%1.bin").arg(e));
       for (const char* key : {"train_loss", "val_loss", "val_accuracy"}) QVERIFY(r.at(key).is_number());
     }
-    QVERIFY(QFile::exists(a.filePath(QStringLiteral("checkpoint.bin"))));
+    // Each epoch writes a new file; only the last two are left.
+    QVERIFY(QFile::exists(a.filePath(QStringLiteral("checkpoint-4.bin"))));
+    QVERIFY(QFile::exists(a.filePath(QStringLiteral("checkpoint-3.bin"))));
+    QVERIFY(!QFile::exists(a.filePath(QStringLiteral("checkpoint-2.bin"))));
 
     // Stopped after epoch 2, then restarted from its checkpoint: the later reports match the uninterrupted run.
     QCOMPARE(run_trial(b.path(), R"({"hidden": 24, "epochs": 2, "dropout": 0.1})", std::nullopt, &part1), 0);
-    const std::string checkpoint = b.filePath(QStringLiteral("checkpoint.bin")).toStdString();
+    const std::string checkpoint = b.filePath(QStringLiteral("checkpoint-2.bin")).toStdString();
     QCOMPARE(run_trial(b.path(), R"({"hidden": 24, "epochs": 4, "dropout": 0.1})", checkpoint, &part2), 0);
     QCOMPARE(part1.size(), std::size_t{2});
     QCOMPARE(part2.size(), std::size_t{2});

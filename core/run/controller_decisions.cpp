@@ -1,0 +1,165 @@
+// Applying decisions: stop, pause, and PBT exploits (restart from a donor's checkpoint with a new config);
+// and replaying a resumed study's history to its scheduler.
+#include <filesystem>
+#include <fstream>
+
+#include "core/run/checkpoint_pin.h"
+#include "core/run/controller.h"
+#include "core/run/trial_state.h"
+
+namespace tunelab {
+namespace fs = std::filesystem;
+
+namespace {
+
+// {"lr": [old, new], ...} over the leaves that differ between two nested configs.
+void config_changes(const Json& before, const Json& after, const std::string& prefix, Json& out) {
+  for (auto it = after.begin(); it != after.end(); ++it) {
+    const std::string name = prefix.empty() ? it.key() : prefix + "." + it.key();
+    const Json old = before.is_object() && before.contains(it.key()) ? before[it.key()] : Json();
+    if (it->is_object() && old.is_object()) config_changes(old, *it, name, out);
+    else if (old != *it) out[name] = Json::array({old, *it});
+  }
+}
+
+}  // namespace
+
+void Controller::record_decision(const Trial& t, const std::string& source, const std::string& action,
+                                 const std::string& reason, const Json& details) {
+  store_->add_decision({t.rec.id, now_seconds(), source, action, reason, details});
+  StudyEvent e;
+  e.kind = StudyEvent::Kind::Decision;
+  e.trial_id = t.rec.id;
+  e.data = {{"source", source}, {"action", action}, {"reason", reason}, {"details", details}};
+  e.message = "trial " + std::to_string(t.rec.id) + ": " + action + " by " + source + ": " + reason;
+  notify(std::move(e));
+}
+
+void Controller::apply_decision(Trial& t, const Decision& d, const std::string& source) {
+  switch (d.action) {
+    case Decision::Action::Continue:
+      return;
+    case Decision::Action::Stop:
+      if (t.running) {
+        // A trial that used its whole budget (ASHA's or HyperBand's max_t) completed; others stopped early.
+        const bool budget_used = d.details.is_object() && d.details.value("reached_max_t", false);
+        request_end(t, budget_used ? TrialStatus::Completed : TrialStatus::Stopped, source, d.reason, d.details);
+      } else if (t.rec.status == TrialStatus::Pending || t.rec.status == TrialStatus::Paused) {
+        record_decision(t, source, "stop", d.reason, d.details);
+        finish_trial(t, TrialStatus::Stopped, d.reason);
+      }
+      return;
+    case Decision::Action::Pause:
+      if (t.running) {
+        request_end(t, TrialStatus::Paused, source, d.reason, d.details);
+      } else if (t.rec.status == TrialStatus::Pending) {
+        t.rec.status = TrialStatus::Paused;
+        record_decision(t, source, "pause", d.reason, d.details);
+        pause_ended(t);
+      }
+      return;
+    case Decision::Action::Exploit: {
+      auto donor = trials_.find(d.donor);
+      if (donor == trials_.end() || donor->second->rec.checkpoint.empty() || d.donor == t.rec.id) {
+        log(t.rec.id, "exploit_refused",
+            "trial " + std::to_string(t.rec.id) + ": cannot exploit trial " + std::to_string(d.donor) +
+                ": it has no checkpoint; continuing unchanged");
+        return;
+      }
+      if (Status s = spec_.space.check_config(d.config); !s) {
+        log(t.rec.id, "exploit_refused", "trial " + std::to_string(t.rec.id) + ": explored config rejected: " + s.error_text());
+        return;
+      }
+      if (!t.running) return;
+      t.exploit = d;
+      request_end(t, TrialStatus::Paused, source, d.reason, d.details, "exploit");
+      return;
+    }
+  }
+}
+
+void Controller::apply_idle_decisions() {
+  for (auto& td : scheduler_->take_decisions()) {
+    auto it = trials_.find(td.trial_id);
+    if (it == trials_.end() || is_finished(it->second->rec.status)) continue;
+    apply_decision(*it->second, td.decision, "scheduler");
+  }
+}
+
+void Controller::pause_ended(Trial& t) {
+  t.rec.status = TrialStatus::Paused;
+  if (t.exploit) exploit(t);
+  store_->put_trial(t.rec);
+  log(t.rec.id, "paused",
+      "trial " + std::to_string(t.rec.id) + " paused at iteration " + std::to_string(t.rec.last_iteration) +
+          (t.rec.held ? " (until the user resumes it)" : ""));
+  StudyEvent e;
+  e.kind = StudyEvent::Kind::TrialEnded;
+  e.trial_id = t.rec.id;
+  e.data = {{"status", "paused"}, {"reason", t.end_reason}};
+  notify(std::move(e));
+}
+
+void Controller::exploit(Trial& t) {
+  const Decision d = std::move(*t.exploit);
+  t.exploit.reset();
+  const Trial& donor = *trials_.at(d.donor);
+  // The donor's checkpoint becomes this trial's, labelled with this trial's own iteration: the trial
+  // keeps counting its iterations while its trainable continues from the donor's count.
+  auto pinned = pin_checkpoint(donor.rec.checkpoint, t.rec.trial_dir, t.rec.last_iteration);
+  if (!pinned) {
+    log(t.rec.id, "exploit_failed", "trial " + std::to_string(t.rec.id) + ": " + pinned.error_text() + "; continuing unchanged");
+    return;
+  }
+  prune_checkpoint_pins(t.rec.trial_dir, t.rec.last_iteration, t.rec.last_iteration);
+  const int64_t donor_count = donor.rec.checkpoint_iteration - donor.rec.iteration_offset;
+  Json changes = Json::object();
+  config_changes(t.rec.config, d.config, "", changes);
+  t.rec.checkpoint = *pinned;
+  t.rec.checkpoint_iteration = t.rec.last_iteration;
+  t.rec.iteration_offset = t.rec.last_iteration - donor_count;
+  t.rec.config = d.config;
+  t.rec.parent_id = d.donor;
+  t.rec.generation += 1;
+  store_->add_checkpoint(t.rec.id, t.rec.checkpoint_iteration, t.rec.checkpoint, now_seconds());
+  const Json lineage = {{"donor", d.donor},
+                        {"generation", t.rec.generation},
+                        {"donor_iteration", donor.rec.checkpoint_iteration},
+                        {"changes", changes}};
+  log(t.rec.id, "exploited",
+      "trial " + std::to_string(t.rec.id) + " continues from trial " + std::to_string(d.donor) + "'s checkpoint (iteration " +
+          std::to_string(donor.rec.checkpoint_iteration) + ") with config " + dump_compact(t.rec.config) + " (generation " +
+          std::to_string(t.rec.generation) + ")",
+      lineage);
+  StudyEvent e;
+  e.kind = StudyEvent::Kind::TrialUpdated;
+  e.trial_id = t.rec.id;
+  e.data = {{"config", t.rec.config}, {"parent_id", d.donor}, {"generation", t.rec.generation}, {"changes", changes}};
+  notify(std::move(e));
+}
+
+void Controller::replay_history(const std::vector<ResultRecord>& results) {
+  // Schedulers keep no storage: they see the stored history again, in the order it happened.
+  for (auto& [id, t] : trials_) {
+    if (t->rec.origin == "user") searcher_->note_external_trial(id);
+    scheduler_->on_trial_add(snapshot(*t));
+  }
+  for (const auto& r : results) {
+    auto it = trials_.find(r.trial_id);
+    if (it == trials_.end()) continue;
+    Trial& t = *it->second;
+    note_result(t, r.metrics);
+    const TrialSnapshot snap = snapshot(t);
+    scheduler_->on_result(snap, r.metrics);
+    for (auto& s : stoppers_) s->on_result(snap, r.metrics);
+  }
+  for (auto& [id, t] : trials_) {
+    if (!is_finished(t->rec.status)) continue;
+    const TrialSnapshot snap = snapshot(*t);
+    searcher_->on_complete(snap);
+    scheduler_->on_complete(snap);
+    for (auto& s : stoppers_) s->on_complete(snap);
+  }
+}
+
+}  // namespace tunelab
