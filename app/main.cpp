@@ -33,9 +33,11 @@ void print_usage() {
       "                                       learning curves as a table for the `table` trainable\n"
       "  tunelab replay DB --scheduler JSON [--concurrency N] [--json]\n"
       "                                       what another scheduler would have spent and kept\n"
-      "  tunelab validate SPEC                check a spec and list its errors\n"
+      "  tunelab validate SPEC                check a spec and list its errors (and warnings about the space)\n"
       "  tunelab plot DB --kind curves|scatter|pareto|history|importance [--x P] [--y M] --out F.png|svg\n"
       "                                       draw a chart of a study headless\n"
+      "  tunelab refine DB [--top 0.2] [--out FILE]\n"
+      "                                       a narrower spec from the best trials\n"
       "  tunelab schema                       searchers, schedulers and stoppers with their options (JSON)\n"
       "  tunelab trial NAME                   run a built-in trainable (started by the engine)\n"
       "  tunelab --version\n\n"
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
   if (cmd == "trial") return trial_command(rest);
   if (cmd == "validate") return validate_command(rest);
   if (cmd == "plot") return plot_command(rest);
+  if (cmd == "refine") return refine_command(rest);
   if (cmd == "replay") return replay_command(rest);
   if (cmd == "schema") {
     tunelab::Json j = {{"searchers", tunelab::Json::array()},

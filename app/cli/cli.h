@@ -15,6 +15,7 @@ int export_command(const Args& args);   // tunelab export DB --format csv|json [
 int trial_command(const Args& args);    // tunelab trial NAME (runs a built-in trainable)
 int validate_command(const Args& args); // tunelab validate SPEC
 int plot_command(const Args& args);     // tunelab plot DB --kind K [--x P] [--y M] --out FILE.png|svg
+int refine_command(const Args& args);   // tunelab refine DB [--top FRACTION] [--out FILE]
 int replay_command(const Args& args);   // tunelab replay DB --scheduler JSON [--concurrency N] [--json]
 // tunelab export DB --format curves [--metric M] [--out FILE]: learning curves as a curve table.
 int export_curves(const std::string& db, const std::string& metric, const std::optional<std::string>& out);

@@ -13,6 +13,7 @@
 #include "cli/terminal_view.h"
 #include "core/analysis/summary.h"
 #include "core/run/controller.h"
+#include "core/space/lint.h"
 
 namespace tunelab::cli {
 namespace {
@@ -23,6 +24,11 @@ Controller* g_controller = nullptr;
 void on_signal(int) {
   g_interrupted.store(true);
   if (g_controller) g_controller->wake();  // async-signal-safe (a write to an eventfd)
+}
+
+// Search-space advice: warnings only, on stderr; the exit status does not change.
+void print_lint(const StudySpec& spec) {
+  for (const auto& w : lint_space(spec)) std::cerr << "warning: " << w.to_string() << "\n";
 }
 
 std::string default_db_path(const std::string& name) {
@@ -121,6 +127,7 @@ int run_command(const Args& args) {
     for (const auto& e : spec.errors()) std::cerr << "  " << e.to_string() << "\n";
     return kExitUsage;
   }
+  print_lint(*spec);
   const std::string db = p.value("db").value_or(default_db_path(spec->name));
   auto c = Controller::create(std::move(*spec), db, std::move(options));
   if (!c) {
@@ -162,6 +169,7 @@ int validate_command(const Args& args) {
     return kExitUsage;
   }
   std::printf("%s: ok (%zu parameters)\n", args[0].c_str(), spec->space.params().size());
+  print_lint(*spec);
   return kExitOk;
 }
 

@@ -62,9 +62,11 @@ void print_table(const StudySummary& s) {
     for (const auto& [k, v] : flat.items()) cfg += (cfg.empty() ? "" : " ") + k + "=" + short_value(v);
     char best[32] = "-";
     if (t.best_value) std::snprintf(best, sizeof best, "%.6g", *t.best_value);
+    const bool is_best = s.best_trial && *s.best_trial == t.rec.id;
+    std::string mark = is_best ? "  <- best" : "";
+    if (t.pareto_optimal) mark += is_best ? ", pareto" : "  <- pareto";
     std::printf("%5lld  %-9s  %5lld  %12s  %s%s\n", (long long)t.rec.id, to_string(t.rec.status),
-                (long long)t.iterations, best, cfg.c_str(),
-                s.best_trial && *s.best_trial == t.rec.id ? "  <- best" : "");
+                (long long)t.iterations, best, cfg.c_str(), mark.c_str());
     if (t.rec.status == TrialStatus::Error && !t.rec.error.empty()) {
       // The reason, then the last few lines of the trial's stderr.
       std::vector<std::string> lines;

@@ -1,5 +1,8 @@
 #include "core/analysis/summary.h"
 
+#include "core/analysis/pareto.h"
+
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -14,9 +17,8 @@ Result<StudySummary> summarize(const Store& store) {
   auto spec = parse_spec(s.study.spec, s.study.base_dir);
   if (spec) {
     s.objective = spec->objective;
-    SearchContext ctx{&spec->space, spec->objective.metric, spec->objective.maximize, spec->num_samples,
-                      spec->seed.value_or(0), spec->search};
-    if (auto searcher = make_searcher(ctx)) s.total_trials = (*searcher)->total_trials();
+    s.objectives = spec->objectives;
+    if (auto searcher = make_searcher(search_context(*spec))) s.total_trials = (*searcher)->total_trials();
   } else if (s.study.spec.contains("objective") && s.study.spec["objective"].is_object()) {
     // An old or hand-edited spec: still show what can be shown.
     const Json& o = s.study.spec["objective"];
@@ -64,6 +66,11 @@ Result<StudySummary> summarize(const Store& store) {
     if (auto it = index.find(u.trial_id); it != index.end()) s.trials[it->second].gpu = u;
   }
   if (!usage->empty()) s.energy = gpu::energy_report(*usage, first_value, best_overall, gpu::grid_intensity_from_env());
+  if (s.objectives.size() > 1) {
+    s.pareto_front = pareto_optimal_trials(s.objectives, s.trials);
+    std::set<int64_t> front(s.pareto_front.begin(), s.pareto_front.end());
+    for (auto& t : s.trials) t.pareto_optimal = front.count(t.rec.id) > 0;
+  }
   return s;
 }
 
@@ -80,6 +87,36 @@ void set_grid_intensity(StudySummary& s, double g_per_kwh) {
     best = *s.energy->improvement;
   }
   s.energy = gpu::energy_report(usage, first, best, g_per_kwh);
+}
+
+std::vector<int64_t> pareto_optimal_trials(const std::vector<Objective>& objectives, const std::vector<TrialSummary>& trials) {
+  std::vector<std::pair<int64_t, const Json*>> last;
+  for (const auto& t : trials) last.emplace_back(t.rec.id, &t.last);
+  return pareto_optimal_ids(objectives, last);
+}
+
+std::vector<int64_t> pareto_optimal_ids(const std::vector<Objective>& objectives,
+                                        const std::vector<std::pair<int64_t, const Json*>>& last_results) {
+  std::vector<std::vector<double>> points;
+  std::vector<int64_t> ids;
+  std::vector<Sense> senses;
+  for (const auto& o : objectives) senses.push_back(o.maximize ? Sense::Maximize : Sense::Minimize);
+  for (const auto& [id, last] : last_results) {
+    if (!last || !last->is_object()) continue;
+    std::vector<double> p;
+    for (const auto& o : objectives) {
+      auto it = last->find(o.metric);
+      if (it == last->end() || !it->is_number() || !std::isfinite(it->get<double>())) break;
+      p.push_back(it->get<double>());
+    }
+    if (p.size() != objectives.size()) continue;
+    points.push_back(std::move(p));
+    ids.push_back(id);
+  }
+  std::vector<int64_t> out;
+  for (size_t i : pareto_front(points, senses)) out.push_back(ids[i]);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 Json show_json(const StudySummary& s) {
@@ -111,6 +148,7 @@ Json show_json(const StudySummary& s) {
                {"runtime_s", t.rec.runtime_s},
                {"trial_dir", t.rec.trial_dir}};
     if (!t.rec.error.empty()) tj["error"] = t.rec.error;
+    if (s.objectives.size() > 1) tj["pareto_optimal"] = t.pareto_optimal;
     if (t.gpu) {
       tj["gpu"] = {{"gpus", t.gpu->gpus}, {"fraction", t.gpu->fraction}, {"memory_gb", t.gpu->memory_gb},
                    {"gpu_seconds", t.gpu->gpu_seconds}, {"peak_memory_mb", t.gpu->peak_memory_mb},
@@ -128,6 +166,11 @@ Json show_json(const StudySummary& s) {
                               {"reason", d.reason}, {"details", d.details}});
   }
   if (s.energy) j["energy"] = gpu::to_json(*s.energy);
+  if (s.objectives.size() > 1) {
+    j["objectives"] = Json::array();
+    for (const auto& o : s.objectives) j["objectives"].push_back({{"metric", o.metric}, {"mode", o.maximize ? "max" : "min"}});
+    j["pareto_front"] = s.pareto_front;
+  }
   return j;
 }
 
@@ -190,6 +233,8 @@ Table trials_table(const StudySummary& s) {
   if (s.energy) t.columns.insert(t.columns.end(), {"gpu_seconds", "gpu_peak_memory_mb", "energy_j"});
   const bool co2 = s.energy && s.energy->grid_g_per_kwh;
   if (co2) t.columns.push_back("co2_g");
+  const bool multi = s.objectives.size() > 1;
+  if (multi) t.columns.push_back("pareto_optimal");
   for (size_t i = 0; i < s.trials.size(); ++i) {
     const auto& tr = s.trials[i];
     std::vector<Json> row = {tr.rec.id, to_string(tr.rec.status), tr.iterations, tr.rec.runtime_s};
@@ -203,6 +248,7 @@ Table trials_table(const StudySummary& s) {
       row.push_back(tr.gpu ? Json(tr.gpu->energy_j) : Json());
     }
     if (co2) row.push_back(tr.gpu ? Json(tr.gpu->energy_j / 3.6e6 * *s.energy->grid_g_per_kwh) : Json());
+    if (multi) row.push_back(tr.pareto_optimal);
     t.rows.push_back(std::move(row));
   }
   return t;

@@ -19,12 +19,15 @@ struct TrialSummary {
   Json best;                // result with the best objective value, or null
   std::optional<double> best_value;
   std::optional<TrialGpuRecord> gpu;  // its GPU use, when it had a GPU
+  bool pareto_optimal = false;  // several objectives: on the Pareto front of the last results
 };
 
 struct StudySummary {
   StudyRecord study;
   Objective objective;
+  std::vector<Objective> objectives;  // every objective (one unless the spec lists several)
   std::vector<TrialSummary> trials;
+  std::vector<int64_t> pareto_front;  // several objectives: ids of the non-dominated trials
   std::optional<int64_t> best_trial;
   int64_t total_trials = -1;  // what the study will run in all, when known
   std::vector<DecisionRecord> decisions;  // every stop, pause and exploit, with its reason, in order
@@ -36,6 +39,13 @@ void set_grid_intensity(StudySummary& s, double g_per_kwh);
 
 // Reads everything from the store (a read-only store works).
 Result<StudySummary> summarize(const Store& store);
+
+// Several objectives: the ids of the trials whose last results are non-dominated, ascending. A trial
+// counts when its last result has every objective metric. O(n log n) for two objectives.
+std::vector<int64_t> pareto_optimal_trials(const std::vector<Objective>& objectives, const std::vector<TrialSummary>& trials);
+// The same from (trial id, last result) pairs.
+std::vector<int64_t> pareto_optimal_ids(const std::vector<Objective>& objectives,
+                                        const std::vector<std::pair<int64_t, const Json*>>& last_results);
 
 // The `tunelab show --json` document:
 // {"study": {...}, "best_trial": id|null, "trials": [{"id", "status", "config", "iterations", "last", "best", ...}]}

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/analysis/summary.h"
 #include "core/run/checkpoint_pin.h"
 #include "core/run/trial_state.h"
 
@@ -459,6 +460,7 @@ void Controller::finish_trial(Trial& t, TrialStatus status, const std::string& r
   searcher_->on_complete(snap);
   scheduler_->on_complete(snap);
   for (auto& s : stoppers_) s->on_complete(snap);
+  if (spec_.objectives.size() > 1) note_pareto_front();
   log(t.rec.id, status == TrialStatus::Error ? "errored" : to_string(status),
       "trial " + std::to_string(t.rec.id) + " " + to_string(status) + ": " + reason,
       status == TrialStatus::Error ? Json{{"error", t.rec.error}} : Json());
@@ -550,6 +552,20 @@ void Controller::log(std::optional<int64_t> trial, const std::string& kind, cons
   e.message = message;
   e.data = {{"kind", kind}};
   notify(std::move(e));
+}
+
+void Controller::note_pareto_front() {
+  std::vector<std::pair<int64_t, const Json*>> last;
+  for (const auto& [id, t] : trials_) {
+    if (is_finished(t->rec.status)) last.emplace_back(id, &t->last_result);
+  }
+  std::vector<int64_t> front = pareto_optimal_ids(spec_.objectives, last);
+  if (front == pareto_front_) return;
+  pareto_front_ = std::move(front);
+  std::string ids;
+  for (int64_t id : pareto_front_) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+  log(std::nullopt, "pareto_front", "Pareto front: trial" + std::string(pareto_front_.size() == 1 ? " " : "s ") + ids,
+      {{"trials", pareto_front_}});
 }
 
 void Controller::notify(StudyEvent e) {

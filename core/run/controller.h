@@ -139,6 +139,8 @@ class Controller {
   void log(std::optional<int64_t> trial, const std::string& kind, const std::string& message,
            const Json& details = nullptr);
   void notify(StudyEvent e);
+  // Several objectives: logs a "pareto_front" event when the finished trials' front changes.
+  void note_pareto_front();
   void emit_progress(bool force);
   Progress progress() const;
   TrialSnapshot snapshot(const Trial& t) const;
@@ -159,6 +161,7 @@ class Controller {
   std::map<int64_t, std::unique_ptr<Trial>> trials_;
   int64_t total_trials_ = -1;
   bool searcher_finished_ = false;
+  std::vector<int64_t> pareto_front_;  // several objectives: the last front logged
   int64_t max_concurrent_ = 0;
   // CPU slots and GPU shares (core/gpu/allocator.h), the request every trial makes, and the GPU sampler.
   std::unique_ptr<gpu::ResourceAllocator> resources_;

@@ -98,9 +98,7 @@ Status Controller::init(bool resumed, const std::vector<ResultRecord>& history) 
   if (auto s = init_resources(options_.cpu_slots > 0 ? options_.cpu_slots : cores); !s) return s;
   max_concurrent_ = options_.max_concurrent > 0 ? options_.max_concurrent : spec_.max_concurrent;
 
-  SearchContext sctx{&spec_.space, spec_.objective.metric, spec_.objective.maximize,
-                     spec_.num_samples, spec_.seed.value_or(0), spec_.search};
-  auto searcher = make_searcher(sctx);
+  auto searcher = make_searcher(search_context(spec_));
   if (!searcher) return searcher.errors();
   searcher_ = std::move(*searcher);
   total_trials_ = searcher_->total_trials();

@@ -60,6 +60,9 @@ struct SearchContext {
   int64_t num_samples = 1;
   uint64_t seed = 0;        // the study's seed
   Json options;             // the validated "search" block (defaults filled in)
+  // Every objective (metric, maximize) of a multi-objective study, the first being metric/maximize;
+  // empty for a single objective.
+  std::vector<std::pair<std::string, bool>> objectives{};
 };
 
 // The searchers this build knows, for validation, docs and GUI forms.

@@ -61,18 +61,42 @@ class SpecParser {
   void objective(const Json& j, StudySpec& s) {
     if (!j.contains("objective")) return error("objective", "missing: give {\"metric\": NAME, \"mode\": \"max\"|\"min\"}");
     const Json& o = j["objective"];
-    if (!o.is_object()) return error("objective", "must be an object {\"metric\": NAME, \"mode\": \"max\"|\"min\"}");
+    if (o.is_array()) {
+      // Several objectives: [{"metric": ..., "mode": ...}, ...]; the first is the primary one.
+      if (o.empty()) return error("objective", "an empty list: give at least one {\"metric\": NAME, \"mode\": ...}");
+      for (size_t i = 0; i < o.size(); ++i) {
+        Objective one;
+        if (one_objective(o[i], "objective[" + std::to_string(i) + "]", one)) {
+          for (const auto& other : s.objectives) {
+            if (other.metric == one.metric) error("objective[" + std::to_string(i) + "].metric", "\"" + one.metric + "\" is listed twice");
+          }
+          s.objectives.push_back(one);
+        }
+      }
+      if (!s.objectives.empty()) s.objective = s.objectives[0];
+      return;
+    }
+    if (one_objective(o, "objective", s.objective)) s.objectives = {s.objective};
+  }
+
+  bool one_objective(const Json& o, const std::string& where, Objective& out) {
+    if (!o.is_object()) {
+      error(where, "must be an object {\"metric\": NAME, \"mode\": \"max\"|\"min\"} (or a list of them)");
+      return false;
+    }
+    const size_t before = errors.size();
     for (const auto& [k, v] : o.items()) {
-      if (k != "metric" && k != "mode") error("objective." + k, "unknown key (expected metric, mode)");
+      if (k != "metric" && k != "mode") error(where + "." + k, "unknown key (expected metric, mode)");
     }
     if (!o.contains("metric") || !o["metric"].is_string() || o["metric"].get<std::string>().empty()) {
-      error("objective.metric", "must be the name of a reported metric");
+      error(where + ".metric", "must be the name of a reported metric");
     } else {
-      s.objective.metric = o["metric"].get<std::string>();
+      out.metric = o["metric"].get<std::string>();
     }
     const std::string mode = o.contains("mode") && o["mode"].is_string() ? o["mode"].get<std::string>() : "";
-    if (mode == "max" || mode == "min") s.objective.maximize = mode == "max";
-    else error("objective.mode", "must be \"max\" or \"min\"");
+    if (mode == "max" || mode == "min") out.maximize = mode == "max";
+    else error(where + ".mode", "must be \"max\" or \"min\"");
+    return errors.size() == before;
   }
 
   void trainable(const Json& j, StudySpec& s, const std::string& base_dir) {
@@ -219,6 +243,14 @@ class SpecParser {
 
 }  // namespace
 
+SearchContext search_context(const StudySpec& s) {
+  SearchContext ctx{&s.space, s.objective.metric, s.objective.maximize, s.num_samples, s.seed.value_or(0), s.search};
+  if (s.objectives.size() > 1) {
+    for (const auto& o : s.objectives) ctx.objectives.emplace_back(o.metric, o.maximize);
+  }
+  return ctx;
+}
+
 Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
   if (!j.is_object()) return Error{"", "a study spec must be a JSON object"};
   SpecParser p;
@@ -265,8 +297,7 @@ Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
   if (!p.errors.empty()) return p.errors;
 
   // Checks that need the parsed space and searcher.
-  SearchContext ctx{&s.space, s.objective.metric, s.objective.maximize, s.num_samples, s.seed.value_or(0), s.search};
-  if (auto searcher = make_searcher(ctx); !searcher) return searcher.errors();
+  if (auto searcher = make_searcher(search_context(s)); !searcher) return searcher.errors();
   const ScheduleContext sctx{s.objective.metric, s.objective.maximize, s.scheduler, &s.space, s.seed.value_or(0)};
   if (auto scheduler = make_scheduler(sctx); !scheduler) return scheduler.errors();
   return s;

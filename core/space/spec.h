@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/schedule/stop_criteria.h"
+#include "core/search/searcher.h"
 #include "core/space/space.h"
 #include "core/util/result.h"
 
@@ -28,7 +29,8 @@ struct TrainableSpec {
 
 struct StudySpec {
   std::string name;
-  Objective objective;
+  Objective objective;               // the (first) objective
+  std::vector<Objective> objectives;  // every objective, objectives[0] == objective
   SearchSpace space;
   TrainableSpec trainable;
   Json search;                 // validated "search" block, defaults filled in
@@ -47,6 +49,9 @@ struct StudySpec {
   Json raw;                      // the spec as given (with the seed filled in once created)
   std::string base_dir;          // relative paths in the spec are resolved against it (the spec file's folder)
 };
+
+// The searcher's context for a spec (every objective included).
+SearchContext search_context(const StudySpec& s);
 
 // Validates a spec. `base_dir` resolves a relative trainable.cwd (the spec file's directory).
 // Every error found is returned, each naming its JSON path.

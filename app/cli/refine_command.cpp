@@ -1,0 +1,65 @@
+// tunelab refine DB [--top FRACTION] [--out FILE]: a narrower spec from the study's best trials.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "core/search/refine.h"
+
+namespace tunelab::cli {
+
+int refine_command(const Args& args) {
+  const ParsedArgs p = parse_args(args, {"top", "out"}, {});
+  if (!p.error.empty() || p.positional.size() != 1) {
+    std::cerr << (p.error.empty() ? "" : "tunelab refine: " + p.error + "\n")
+              << "usage: tunelab refine DB [--top FRACTION] [--out FILE]\n";
+    return kExitUsage;
+  }
+  const std::string db = p.positional[0];
+  std::string out = p.value("out").value_or("");
+  double top = 0.2;
+  if (auto v = p.value("top")) {
+    try {
+      size_t used = 0;
+      top = std::stod(*v, &used);
+      if (used != v->size()) throw std::invalid_argument(*v);
+    } catch (const std::exception&) {
+      std::cerr << "tunelab refine: --top takes a fraction, e.g. 0.2, got \"" << *v << "\"\n";
+      return kExitUsage;
+    }
+  }
+  auto store = Store::open(db, Store::Mode::ReadOnly);
+  if (!store) {
+    std::cerr << "tunelab refine: " << store.error_text() << "\n";
+    return kExitFailed;
+  }
+  auto summary = summarize(**store);
+  if (!summary) {
+    std::cerr << "tunelab refine: " << summary.error_text() << "\n";
+    return kExitFailed;
+  }
+  auto spec = parse_spec(summary->study.spec, summary->study.base_dir);
+  if (!spec) {
+    std::cerr << "tunelab refine: the study's spec no longer parses:\n" << spec.error_text() << "\n";
+    return kExitFailed;
+  }
+  auto r = refine_spec(*summary, *spec, top);
+  if (!r) {
+    std::cerr << "tunelab refine: " << r.error_text() << "\n";
+    return kExitUsage;
+  }
+  if (out.empty()) out = spec->name + "-refined.json";
+  std::ofstream f(out, std::ios::trunc);
+  f << r->spec.dump(2) << "\n";
+  if (!f) {
+    std::cerr << "tunelab refine: cannot write " << out << "\n";
+    return kExitFailed;
+  }
+  std::printf("%s: a space narrowed to the best %zu trials\n", out.c_str(), r->top_trials);
+  for (const auto& c : r->changes) std::printf("  %s\n", c.c_str());
+  if (r->changes.empty()) std::printf("  (no parameter could be narrowed)\n");
+  return kExitOk;
+}
+
+}  // namespace tunelab::cli
