@@ -8,8 +8,10 @@ RandomSearcher::RandomSearcher(const SearchSpace& space, int64_t num_samples, ui
     : space_(space), seed_(seed), total_(num_samples * static_cast<int64_t>(space.grid_size())) {}
 
 Suggestion RandomSearcher::suggest(int64_t trial_id) {
-  if (trial_id >= total_) return Suggestion::finished();
-  return Suggestion::of(config_for(trial_id));
+  // Trials added by hand take ids, not grid combinations or draws.
+  const int64_t i = own_index(trial_id);
+  if (i >= total_) return Suggestion::finished();
+  return Suggestion::of(config_for(i));
 }
 
 Json RandomSearcher::config_for(int64_t trial_id) const {

@@ -39,9 +39,11 @@ class Searcher {
 
   // A trial this searcher did not propose (added or cloned by the user): its id is never passed to
   // suggest(), and it still gets on_complete. Told again on resume, before any suggest().
-  void note_external_trial(int64_t trial_id) { external_.insert(trial_id); }
+  // Wrappers forward it to the searcher they wrap.
+  virtual void note_external_trial(int64_t trial_id) { external_.insert(trial_id); }
 
  protected:
+  bool is_external(int64_t trial_id) const { return external_.count(trial_id) > 0; }
   // The position of trial_id among the trials this searcher proposed: the id minus the external trials
   // before it. Searchers that walk a list (grid points, a sequence) index it with this, not the id.
   int64_t own_index(int64_t trial_id) const {

@@ -5,9 +5,8 @@
 namespace tunelab {
 
 Suggestion PointsToEvaluate::suggest(int64_t trial_id) {
-  if (trial_id >= 0 && static_cast<size_t>(trial_id) < points_.size()) {
-    return Suggestion::of(points_[static_cast<size_t>(trial_id)]);
-  }
+  const int64_t i = own_index(trial_id);
+  if (i >= 0 && static_cast<size_t>(i) < points_.size()) return Suggestion::of(points_[static_cast<size_t>(i)]);
   return inner_->suggest(trial_id);
 }
 
@@ -29,7 +28,8 @@ void ConcurrencyLimiter::on_complete(const TrialSnapshot& t) {
 }
 
 Suggestion Repeater::suggest(int64_t trial_id) {
-  const int64_t g = trial_id / k_;
+  const int64_t own = own_index(trial_id);
+  const int64_t g = own / k_;
   auto it = groups_.find(g);
   if (it == groups_.end() || it->second.config.is_null()) {
     // The first of a group (or, after a resume, a later one whose group's start is unknown).
@@ -39,12 +39,13 @@ Suggestion Repeater::suggest(int64_t trial_id) {
     it = groups_.find(g);
   }
   Json c = it->second.config;
-  c[kIndexKey] = trial_id % k_;
+  c[kIndexKey] = own % k_;
   return Suggestion::of(std::move(c));
 }
 
 void Repeater::on_complete(const TrialSnapshot& t) {
-  const int64_t g = t.id / k_;
+  if (is_external(t.id)) return;  // added by hand: not one of the repeated configs
+  const int64_t g = own_index(t.id) / k_;
   Group& grp = groups_[g];
   if (grp.config.is_null()) {
     grp.config = t.config;

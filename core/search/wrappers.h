@@ -22,6 +22,10 @@ class PointsToEvaluate final : public Searcher {
   void on_result(const TrialSnapshot& t, const Json& r) override { inner_->on_result(t, r); }
   void on_complete(const TrialSnapshot& t) override { inner_->on_complete(t); }
   int64_t total_trials() const override;
+  void note_external_trial(int64_t id) override {
+    Searcher::note_external_trial(id);
+    inner_->note_external_trial(id);
+  }
 
  private:
   std::unique_ptr<Searcher> inner_;
@@ -36,6 +40,10 @@ class ConcurrencyLimiter final : public Searcher {
   void on_result(const TrialSnapshot& t, const Json& r) override { inner_->on_result(t, r); }
   void on_complete(const TrialSnapshot& t) override;
   int64_t total_trials() const override { return inner_->total_trials(); }
+  void note_external_trial(int64_t id) override {
+    Searcher::note_external_trial(id);
+    inner_->note_external_trial(id);
+  }
 
  private:
   std::unique_ptr<Searcher> inner_;
@@ -50,6 +58,8 @@ class Repeater final : public Searcher {
   Suggestion suggest(int64_t trial_id) override;
   void on_complete(const TrialSnapshot& t) override;
   int64_t total_trials() const override;
+  // The inner searcher numbers groups, not trials: a trial added by hand is no group of it.
+  void note_external_trial(int64_t id) override { Searcher::note_external_trial(id); }
 
   static constexpr const char* kIndexKey = "_repeat_index";
 

@@ -247,6 +247,24 @@ class TestControllerControl final : public QObject {
     QVERIFY2(refusals[1].find("config.y: is not a parameter") != std::string::npos, refusals[1].c_str());
   }
 
+  void addedTrialDoesNotCostTheGridAPoint() {
+    QTemporaryDir dir;
+    Json spec = slow_trials(4, 10);
+    spec["space"]["x"] = {{"grid_search", {0.1, 0.2, 0.3, 0.4}}};
+    spec["num_samples"] = 1;
+    spec["max_concurrent"] = 1;
+    auto o = run_study(spec, dir, nullptr, [&](Controller& c, const auto& results_of) {
+      wait_until([&] { return results_of(0) >= 1; });
+      c.add_trial({{"x", 0.3}, {"iterations", 10}, {"sleep_s", 0.03}, {"checkpoint", true}}, std::nullopt, "");
+    });
+    QCOMPARE(o.trials.size(), size_t(5));
+    std::set<double> xs;
+    for (const auto& t : o.trials) {
+      if (t.origin == "search") xs.insert(t.config["x"].get<double>());
+    }
+    QVERIFY((xs == std::set<double>{0.1, 0.2, 0.3, 0.4}));
+  }
+
   void schedulerPausesResumeFromCheckpointAndIdleTrialsAreStopped() {
     QTemporaryDir dir;
     auto o = run_study(slow_trials(3, 8), dir, std::make_unique<PauseAtThree>(3));
