@@ -63,6 +63,7 @@ class Store {
   void add_gpu_samples(std::vector<GpuSampleRecord> samples);
   void add_trial_gpu(const TrialGpuRecord& usage);
   Result<std::vector<GpuSampleRecord>> load_gpu_samples() const;
+  Result<std::vector<GpuSampleRecord>> load_gpu_samples_after(double ts) const;  // readings newer than ts
   Result<std::vector<TrialGpuRecord>> load_trial_gpu() const;
 
   // Waits until everything queued so far is committed. Returns the first write error, if any.

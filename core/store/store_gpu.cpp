@@ -36,11 +36,14 @@ void Store::add_trial_gpu(const TrialGpuRecord& u) {
   });
 }
 
-Result<std::vector<GpuSampleRecord>> Store::load_gpu_samples() const {
+Result<std::vector<GpuSampleRecord>> Store::load_gpu_samples() const { return load_gpu_samples_after(-1e300); }
+
+Result<std::vector<GpuSampleRecord>> Store::load_gpu_samples_after(double ts) const {
   sql::Stmt st(read_db_,
                "SELECT ts, gpu, utilization_pct, memory_used_mb, power_w, temperature_c, energy_j FROM gpu_samples "
-               "ORDER BY id");
+               "WHERE ts > ? ORDER BY id");
   if (!st.ok()) return Error{path_, st.error()};
+  st.bind(1, ts);
   std::vector<GpuSampleRecord> out;
   while (st.step()) {
     out.push_back({st.real(0), static_cast<int>(st.int64(1)), st.opt_real(2), st.opt_real(3), st.opt_real(4),

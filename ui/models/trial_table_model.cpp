@@ -49,6 +49,7 @@ QIcon TrialTableModel::status_icon(TrialStatus s) {
 
 void TrialTableModel::reset() {
   beginResetModel();
+  gpu_.clear();
   rows_ = static_cast<int>(state_->trials().size());
   endResetModel();
 }
@@ -77,8 +78,26 @@ void TrialTableModel::update(const StudyDelta& delta) {
   if (res_last >= 0) emit dataChanged(index(res_first, iteration_column()), index(res_last, columnCount() - 1));
 }
 
+void TrialTableModel::set_gpu_usage(const std::map<int64_t, TrialGpuRecord>& usage) {
+  const int column = 6 + param_count();
+  if (gpu_.empty() && !usage.empty()) {
+    beginInsertColumns({}, column, column);
+    gpu_ = usage;
+    endInsertColumns();
+    return;
+  }
+  if (!gpu_.empty() && usage.empty()) {
+    beginRemoveColumns({}, column, column);
+    gpu_.clear();
+    endRemoveColumns();
+    return;
+  }
+  gpu_ = usage;
+  if (!gpu_.empty() && rows_ > 0) emit dataChanged(index(0, column), index(rows_ - 1, column));
+}
+
 int TrialTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : rows_; }
-int TrialTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : 6 + param_count(); }
+int TrialTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : 6 + param_count() + (gpu_.empty() ? 0 : 1); }
 
 int64_t TrialTableModel::trial_at(int row) const { return state_->trials().at(static_cast<size_t>(row)).id; }
 
@@ -100,6 +119,7 @@ QVariant TrialTableModel::headerData(int section, Qt::Orientation orientation, i
     case 1: return tr("Last %1").arg(metric);
     case 2: return tr("Best %1").arg(metric);
     case 3: return tr("Runtime");
+    case 4: return tr("GPU");
   }
   return {};
 }
@@ -136,6 +156,16 @@ QVariant TrialTableModel::data(const QModelIndex& index, int role) const {
     case 1: return opt(t.last);
     case 2: return opt(t.best);
     case 3: return sort ? QVariant(t.runtime_s) : QVariant(format_duration(t.runtime_s));
+    case 4: {
+      auto it = gpu_.find(t.id);
+      if (it == gpu_.end()) return {};
+      const TrialGpuRecord& g = it->second;
+      if (sort) return g.energy_j;
+      return QStringLiteral("%1 \u00d7%2, %3 kJ")
+          .arg(QString::fromStdString(g.gpus))
+          .arg(g.fraction, 0, 'g', 3)
+          .arg(g.energy_j / 1000.0, 0, 'f', 2);
+    }
   }
   return {};
 }

@@ -1,9 +1,13 @@
 #pragma once
 // The trial table: one row per trial of a StudyState, with a status icon, one column per parameter,
-// iteration, last and best objective, and runtime. It is told what changed (StudyDelta) and emits one
+// iteration, last and best objective, and runtime; a GPU column once some trial's GPU use is known. It is told what changed (StudyDelta) and emits one
 // insertion for new trials and one dataChanged spanning the changed rows.
 #include <QAbstractTableModel>
 #include <QIcon>
+
+#include <map>
+
+#include "core/store/gpu_records.h"
 
 #include "ui/models/study_state.h"
 
@@ -21,6 +25,11 @@ class TrialTableModel final : public QAbstractTableModel {
   void reset();
   void update(const StudyDelta& delta);
 
+  // Per-trial GPU use (from the store's trial_gpu rows). The GPU column exists while this is not empty.
+  void set_gpu_usage(const std::map<int64_t, TrialGpuRecord>& usage);
+  // The GPU column ("0,1 x0.5, 1.23 kJ"; sorted by energy), or -1 when there is none.
+  int gpu_column() const { return gpu_.empty() ? -1 : 6 + param_count(); }
+
   int rowCount(const QModelIndex& parent = {}) const override;
   int columnCount(const QModelIndex& parent = {}) const override;
   QVariant data(const QModelIndex& index, int role) const override;
@@ -28,7 +37,7 @@ class TrialTableModel final : public QAbstractTableModel {
 
   int64_t trial_at(int row) const;
   std::optional<int> row_of(int64_t trial_id) const;
-  // Fixed columns around the parameters: Id, Status, params..., Iteration, Last, Best, Runtime.
+  // Fixed columns around the parameters: Id, Status, params..., Iteration, Last, Best, Runtime[, GPU].
   int iteration_column() const { return 2 + param_count(); }
   int status_column() const { return 1; }
   static QIcon status_icon(TrialStatus s);
@@ -36,6 +45,7 @@ class TrialTableModel final : public QAbstractTableModel {
  private:
   int param_count() const { return static_cast<int>(state_->param_names().size()); }
   const StudyState* state_;
+  std::map<int64_t, TrialGpuRecord> gpu_;
   int rows_ = 0;  // rows announced to views (the state may be ahead within a batch)
 };
 

@@ -15,6 +15,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 #include "core/store/store.h"
 #include "ui/bridge/engine_bridge.h"
 #include "ui/charts/curve_chart.h"
@@ -47,7 +49,8 @@ MonitorView::MonitorView(EngineBridge* bridge, QWidget* parent)
       progress_(new QLabel(tr("No study yet"))),
       log_(new QPlainTextEdit),
       controls_(new TrialControls),
-      output_(new OutputViewer) {
+      output_(new OutputViewer),
+      load_(new LoadPanel) {
   proxy_->setSourceModel(model_);
   table_->setModel(proxy_);
   table_->setSortingEnabled(true);
@@ -84,7 +87,7 @@ MonitorView::MonitorView(EngineBridge* bridge, QWidget* parent)
   auto* bottom = new QTabWidget;
   bottom->addTab(log_, tr("Events"));
   bottom->addTab(output_, tr("Output"));
-  bottom->addTab(new LoadPanel, tr("Load"));
+  bottom->addTab(load_, tr("Resources"));
   auto* top = new QSplitter(Qt::Horizontal);
   top->addWidget(table_box);
   top->addWidget(curve_box);
@@ -100,6 +103,7 @@ MonitorView::MonitorView(EngineBridge* bridge, QWidget* parent)
   layout->addWidget(progress_);
   layout->addWidget(split, 1);
 
+  connect(load_, &LoadPanel::trial_gpu_changed, this, [this] { model_->set_gpu_usage(load_->trial_gpu()); });
   connect(filter_, &QLineEdit::textChanged, proxy_, &TrialFilterProxy::set_text);
   connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MonitorView::on_selection);
   connect(curves_, &CurveChart::trial_clicked, this, &MonitorView::select_trial);
@@ -146,6 +150,8 @@ void MonitorView::begin_study(const Objective& objective, std::vector<std::strin
   study_paused_ = false;
   curves_->clear();
   output_->set_trial_dir({});
+  first_objective_.reset();
+  load_->set_study(db_path);
   log_->clear();
   {
     const QSignalBlocker block(curve_metric_);
@@ -182,6 +188,21 @@ void MonitorView::apply(const std::vector<StudyEvent>& batch) {
   }
   for (size_t i : d.ended) curves_->set_finished(trials[i].id, trials[i].status != TrialStatus::Completed);
   if (d.best_changed) curves_->set_best(state_.best_trial());
+  if (!first_objective_ && !d.appended.empty()) {
+    // The objective of the study's first result: the earliest trial's first value.
+    for (const TrialData& t : trials) {
+      auto it = t.metrics.find(state_.objective().metric);
+      if (it == t.metrics.end()) continue;
+      for (double v : it->second) {
+        if (!std::isnan(v)) {
+          first_objective_ = v;
+          break;
+        }
+      }
+      if (first_objective_) break;
+    }
+  }
+  if (!d.appended.empty()) load_->set_objective_range(first_objective_, state_.best_value());
   curves_->flush();
   for (const auto& line : d.log_lines) {
     log_->appendPlainText(QDateTime::currentDateTime().toString(QStringLiteral("[HH:mm:ss] ")) +

@@ -18,6 +18,7 @@ namespace tunelab::ui {
 
 class CurveChart;
 class EngineBridge;
+class LoadPanel;
 class OutputViewer;
 class TrialControls;
 class TrialFilterProxy;
@@ -42,6 +43,7 @@ class MonitorView final : public QWidget {
   QTableView* table() const { return table_; }
   CurveChart* curves() const { return curves_; }
   TrialControls* controls() const { return controls_; }
+  LoadPanel* load_panel() const { return load_; }
   QString progress_text() const;
   QString log_text() const;
   std::optional<int64_t> selected_trial() const;
@@ -75,6 +77,8 @@ class MonitorView final : public QWidget {
   QPlainTextEdit* log_;
   TrialControls* controls_;
   OutputViewer* output_;
+  LoadPanel* load_;
+  std::optional<double> first_objective_;  // the study's first objective value (for the energy figures)
 };
 
 }  // namespace tunelab::ui

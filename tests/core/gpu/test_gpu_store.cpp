@@ -1,5 +1,5 @@
-// The store's GPU tables: samples round-trip with their missing readings, and a trial's GPU use adds up over
-// its attempts.
+// The store's GPU tables: samples round-trip with their missing readings (all, or those after a time), and a
+// trial's GPU use adds up over its attempts.
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -27,6 +27,12 @@ class TestGpuStore final : public QObject {
     QCOMPARE(got[1].gpu, 3);
     QVERIFY(!got[1].utilization_pct && !got[1].power_w && !got[1].energy_j);
     QCOMPARE(*got[1].memory_used_mb, 2048.0);
+    // Only the readings newer than a time (the GUI's incremental read).
+    const auto newer = *(*store)->load_gpu_samples_after(10.5);
+    QCOMPARE(newer.size(), size_t(1));
+    QCOMPARE(newer[0].gpu, 3);
+    QCOMPARE((*store)->load_gpu_samples_after(0)->size(), size_t(2));
+    QVERIFY((*store)->load_gpu_samples_after(11.5)->empty());
   }
 
   void trialUsageAddsUpOverAttempts() {
