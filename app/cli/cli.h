@@ -22,6 +22,10 @@ int export_curves(const std::string& db, const std::string& metric, const std::o
 
 void print_usage();
 
+// Writes text to path through a temporary file beside it and a rename, so a failed write never leaves
+// half a file. On failure prints "tunelab COMMAND: cannot write PATH" to stderr and returns false.
+bool write_output_file(const std::string& path, const std::string& text, const char* command);
+
 // Exit statuses.
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;       // the study failed, or every trial errored

@@ -1,6 +1,5 @@
 // tunelab refine DB [--top FRACTION] [--out FILE]: a narrower spec from the study's best trials.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "cli/args.h"
@@ -50,12 +49,7 @@ int refine_command(const Args& args) {
     return kExitUsage;
   }
   if (out.empty()) out = spec->name + "-refined.json";
-  std::ofstream f(out, std::ios::trunc);
-  f << r->spec.dump(2) << "\n";
-  if (!f) {
-    std::cerr << "tunelab refine: cannot write " << out << "\n";
-    return kExitFailed;
-  }
+  if (!write_output_file(out, r->spec.dump(2) + "\n", "refine")) return kExitFailed;
   std::printf("%s: a space narrowed to the best %zu trials\n", out.c_str(), r->top_trials);
   for (const auto& c : r->changes) std::printf("  %s\n", c.c_str());
   if (r->changes.empty()) std::printf("  (no parameter could be narrowed)\n");

@@ -1,7 +1,6 @@
 // tunelab replay: a finished study's recorded curves under another scheduler (what-if), and
 // tunelab export --format curves: a study's learning curves as a curve table for the `table` trainable.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -127,19 +126,7 @@ int export_curves(const std::string& db, const std::string& metric_arg, const st
     std::fwrite(text.data(), 1, text.size(), stdout);
     return kExitOk;
   }
-  const std::string tmp = *out + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f.flush()) {
-      std::cerr << "tunelab export: cannot write " << tmp << "\n";
-      return kExitFailed;
-    }
-  }
-  if (std::rename(tmp.c_str(), out->c_str()) != 0) {
-    std::cerr << "tunelab export: cannot write " << *out << "\n";
-    return kExitFailed;
-  }
+  if (!write_output_file(*out, text, "export")) return kExitFailed;
   std::fprintf(stderr, "Wrote %zu curves of %s to %s\n", table.rows.size(), metric.c_str(), out->c_str());
   return kExitOk;
 }

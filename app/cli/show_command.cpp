@@ -100,6 +100,25 @@ void print_decisions(const StudySummary& s) {
 
 }  // namespace
 
+bool write_output_file(const std::string& path, const std::string& text, const char* command) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    if (!f.flush()) {
+      std::cerr << "tunelab " << command << ": cannot write " << tmp << "\n";
+      std::remove(tmp.c_str());
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::cerr << "tunelab " << command << ": cannot write " << path << "\n";
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
 int show_command(const Args& args) {
   auto p = parse_args(args, {"grid-intensity"}, {"json"});
   if (p.error.empty() && p.positional.size() != 1) p.error = "give exactly one study database";
@@ -169,20 +188,7 @@ int export_command(const Args& args) {
   const std::string text = format == "csv" ? to_csv(table)
       : to_json_rows(table).dump(2, ' ', false, nlohmann::detail::error_handler_t::replace) + "\n";
   if (auto out = p.value("out")) {
-    // Write beside the target and rename, so a failed export never leaves half a file.
-    const std::string tmp = *out + ".tmp";
-    {
-      std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-      f << text;
-      if (!f.flush()) {
-        std::cerr << "tunelab export: cannot write " << tmp << "\n";
-        return kExitFailed;
-      }
-    }
-    if (std::rename(tmp.c_str(), out->c_str()) != 0) {
-      std::cerr << "tunelab export: cannot write " << *out << "\n";
-      return kExitFailed;
-    }
+    if (!write_output_file(*out, text, "export")) return kExitFailed;
     std::fprintf(stderr, "Wrote %zu rows to %s\n", table.rows.size(), out->c_str());
   } else {
     std::fwrite(text.data(), 1, text.size(), stdout);

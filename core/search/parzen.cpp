@@ -7,44 +7,18 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/util/normal.h"
+
 namespace tunelab {
 
 namespace {
 
-constexpr double kSqrt2 = 1.4142135623730951;
 constexpr double kLogSqrt2Pi = 0.9189385332046727;
 
-double phi_cdf(double z) { return 0.5 * std::erfc(-z / kSqrt2); }
+double phi_cdf(double z) { return normal_cdf(z); }
 
-// Inverse of the standard normal CDF (Acklam's rational approximation, refined by one Newton step).
-double phi_inv(double p) {
-  p = std::clamp(p, 1e-300, 1 - 1e-16);
-  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-                             1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
-  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                             6.680131188771972e+01, -1.328068155288572e+01};
-  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                             -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
-  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                             3.754408661907416e+00};
-  double x;
-  if (p < 0.02425) {
-    const double q = std::sqrt(-2 * std::log(p));
-    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  } else if (p > 1 - 0.02425) {
-    const double q = std::sqrt(-2 * std::log1p(-p));
-    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  } else {
-    const double q = p - 0.5, r = q * q;
-    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-  }
-  const double e = phi_cdf(x) - p;
-  const double u = e * std::sqrt(2 * M_PI) * std::exp(x * x / 2);
-  return x - u / (1 + x * u / 2);
-}
+// The standard normal quantile, kept away from 0 and 1 (a truncated draw may sit on a bound).
+double phi_inv(double p) { return normal_quantile(std::clamp(p, 1e-300, 1 - 1e-16)); }
 
 double sample_truncated(Rng& rng, double mu, double sigma) {
   const double lo = phi_cdf((0 - mu) / sigma), hi = phi_cdf((1 - mu) / sigma);
