@@ -213,6 +213,7 @@ def execute(o: RunOptions, *, storage_path: Optional[str], resume: Any, verbose:
         process.send_signal(signal.SIGINT)
         process.wait()
     relay.join(timeout=5)
+    process.stderr.close()
     code = process.returncode
     if metric_error is not None:
         raise ValueError(metric_error)

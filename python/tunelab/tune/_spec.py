@@ -88,7 +88,7 @@ def describe_trainable(trainable: Any) -> TrainableInfo:
     if kind == "class" and not issubclass(trainable, Trainable):
         raise TypeError(f"the trainable class {trainable.__qualname__} must subclass tune.Trainable")
     if kind == "function" and not (inspect.isfunction(trainable) or inspect.isbuiltin(trainable)):
-        what = f"an object of type {type(trainable).__name__}" if callable(trainable) else repr(trainable)
+        what = f"{type(trainable).__name__}() object" if callable(trainable) else repr(trainable)
         if not callable(trainable):
             raise TypeError(f"the trainable must be a function or a tune.Trainable class, got {what}")
         raise _cannot_send(what, "it is a callable object, not a function or class")
