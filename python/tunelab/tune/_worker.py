@@ -9,14 +9,11 @@ by the driver into the spec; see _spec.py).
 from __future__ import annotations
 
 import importlib
-import inspect
 import json
 import os
-import pickle
-import runpy
 import sys
-import time
 import types
+import time
 from pathlib import Path
 from typing import Any, Dict
 
@@ -25,6 +22,7 @@ EMPTY_KEY = "_tunelab_empty"
 
 def _import_main(job: Dict[str, Any]) -> types.ModuleType:
     """Run the driver's main script (or module) as ``__mp_main__``, as multiprocessing's spawn does."""
+    import runpy
     main = types.ModuleType("__mp_main__")
     if job.get("main_module"):
         content = runpy.run_module(job["main_module"], run_name="__mp_main__", alter_sys=True)
@@ -118,6 +116,7 @@ def main() -> int:
     trainable = _load(job)
     params: Dict[str, Any] = {}
     if job.get("parameters_file"):
+        import pickle
         with open(job["parameters_file"], "rb") as f:
             params = pickle.load(f)
     os.chdir(trial_dir)  # as Ray Tune: the trainable runs in its trial's directory
@@ -125,7 +124,7 @@ def main() -> int:
         _run_class(trainable, config, job, _session, params)
         return 0
     result = trainable(config, **params)
-    if inspect.isgenerator(result):  # Ray's old generator API: each yielded dict is a result
+    if isinstance(result, types.GeneratorType):  # Ray's old generator API: each yielded dict is a result
         for item in result:
             _session.report(item)
     elif isinstance(result, dict):
