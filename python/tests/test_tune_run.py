@@ -180,6 +180,30 @@ class RunTest(unittest.TestCase):
                                  config={"x": 0.5}, metric="score", mode="max")
         self.assertEqual(analysis.best_result["score"], 90.5)
 
+    def test_gui_opens_the_workbench_on_the_running_study(self):
+        marker = os.path.join(self.storage, "gui-args.txt")
+        wrapper = os.path.join(self.storage, "tunelab")
+        Path(wrapper).write_text(
+            "#!/bin/sh\n"
+            f'case "$1" in run|resume) exec "{binary()}" "$@";; esac\n'
+            f'echo "$@" > "{marker}"\n')
+        os.chmod(wrapper, 0o755)
+        env = {"TUNELAB_BIN": wrapper, "DISPLAY": ":99"}
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            analysis = self.run_tune(returns_dict, name="gui", config={"x": 1}, gui=True)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        deadline = time.monotonic() + 10
+        while not os.path.exists(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(Path(marker).read_text().strip(), analysis.db_path)
+
     def test_function_checkpoints(self):
         analysis = self.run_tune(checkpoints, name="ckpt", config={"x": 1}, metric="score", mode="max")
         trial = analysis.trials[0]

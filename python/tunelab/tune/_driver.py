@@ -214,6 +214,8 @@ def execute(o: RunOptions, *, storage_path: Optional[str], resume: Any, verbose:
         process.wait()
     relay.join(timeout=5)
     process.stderr.close()
+    if gui_pending and not interrupted and _holds_study(db):  # a study that ended before it was seen running
+        _open_gui(binary, db)
     code = process.returncode
     if metric_error is not None:
         raise ValueError(metric_error)
