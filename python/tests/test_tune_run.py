@@ -129,6 +129,14 @@ class RunTest(unittest.TestCase):
         self.assertEqual(results.get_best_result("score", "min").config, {"x": 1})
         self.assertEqual(results.num_errors, 0)
         self.assertEqual(len(best.metrics_dataframe), 1)
+        self.assertEqual((results.best_config, results.get_best_config("score", "min")), ({"x": 3}, {"x": 1}))
+        self.assertEqual(results.best_result["score"], 6)
+        self.assertEqual(results.get_best_trial().trial_id, results._analysis.get_best_trial().trial_id)
+        self.assertEqual(len(results.trial_dataframes), 3)
+        analysis = tune.ExperimentAnalysis(results.experiment_path, default_metric="score", default_mode="max")
+        self.assertEqual(analysis.get_best_result()["score"], 6)
+        rows = analysis.get_dataframe(filter_metric="score", filter_mode="max")
+        self.assertEqual(len(rows), 3)
 
     def test_rerun_without_resume_uses_a_new_folder(self):
         first = self.run_tune(returns_dict, name="again", config={"x": 1})

@@ -205,6 +205,15 @@ class ExperimentAnalysis:
         trial = trial or self.best_trial
         return self.get_best_checkpoint(trial, metric, mode) if trial else None
 
+    def get_best_result(self, metric: Optional[str] = None, mode: Optional[str] = None,
+                        scope: str = "last") -> Optional[Dict[str, Any]]:
+        """The best trial's last result (the same method as ResultGrid's, returning the result dict)."""
+        trial = self.get_best_trial(metric, mode, scope)
+        return trial.last_result if trial else None
+
+    def get_dataframe(self, filter_metric: Optional[str] = None, filter_mode: Optional[str] = None) -> Any:
+        return self.dataframe(filter_metric, filter_mode)
+
     @property
     def best_trial(self) -> Optional[Trial]:
         self._validate(None, None, what="best_trial")
@@ -348,6 +357,28 @@ class ResultGrid:
 
     def get_dataframe(self, filter_metric: Optional[str] = None, filter_mode: Optional[str] = None) -> Any:
         return self._analysis.dataframe(filter_metric, filter_mode)
+
+    # The analysis' methods, so that both objects offer the same (as the two Ray objects nearly do).
+    def get_best_trial(self, *args: Any, **kwargs: Any) -> Optional[Trial]:
+        return self._analysis.get_best_trial(*args, **kwargs)
+
+    def get_best_config(self, *args: Any, **kwargs: Any) -> Optional[Dict[str, Any]]:
+        return self._analysis.get_best_config(*args, **kwargs)
+
+    @property
+    def best_config(self) -> Optional[Dict[str, Any]]:
+        return self._analysis.best_config
+
+    @property
+    def best_result(self) -> Optional[Dict[str, Any]]:
+        return self._analysis.best_result
+
+    def dataframe(self, metric: Optional[str] = None, mode: Optional[str] = None) -> Any:
+        return self._analysis.dataframe(metric, mode)
+
+    @property
+    def trial_dataframes(self) -> Dict[str, Any]:
+        return self._analysis.trial_dataframes
 
     @property
     def errors(self) -> List[TuneError]:
