@@ -219,15 +219,16 @@ def execute(o: RunOptions, *, storage_path: Optional[str], resume: Any, verbose:
     code = process.returncode
     if metric_error is not None:
         raise ValueError(metric_error)
-    if interrupted:
-        print(f"tunelab.tune: interrupted; continue with resume='AUTO' (name={os.path.basename(exp_dir)!r}, "
-              f"storage_path={storage!r}) or `{binary} resume {db}`", file=sys.stderr)
-        raise KeyboardInterrupt
     if code == 2 or not _holds_study(db):
         raise TuneError(f"the tunelab engine could not run the study (exit status {code}):\n{relay.text().strip()}")
     analysis = ExperimentAnalysis(db, default_metric=metric, default_mode=mode)
     if code not in (0, 1, 130) and verbose:
         print(f"tunelab.tune: the engine exited with status {code}", file=sys.stderr)
+    if interrupted or code == 130:  # as Ray: say how to continue, and return what there is
+        print(f"tunelab.tune: the study was interrupted; continue it with resume='AUTO' "
+              f"(name={os.path.basename(exp_dir)!r}, storage_path={storage!r}) or `{binary} resume {db}`",
+              file=sys.stderr)
+        return analysis
     failed = [t for t in analysis.trials if t.status == "ERROR"]
     if failed and raise_on_failed_trial:
         details = "\n".join(f"  {t}: {(t.error_msg or '').strip()[-1500:]}" for t in failed[:3])
