@@ -146,6 +146,12 @@ class RunTest(unittest.TestCase):
         resumed = self.run_tune(returns_dict, name="again", config={"x": 1}, resume="AUTO")
         self.assertEqual(resumed.experiment_path, first.experiment_path)
         self.assertEqual(len(resumed.trials), 1)
+        self.assertTrue(tune.Tuner.can_restore(first.experiment_path))
+        self.assertFalse(tune.Tuner.can_restore(os.path.join(self.storage, "missing")))
+        grid = tune.Tuner.restore(first.experiment_path, returns_dict,
+                                  run_config=tune.RunConfig(verbose=0)).fit()
+        self.assertEqual(grid.experiment_path, first.experiment_path)
+        self.assertEqual([r.config for r in grid], [{"x": 1}])
         with self.assertRaisesRegex(ValueError, "no experiment was found"):
             self.run_tune(returns_dict, name="missing", config={"x": 1}, resume=True)
 
