@@ -250,6 +250,7 @@ bool Controller::start_trial(Trial& t) {
   if (!t.rec.started_at) t.rec.started_at = now_seconds();
   t.rec.ended_at.reset();
   t.rec.pgid = executor_->process_group(t.rec.id);
+  t.rec.executor_job = executor_->job_id(t.rec.id);
   if (gpu_monitor_) gpu_monitor_->trial_started(t.rec.id, t.alloc, static_cast<int>(t.rec.pgid));
   store_->put_trial(t.rec);
   StudyEvent e;
@@ -419,6 +420,7 @@ void Controller::on_exit(Trial& t, const ExecEvent& e) {
   release_resources(t);
   t.rec.runtime_s += seconds_between(t.attempt_start, SteadyClock::now());
   t.rec.pgid = 0;
+  t.rec.executor_job.clear();
   if (t.end_as) {
     if (*t.end_as == TrialStatus::Pending) {  // interrupted session: leave it to restart on resume
       t.rec.status = TrialStatus::Pending;
