@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 constexpr std::chrono::milliseconds kTailInterval{200};
 // A job that squeue no longer lists may still be writing its exit status through the shared
 // filesystem's caches: it is given this long before it counts as ended without one.
-constexpr std::chrono::seconds kExitStatusLag{3};
+constexpr std::chrono::seconds kExitStatusLag{5};
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();

@@ -79,7 +79,7 @@ class TestSlurm final : public QObject {
     const QString out = QString::fromUtf8(p.readAllStandardOutput()).trimmed();
     const QString err = QString::fromUtf8(p.readAllStandardError()).trimmed();
     if (p.exitCode() != 0) {
-      const QByteArray why = ("cannot start a test Slurm cluster: " + err).toUtf8();
+      const QByteArray why = QByteArray("cannot start a test Slurm cluster: ") + err.toUtf8();
       QSKIP(why.constData());
     }
     started_ = true;

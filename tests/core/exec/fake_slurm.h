@@ -11,7 +11,7 @@ namespace tunelab::test {
 
 // sbatch: runs the script (last argument) in its own session in --chdir; the job id is a counter.
 // "--partition=bad" is refused the way Slurm refuses it.
-inline const char* kFakeSbatch = R"sh(#!/bin/sh
+inline const char* kFakeSbatch = R"sh(#!/bin/bash
 dir=$(dirname "$0")
 chdir=.
 for a in "$@"; do
@@ -30,7 +30,7 @@ echo "$n"
 )sh";
 
 // squeue --jobs=A,B: RUNNING while the job's process group lives, COMPLETED after.
-inline const char* kFakeSqueue = R"sh(#!/bin/sh
+inline const char* kFakeSqueue = R"sh(#!/bin/bash
 dir=$(dirname "$0")
 for a in "$@"; do
   case "$a" in --jobs=*) ids=${a#--jobs=} ;; esac
@@ -42,7 +42,7 @@ done
 )sh";
 
 // scancel [--signal=SIG --full] JOB: the signal (KILL without one) to the job's process group.
-inline const char* kFakeScancel = R"sh(#!/bin/sh
+inline const char* kFakeScancel = R"sh(#!/bin/bash
 dir=$(dirname "$0")
 sig=KILL
 for a in "$@"; do
@@ -53,7 +53,7 @@ kill -s "$sig" -- "-$(cat "$dir/job_$id.pid")" 2>/dev/null
 exit 0
 )sh";
 
-inline const char* kFakeSacct = R"sh(#!/bin/sh
+inline const char* kFakeSacct = R"sh(#!/bin/bash
 echo "Slurm accounting storage is disabled" >&2
 exit 1
 )sh";
