@@ -242,6 +242,7 @@ bool Controller::start_trial(Trial& t) {
   t.end_reason.clear();
   t.done_reported = false;
   t.ignored_after_end = false;
+  t.reattached = false;
   t.reports_in_attempt = 0;
   t.attempt_start = t.last_activity = SteadyClock::now();
   ++running_;
@@ -326,7 +327,8 @@ void Controller::on_report(Trial& t, Json report) {
     return;
   }
   if (iteration <= t.rec.last_iteration) {
-    log(t.rec.id, "duplicate_report",
+    // A re-attached job's reports are read from the start: those already stored are skipped quietly.
+    if (!t.reattached) log(t.rec.id, "duplicate_report",
         "trial " + std::to_string(t.rec.id) + ": training_iteration " + std::to_string(iteration) +
             " is already stored; report ignored");
     // A restarted trial repeating its last iteration may still say it is done.

@@ -168,6 +168,7 @@ bool Controller::reattach_trial(Trial& t) {
   auto alloc = resources_->allocate(request_, true);
   t.alloc = alloc ? *alloc : gpu::Allocation{};
   t.running = true;
+  t.reattached = true;
   ++running_;
   t.iteration_base = 0;
   if (auto it = l.env.find("TUNELAB_RESTORE_ITERATION"); it != l.env.end()) {

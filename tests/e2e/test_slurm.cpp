@@ -164,6 +164,10 @@ class TestSlurm final : public QObject {
       if (e.kind == "reattached" && e.trial_id) reattached.insert(*e.trial_id);
     }
     QVERIFY2(!reattached.empty(), "no trial was re-attached after the engine was killed");
+    for (const auto& e : events) {
+      // Reports read again from a re-attached job are skipped without a word.
+      QVERIFY(!(e.kind == "duplicate_report" && e.trial_id && reattached.count(*e.trial_id)));
+    }
     for (const auto& t : trials) {
       if (!reattached.count(t.id)) continue;
       QCOMPARE(t.attempts, int64_t(1));
