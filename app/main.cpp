@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "core/exec/executor_registry.h"
 #include "core/schedule/scheduler.h"
 #include "core/schedule/stopper.h"
 #include "core/search/searcher.h"
@@ -65,10 +66,12 @@ int main(int argc, char** argv) {
   if (cmd == "schema") {
     tunelab::Json j = {{"searchers", tunelab::Json::array()},
                        {"schedulers", tunelab::Json::array()},
-                       {"stoppers", tunelab::Json::array()}};
+                       {"stoppers", tunelab::Json::array()},
+                       {"executors", tunelab::Json::array()}};
     for (const auto& d : tunelab::searcher_defs()) j["searchers"].push_back(tunelab::describe(d));
     for (const auto& d : tunelab::scheduler_defs()) j["schedulers"].push_back(tunelab::describe(d));
     for (const auto& d : tunelab::stopper_defs()) j["stoppers"].push_back(tunelab::describe(d));
+    for (const auto& d : tunelab::executor_defs()) j["executors"].push_back(tunelab::describe(d));
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }

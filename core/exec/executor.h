@@ -49,6 +49,14 @@ class Executor {
   // The OS process group of a running trial (0 if none or not local); stored so that a resumed
   // study can clean up after an engine crash.
   virtual int process_group(int64_t /*trial_id*/) const { return 0; }
+  // The batch job running the trial (a Slurm job id), or empty for a local process; stored so that a
+  // resumed study can re-attach to it.
+  virtual std::string job_id(int64_t /*trial_id*/) const { return {}; }
+  // After an engine restart: takes over `job`, the trial's job left by the previous engine, when it is
+  // still queued or running (or has ended since and recorded how), and fills `launch.env` with the
+  // environment it was started with. Its reports are read again from the start. False: nothing to
+  // re-attach to, the trial restarts.
+  virtual bool reattach(Launch& /*launch*/, const std::string& /*job*/) { return false; }
 };
 
 }  // namespace tunelab

@@ -242,6 +242,7 @@ bool Controller::start_trial(Trial& t) {
   t.end_reason.clear();
   t.done_reported = false;
   t.ignored_after_end = false;
+  t.reattached = false;
   t.reports_in_attempt = 0;
   t.attempt_start = t.last_activity = SteadyClock::now();
   ++running_;
@@ -250,6 +251,7 @@ bool Controller::start_trial(Trial& t) {
   if (!t.rec.started_at) t.rec.started_at = now_seconds();
   t.rec.ended_at.reset();
   t.rec.pgid = executor_->process_group(t.rec.id);
+  t.rec.executor_job = executor_->job_id(t.rec.id);
   if (gpu_monitor_) gpu_monitor_->trial_started(t.rec.id, t.alloc, static_cast<int>(t.rec.pgid));
   store_->put_trial(t.rec);
   StudyEvent e;
@@ -325,7 +327,8 @@ void Controller::on_report(Trial& t, Json report) {
     return;
   }
   if (iteration <= t.rec.last_iteration) {
-    log(t.rec.id, "duplicate_report",
+    // A re-attached job's reports are read from the start: those already stored are skipped quietly.
+    if (!t.reattached) log(t.rec.id, "duplicate_report",
         "trial " + std::to_string(t.rec.id) + ": training_iteration " + std::to_string(iteration) +
             " is already stored; report ignored");
     // A restarted trial repeating its last iteration may still say it is done.
@@ -419,6 +422,7 @@ void Controller::on_exit(Trial& t, const ExecEvent& e) {
   release_resources(t);
   t.rec.runtime_s += seconds_between(t.attempt_start, SteadyClock::now());
   t.rec.pgid = 0;
+  t.rec.executor_job.clear();
   if (t.end_as) {
     if (*t.end_as == TrialStatus::Pending) {  // interrupted session: leave it to restart on resume
       t.rec.status = TrialStatus::Pending;

@@ -101,6 +101,7 @@ class Controller {
   Controller() = default;
   Status init(bool resumed, const std::vector<ResultRecord>& history = {});
   Status init_resources(double cpu_slots);  // controller_resources.cpp
+  bool reattach_trial(Trial& t);            // resume: take over a batch job still running
 
   // Loop pieces.
   void fill_slots();

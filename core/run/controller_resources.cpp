@@ -1,4 +1,5 @@
 // The controller's resources: the GPU inventory, the allocator and the GPU sampler (docs/gpu.md).
+#include "core/exec/executor_registry.h"
 #include "core/gpu/inventory.h"
 #include "core/gpu/telemetry.h"
 #include "core/run/controller.h"
@@ -6,6 +7,12 @@
 namespace tunelab {
 
 Status Controller::init_resources(double cpu_slots) {
+  if (!executor_is_local(spec_)) {
+    // The cluster places trials (docs/cluster.md): only max_concurrent limits how many are submitted.
+    resources_ = std::make_unique<gpu::ResourceAllocator>(1e9, std::vector<gpu::GpuDevice>{});
+    request_.cpu = spec_.cpu_per_trial;
+    return {};
+  }
   auto inventory = gpu::discover_gpus();
   if (!inventory) return inventory.errors();
   std::shared_ptr<gpu::Telemetry> telemetry = spec_.gpu_per_trial > 0 ? gpu::make_telemetry(*inventory) : nullptr;

@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "core/exec/executor_registry.h"
 #include "core/exec/local_executor.h"
 #include "core/run/controller.h"
 #include "core/run/trial_state.h"
@@ -93,7 +94,13 @@ Status Controller::init(bool resumed, const std::vector<ResultRecord>& history) 
     const fs::path lean = fs::path(options_.self_exe).parent_path() / "tunelab-trial";
     if (fs::is_regular_file(lean, ec) && ::access(lean.c_str(), X_OK) == 0) trial_exe_ = lean.string();
   }
-  executor_ = options_.executor ? std::move(options_.executor) : std::make_unique<LocalExecutor>();
+  if (options_.executor) {
+    executor_ = std::move(options_.executor);
+  } else {
+    auto executor = make_executor(spec_);
+    if (!executor) return executor.errors();
+    executor_ = std::move(*executor);
+  }
   const auto cores = static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
   if (auto s = init_resources(options_.cpu_slots > 0 ? options_.cpu_slots : cores); !s) return s;
   max_concurrent_ = options_.max_concurrent > 0 ? options_.max_concurrent : spec_.max_concurrent;
@@ -125,25 +132,52 @@ Status Controller::init(bool resumed, const std::vector<ResultRecord>& history) 
 
   if (resumed) {
     replay_history(history);
-    int restarted = 0;
+    int restarted = 0, reattached = 0;
     for (auto& [id, t] : trials_) {
       if (t->rec.origin == "user" && total_trials_ >= 0) ++total_trials_;
-      if (t->rec.status == TrialStatus::Running) {
+      if (t->rec.status == TrialStatus::Running && reattach_trial(*t)) {
+        ++reattached;
+      } else if (t->rec.status == TrialStatus::Running) {
         // Left running by an engine that died: its processes must not linger or write on.
         kill_stale_trial_processes(static_cast<int>(t->rec.pgid), t->rec.trial_dir);
         t->rec.status = TrialStatus::Pending;
         t->rec.pgid = 0;
+        t->rec.executor_job.clear();
         store_->put_trial(t->rec);
         ++restarted;
       }
     }
     log(std::nullopt, "resumed",
         "study resumed: " + std::to_string(trials_.size()) + " trials known, " + std::to_string(restarted) +
-            " were running and will restart" + (restarted ? " from their last checkpoint" : ""));
+            " were running and will restart" + (restarted ? " from their last checkpoint" : "") +
+            (reattached ? "; " + std::to_string(reattached) + " still run as batch jobs and were re-attached" : ""));
   } else {
     log(std::nullopt, "created", "study \"" + spec_.name + "\" created (seed " + std::to_string(*spec_.seed) + ")");
   }
   return {};
+}
+
+// A trial whose batch job outlived the previous engine: the executor takes the job over and the
+// trial goes on running; its reports are read again and those already stored are skipped.
+bool Controller::reattach_trial(Trial& t) {
+  if (t.rec.executor_job.empty()) return false;
+  Launch l;
+  l.trial_id = t.rec.id;
+  l.trial_dir = t.rec.trial_dir;
+  if (!executor_->reattach(l, t.rec.executor_job)) return false;
+  auto alloc = resources_->allocate(request_, true);
+  t.alloc = alloc ? *alloc : gpu::Allocation{};
+  t.running = true;
+  t.reattached = true;
+  ++running_;
+  t.iteration_base = 0;
+  if (auto it = l.env.find("TUNELAB_RESTORE_ITERATION"); it != l.env.end()) {
+    t.iteration_base = std::atoll(it->second.c_str()) + t.rec.iteration_offset;
+  }
+  t.attempt_start = t.last_activity = std::chrono::steady_clock::now();
+  log(t.rec.id, "reattached", "trial " + std::to_string(t.rec.id) + " re-attached to its job " + t.rec.executor_job,
+      {{"job", t.rec.executor_job}});
+  return true;
 }
 
 }  // namespace tunelab

@@ -24,6 +24,7 @@ struct Controller::Trial {
   std::string end_reason;
   bool done_reported = false;          // the trial reported _done
   bool ignored_after_end = false;      // a report after end_as was set was ignored (logged once)
+  bool reattached = false;             // this attempt's job was taken over on resume: its reports are read again
   std::chrono::steady_clock::time_point done_at{};  // when; it is stopped if still running after the grace
   std::optional<Decision> exploit;     // a PBT exploit to apply once this attempt has ended
 };

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/exec/executor_registry.h"
 #include "core/schedule/scheduler.h"
 #include "core/schedule/stopper.h"
 #include "core/search/searcher.h"
@@ -23,7 +24,7 @@ namespace {
 constexpr const char* kTopKeys[] = {"name",           "objective",   "space",         "trainable",
                                     "search",         "scheduler",   "num_samples",   "max_concurrent",
                                     "resources_per_trial", "stop",   "max_failures",  "trial_timeout_s",
-                                    "seed",           "description", "stoppers"};
+                                    "seed",           "description", "stoppers",    "executor"};
 
 class SpecParser {
  public:
@@ -281,6 +282,10 @@ Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
   p.trainable(j, s, base_dir);
   s.search = p.component(j, "search", "random", find_searcher_def, searcher_defs());
   s.scheduler = p.component(j, "scheduler", "fifo", find_scheduler_def, scheduler_defs());
+  s.executor = p.component(j, "executor", "local", find_executor_def, executor_defs());
+  if (s.executor.is_object()) {
+    if (Status st = check_executor_block(s.executor, "executor"); !st) p.errors.insert(p.errors.end(), st.errors().begin(), st.errors().end());
+  }
   if (j.contains("num_samples")) s.num_samples = p.integer(j, "num_samples", 1, "num_samples").value_or(1);
   if (j.contains("max_concurrent")) s.max_concurrent = p.integer(j, "max_concurrent", 1, "max_concurrent").value_or(0);
   p.resources(j, s);

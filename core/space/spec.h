@@ -36,6 +36,7 @@ struct StudySpec {
   Json search;                 // validated "search" block, defaults filled in
   Json scheduler;              // validated "scheduler" block
   Json stoppers = Json::array();  // validated "stoppers" list (any one firing stops), defaults filled in
+  Json executor;               // validated "executor" block ({"type": "local"} by default; docs/cluster.md)
   int64_t num_samples = 1;
   int64_t max_concurrent = 0;  // 0: as many as CPU slots allow
   double cpu_per_trial = 1;

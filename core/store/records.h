@@ -43,6 +43,7 @@ struct TrialRecord {
   // Stored training_iteration minus the trainable's own count. Non-zero after a PBT exploit: the trial
   // keeps counting its own iterations while its trainable continues from the donor's checkpoint.
   int64_t iteration_offset = 0;
+  std::string executor_job;         // batch job of the running attempt (Slurm job id), or empty
 };
 
 struct ResultRecord {

@@ -101,6 +101,10 @@ const std::vector<const char*>& migrations() {
         peak_memory_mb REAL NOT NULL DEFAULT 0,
         energy_j REAL NOT NULL DEFAULT 0);
       )sql",
+      // 4: the job id of a trial run by a batch system (Slurm), so a resumed engine re-attaches to it.
+      R"sql(
+      ALTER TABLE trials ADD COLUMN executor_job TEXT NOT NULL DEFAULT '';
+      )sql",
   };
   return m;
 }
@@ -123,7 +127,7 @@ std::string migrate(sqlite3* db) {
   int version = user_version(db);
   if (version < 0) return "not a SQLite database, or unreadable";
   const int latest = static_cast<int>(migrations().size());
-  static_assert(Store::kSchemaVersion == 3, "update migrations() with the schema version");
+  static_assert(Store::kSchemaVersion == 4, "update migrations() with the schema version");
   if (version > latest) {
     return "the study database has schema version " + std::to_string(version) + ", newer than this TuneLab (" +
            std::to_string(latest) + "); upgrade TuneLab";

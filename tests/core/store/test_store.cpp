@@ -49,6 +49,7 @@ class TestStore final : public QObject {
       t.started_at = 101;
       t.checkpoint = "/trials/00000/checkpoint.bin";
       t.checkpoint_iteration = 4;
+      t.executor_job = "4242";
       (*store)->put_trial(t);
       t.status = TrialStatus::Completed;  // a later write replaces the row
       (*store)->put_trial(t);
@@ -76,6 +77,7 @@ class TestStore final : public QObject {
     QCOMPARE(*t.started_at, 101.0);
     QVERIFY(!t.ended_at);
     QCOMPARE(t.checkpoint_iteration, int64_t(4));
+    QCOMPARE(t.executor_job, std::string("4242"));
     auto results = (*store)->load_results(0);
     QCOMPARE(results->size(), size_t(5));
     QCOMPARE((*results)[2].metrics["acc"].get<double>(), 0.3);  // the first write of iteration 3 stays
