@@ -8,6 +8,10 @@
 
 namespace tunelab {
 
+// What a finished trial keeps of its last result: its objective values, training_iteration and
+// time_total_s. Everything else lives in the store only, so memory does not grow with results.
+Json compact_result(const Json& result, const std::vector<Objective>& objectives);
+
 struct Controller::Trial {
   TrialRecord rec;
   std::optional<double> best;  // best objective value so far
