@@ -45,7 +45,8 @@ std::string describe_exit(const ExecEvent& e) {
 }  // namespace
 
 Json compact_result(const Json& result, const std::vector<Objective>& objectives) {
-  if (!result.is_object()) return result;
+  // One objective: the trial's numbers (t.best, t.last) are all that is used once it has finished.
+  if (!result.is_object() || objectives.size() <= 1) return nullptr;
   Json kept = Json::object();
   for (const auto& o : objectives) {
     if (result.contains(o.metric)) kept[o.metric] = result[o.metric];

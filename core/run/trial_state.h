@@ -8,8 +8,8 @@
 
 namespace tunelab {
 
-// What a finished trial keeps of its last result: its objective values, training_iteration and
-// time_total_s. Everything else lives in the store only, so memory does not grow with results.
+// What a finished trial keeps of its last result: nothing with one objective (its best and last values
+// are kept apart), its objective values with several (for the Pareto front). The rest lives in the store.
 Json compact_result(const Json& result, const std::vector<Objective>& objectives);
 
 struct Controller::Trial {
