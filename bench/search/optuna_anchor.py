@@ -92,7 +92,7 @@ def quality(args):
             continue
         for s in args.samplers.split(","):
             regrets, reach, secs = [], [], 0.0
-            for seed in range(1, args.seeds + 1):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 study = optuna.create_study(sampler=sampler(s, seed))
                 best, k = math.inf, None
                 t0 = time.process_time()
@@ -114,7 +114,7 @@ def quality(args):
                               "median_regret": sorted(regrets)[len(regrets) // 2], "target_regret": target,
                               "reached": sum(1 for r in reach if r <= args.evals),
                               "median_evals_to_target": med_reach if med_reach <= args.evals else None,
-                              "seconds": secs}), flush=True)
+                              "seconds": secs, "first_seed": args.first_seed, "regrets": regrets}), flush=True)
 
 
 def mixed_objective(p):
@@ -171,6 +171,7 @@ def main():
     ap.add_argument("--functions", default="")
     ap.add_argument("--trials", default="100,1000,10000")
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--first-seed", type=int, default=1)
     args = ap.parse_args()
     (timing if args.mode == "time" else quality)(args)
 

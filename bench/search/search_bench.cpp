@@ -152,7 +152,7 @@ int quality_bench(const std::vector<std::string>& searchers, const std::vector<s
                         {"evals", evals}, {"mean_regret", mean}, {"median_regret", sorted[sorted.size() / 2]},
                         {"target_regret", f.target_regret}, {"reached", reached},
                         {"median_evals_to_target", r[r.size() / 2] > evals ? Json(nullptr) : Json(r[r.size() / 2])},
-                        {"seconds", secs}}
+                        {"seconds", secs}, {"first_seed", first_seed}, {"regrets", regrets}}
                        .dump()
                 << std::endl;
     }

@@ -47,6 +47,13 @@ std::optional<std::vector<double>> GpSearcher::propose(int64_t trial_id, Rng& rn
     X.row(i) = features(o.x);
     y[i] = o.loss();
   }
+  if (opt_.output_warp == "log") {
+    // Model log(y - y_min + 0.3 (y_max - y_min)): a few bad trials no longer flatten the model near
+    // the good ones, and the gaps between good values grow. A monotone map, so the minimum stays put.
+    const double lo = y.minCoeff(), hi = y.maxCoeff();
+    const double shift = lo - 0.3 * std::max(hi - lo, 1e-12);
+    y = (y.array() - shift).log().matrix();
+  }
   // Hyperparameters, on a subset when there are many trials.
   GpHyper h;
   const auto subset = static_cast<Eigen::Index>(std::max<int64_t>(opt_.fit_subset, 10));

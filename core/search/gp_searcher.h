@@ -18,8 +18,9 @@
 namespace tunelab {
 
 struct GpOptions {
-  int64_t n_startup_trials = 10;
+  int64_t n_startup_trials = 5;
   std::string acquisition = "log_ei";  // or "ucb"
+  std::string output_warp = "log";     // or "none"
   double ucb_beta = 4.0;               // UCB: mean - sqrt(beta) sd of the loss
   std::string parallel = "kriging_believer";  // or "constant_liar"
   int64_t n_candidates = 256;

@@ -112,7 +112,7 @@ Parzen::Parzen(const SpaceEncoding& enc, std::vector<size_t> dims, const std::ve
       }
       double lo = min_sigma;
       if (d.cardinality > 0) lo = std::max(lo, 0.5 / static_cast<double>(d.cardinality));
-      for (size_t j = 0; j < n; ++j) col.sigma[j] = std::clamp(col.sigma[j] * opt.bandwidth_factor, lo, 1.0);
+      for (size_t j = 0; j < n; ++j) col.sigma[j] = std::clamp(col.sigma[j] * opt.bandwidth_factor, lo, 1.0) * opt.post_clip_factor;
       col.sigma[n] = 1.0;
       if (!sorted_mu_.empty()) max_sigma_ = *std::max_element(col.sigma.begin(), col.sigma.begin() + static_cast<long>(n));
       col.log_norm.resize(m);

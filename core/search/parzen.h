@@ -15,6 +15,7 @@ struct ParzenOptions {
   double prior_weight = 1.0;
   bool multivariate = false;     // bandwidths by Scott's rule (joint) instead of neighbour gaps (per coordinate)
   double bandwidth_factor = 1.0;  // multiplies every bandwidth (BOHB uses 3 when sampling)
+  double post_clip_factor = 1.0;  // multiplies the observations' bandwidths after the clip (TPE's candidates)
 };
 
 // A mixture over the coordinates `dims` of `points` (rows of encoded vectors). Univariate use: one

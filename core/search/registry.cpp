@@ -41,6 +41,8 @@ std::vector<OptionDef> tpe_options() {
           {"gamma", OptionKind::Float, 0.1, 0.0, 1.0, {},
            "Fraction of finished trials in the good group (at most 25 trials)."},
           {"n_ei_candidates", OptionKind::Int, 24, 1.0, std::nullopt, {}, "Candidates drawn from the good model."},
+          {"candidate_bandwidth", OptionKind::Float, 0.3, 0.01, 1.0, {},
+           "Candidates are drawn from the good model with its numeric bandwidths scaled by this (1: as Optuna)."},
           {"prior_weight", OptionKind::Float, 1.0, 0.0, std::nullopt, {}, "Weight of the uniform prior kernel."},
           {"multivariate", OptionKind::Bool, true, std::nullopt, std::nullopt, {},
            "Model the unconditional parameters jointly (as Optuna 4+); false: one by one."},
@@ -53,6 +55,7 @@ TpeOptions read_tpe(const Json& o) {
   t.n_startup_trials = o.value("n_startup_trials", t.n_startup_trials);
   t.gamma = o.value("gamma", t.gamma);
   t.n_ei_candidates = o.value("n_ei_candidates", t.n_ei_candidates);
+  t.candidate_bandwidth = o.value("candidate_bandwidth", t.candidate_bandwidth);
   t.prior_weight = o.value("prior_weight", t.prior_weight);
   t.multivariate = o.value("multivariate", t.multivariate);
   t.constant_liar = o.value("constant_liar", t.constant_liar);
@@ -110,6 +113,7 @@ Result<std::unique_ptr<Searcher>> make_inner(const SearchContext& ctx, const std
     GpOptions g;
     g.n_startup_trials = o.value("n_startup_trials", g.n_startup_trials);
     g.acquisition = o.value("acquisition", g.acquisition);
+    g.output_warp = o.value("output_warp", g.output_warp);
     g.ucb_beta = o.value("ucb_beta", g.ucb_beta);
     g.parallel = o.value("parallel", g.parallel);
     g.n_candidates = o.value("n_candidates", g.n_candidates);
@@ -161,8 +165,10 @@ const std::vector<ComponentDef>& searcher_defs() {
       {"tpe", "Tree-structured Parzen Estimator (Bergstra et al. 2011, as Optuna's TPESampler).",
        with_common(tpe_options())},
       {"gp", "Gaussian-process Bayesian optimisation: Matern-5/2 ARD kernel, log-EI or UCB acquisition.",
-       with_common({{"n_startup_trials", OptionKind::Int, 10, 0.0, std::nullopt, {},
+       with_common({{"n_startup_trials", OptionKind::Int, 5, 0.0, std::nullopt, {},
                      "Sobol' trials before the model is used."},
+                    {"output_warp", OptionKind::Enum, "log", std::nullopt, std::nullopt, {"log", "none"},
+                     "Model log(y - min + 0.3 range) instead of y: better fits near the optimum."},
                     {"acquisition", OptionKind::Enum, "log_ei", std::nullopt, std::nullopt, {"log_ei", "ucb"},
                      "Acquisition function: log expected improvement, or the upper confidence bound."},
                     {"ucb_beta", OptionKind::Float, 4.0, 0.0, std::nullopt, {},

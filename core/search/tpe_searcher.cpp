@@ -40,6 +40,10 @@ void choose(const SpaceEncoding& enc, const std::vector<size_t>& dims,
     ParzenOptions wide = po;
     wide.bandwidth_factor = widen;
     Parzen(enc, dims, b, tpe_weights(b.size()), wide).sample(rng, n, cands);
+  } else if (opt.candidate_bandwidth != 1.0) {
+    ParzenOptions narrow = po;
+    narrow.post_clip_factor = opt.candidate_bandwidth;
+    Parzen(enc, dims, b, tpe_weights(b.size()), narrow).sample(rng, n, cands);
   } else {
     l.sample(rng, n, cands);
   }

@@ -3,8 +3,8 @@
 //
 // After n_startup_trials random trials, the finished trials are split into the best gamma-fraction
 // ("below", at most 25) and the rest ("above"); a Parzen estimator l(x) is fitted to the first and
-// g(x) to the second, n_ei_candidates points are drawn from l, and the one with the largest
-// l(x)/g(x) is proposed. Univariate mode models each parameter on its own, counting only the trials
+// g(x) to the second, n_ei_candidates points are drawn from l (with its kernels narrowed by
+// candidate_bandwidth), and the one with the largest l(x)/g(x) is proposed. Univariate mode models each parameter on its own, counting only the trials
 // where it was active; multivariate mode models the unconditional parameters jointly (conditional
 // ones stay univariate). Running trials join "above" (constant liar), so parallel suggestions spread.
 #include "core/search/model_searcher.h"
@@ -16,6 +16,9 @@ struct TpeOptions {
   int64_t n_startup_trials = 10;
   double gamma = 0.1;
   int64_t n_ei_candidates = 24;
+  // Candidates come from l(x) with its numeric bandwidths (after the clip) times this factor, and are
+  // scored by the unscaled l(x)/g(x): candidates near the good trials, where the ratio peaks.
+  double candidate_bandwidth = 0.3;
   double prior_weight = 1.0;
   bool multivariate = true;
   bool constant_liar = true;
