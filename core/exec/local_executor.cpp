@@ -103,8 +103,7 @@ struct LocalExecutor::Proc {
   bool stopping = false;
   bool killed = false;
   Clock::time_point kill_at{};
-  int out_fd = -1, err_fd = -1;  // stdout.log and stderr.log (O_APPEND), kept to cap their size
-  std::string trial_dir;
+  std::string trial_dir;  // its stdout.log and stderr.log are capped (cap_log)
 };
 
 namespace {
@@ -113,9 +112,9 @@ namespace {
 // is emptied; the trial's descriptor appends, so it goes on writing at the start of the emptied file.
 // The copy is made by the kernel (no engine memory); older bytes, and bytes written between the copy
 // and the truncation, are dropped.
-void cap_log(int fd, const std::string& path) {
+void cap_log(const std::string& path) {
   struct stat st {};
-  if (fd < 0 || ::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) <= LocalExecutor::kLogCapBytes) return;
+  if (::stat(path.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) <= LocalExecutor::kLogCapBytes) return;
   const std::string rotated = path + ".1";
   int to = ::open(rotated.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   int from = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -131,9 +130,11 @@ void cap_log(int fd, const std::string& path) {
   }
   close_fd(to);
   close_fd(from);
-  (void)!::ftruncate(fd, 0);
+  (void)!::truncate(path.c_str(), 0);
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   const char note[] = "tunelab: this log passed its size cap; the earlier part is in the .1 file beside it\n";
-  (void)!::write(fd, note, sizeof note - 1);
+  if (fd >= 0) (void)!::write(fd, note, sizeof note - 1);
+  close_fd(fd);
 }
 
 }  // namespace
@@ -146,8 +147,6 @@ LocalExecutor::~LocalExecutor() {
     ::waitpid(p->pid, nullptr, 0);
     close_fd(p->pidfd);
     close_fd(p->report_fd);
-    close_fd(p->out_fd);
-    close_fd(p->err_fd);
   }
   close_fd(wake_fd_);
 }
@@ -200,6 +199,8 @@ Status LocalExecutor::start(const Launch& launch) {
   setpgid(pid, pid);  // also in the parent, so the group exists before we ever signal it
   close_fd(report[1]);
   close_fd(exec_status[1]);
+  close_fd(out_fd);
+  close_fd(err_fd);
   close_fd(null_fd);
   // The status pipe closes on a successful exec; otherwise it carries errno.
   int child_errno = 0;
@@ -210,8 +211,6 @@ Status LocalExecutor::start(const Launch& launch) {
   if (n == sizeof child_errno) {
     ::waitpid(pid, nullptr, 0);
     close_fd(report[0]);
-    close_fd(out_fd);
-    close_fd(err_fd);
     const bool in_cwd = !launch.cwd.empty() && !std::filesystem::is_directory(launch.cwd, ec);
     const std::string what = in_cwd ? "cannot enter the working directory \"" + launch.cwd + "\""
                                     : "cannot run \"" + launch.argv[0] + "\"";
@@ -224,8 +223,6 @@ Status LocalExecutor::start(const Launch& launch) {
   proc->pid = pid;
   proc->pidfd = pidfd_open(pid);
   proc->report_fd = report[0];
-  proc->out_fd = out_fd;
-  proc->err_fd = err_fd;
   proc->trial_dir = launch.trial_dir;
   procs_[launch.trial_id] = std::move(proc);
   return {};
@@ -311,10 +308,8 @@ void LocalExecutor::reap(int64_t trial_id, std::vector<ExecEvent>& out) {
   }
   close_fd(p.pidfd);
   close_fd(p.report_fd);
-  cap_log(p.out_fd, p.trial_dir + "/stdout.log");
-  cap_log(p.err_fd, p.trial_dir + "/stderr.log");
-  close_fd(p.out_fd);
-  close_fd(p.err_fd);
+  cap_log(p.trial_dir + "/stdout.log");
+  cap_log(p.trial_dir + "/stderr.log");
   procs_.erase(it);
   out.push_back(std::move(e));
 }
@@ -339,8 +334,8 @@ std::vector<ExecEvent> LocalExecutor::wait(std::chrono::milliseconds timeout) {
   if (now >= next_log_check_) {
     next_log_check_ = now + std::chrono::milliseconds(500);
     for (auto& [id, p] : procs_) {
-      cap_log(p->out_fd, p->trial_dir + "/stdout.log");
-      cap_log(p->err_fd, p->trial_dir + "/stderr.log");
+      cap_log(p->trial_dir + "/stdout.log");
+      cap_log(p->trial_dir + "/stderr.log");
     }
   }
   if (!procs_.empty()) {
