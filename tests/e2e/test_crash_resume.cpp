@@ -157,6 +157,18 @@ class TestCrashResume final : public QObject {
       }
       restarted += t.attempts > 1;
     }
+    // Each scheduler stop was taken at the trial's last stored result and taken once, even when the engine
+    // died between storing that result and ending the trial (the resume applies it).
+    std::map<int64_t, int> stops;
+    const auto decisions = *(*store)->load_decisions();
+    for (const auto& d : decisions) {
+      if (d.source != "scheduler" || d.action != "stop") continue;
+      const Json at = d.details.contains("rung") ? d.details["rung"] : d.details["time"];
+      const std::string who = "trial " + std::to_string(d.trial_id) + ": " + d.reason;
+      QVERIFY2(++stops[d.trial_id] == 1, qPrintable(QString::fromStdString(who + " (a second stop)")));
+      QVERIFY2(at == Json(stored[d.trial_id].rbegin()->first),
+               qPrintable(QString::fromStdString(who + ", but it ran to " + std::to_string(stored[d.trial_id].rbegin()->first))));
+    }
     QVERIFY(completed >= 1);
     QVERIFY(restarted >= 1);  // kills hit running trials, which continued after resume
     // No trial process outlived its engine.
