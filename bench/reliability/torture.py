@@ -13,6 +13,7 @@ fails otherwise:
   - each trial's stored iterations are exactly 1..last, each once; last is an ASHA rung or max_t;
   - trial ids are 0..trials-1, one folder each (no id used twice), num_samples exactly;
   - PRAGMA integrity_check is ok after every kill and at the end; the study is `completed`;
+  - each scheduler stop decision was taken once, at the trial's last stored iteration;
   - no trial process outlives the engine.
 """
 
@@ -178,6 +179,19 @@ def main():
                     checked += 1
                     if line["tid"] != tid or line["score"] != m["score"] or line["x"] != m["x"]:
                         problems.append(f"trial {tid} iteration {it}: stored {m}, written {line}")
+        # Each scheduler stop was taken once, at the trial's last stored result (also when the engine died
+        # between storing that result and ending the trial).
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        stops = {}
+        for tid, details in con.execute("SELECT trial_id, details FROM decisions WHERE source = 'scheduler' "
+                                        "AND action = 'stop'"):
+            d = json.loads(details)
+            at = d.get("rung", d.get("time"))
+            stops[tid] = stops.get(tid, 0) + 1
+            last = max((it for (t, it) in stored if t == tid), default=0)
+            if stops[tid] > 1 or at != last:
+                problems.append(f"trial {tid}: scheduler stop at {at} (stop #{stops[tid]}), but it ran to {last}")
+        con.close()
         strays = stray_processes(trials_dir)
         if strays:
             problems.append(f"{strays} trial processes outlived the engine")
