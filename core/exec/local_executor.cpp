@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,7 +103,41 @@ struct LocalExecutor::Proc {
   bool stopping = false;
   bool killed = false;
   Clock::time_point kill_at{};
+  std::string trial_dir;  // its stdout.log and stderr.log are capped (cap_log)
 };
+
+namespace {
+
+// A log past kLogCapBytes has its newest kLogCapBytes copied to <log>.1 (replacing the previous one) and
+// is emptied; the trial's descriptor appends, so it goes on writing at the start of the emptied file.
+// The copy is made by the kernel (no engine memory); older bytes, and bytes written between the copy
+// and the truncation, are dropped.
+void cap_log(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) <= LocalExecutor::kLogCapBytes) return;
+  const std::string rotated = path + ".1";
+  int to = ::open(rotated.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int from = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (to >= 0 && from >= 0) {
+    // The newest kLogCapBytes: between two checks a fast writer may have gone far past the cap.
+    off_t offset = st.st_size - static_cast<off_t>(LocalExecutor::kLogCapBytes);
+    off_t left = static_cast<off_t>(LocalExecutor::kLogCapBytes);
+    while (left > 0) {
+      const ssize_t n = ::sendfile(to, from, &offset, static_cast<size_t>(left));
+      if (n <= 0) break;
+      left -= n;
+    }
+  }
+  close_fd(to);
+  close_fd(from);
+  (void)!::truncate(path.c_str(), 0);
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  const char note[] = "tunelab: this log passed its size cap; the earlier part is in the .1 file beside it\n";
+  if (fd >= 0) (void)!::write(fd, note, sizeof note - 1);
+  close_fd(fd);
+}
+
+}  // namespace
 
 LocalExecutor::LocalExecutor() { wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
 
@@ -187,6 +223,7 @@ Status LocalExecutor::start(const Launch& launch) {
   proc->pid = pid;
   proc->pidfd = pidfd_open(pid);
   proc->report_fd = report[0];
+  proc->trial_dir = launch.trial_dir;
   procs_[launch.trial_id] = std::move(proc);
   return {};
 }
@@ -225,6 +262,7 @@ void LocalExecutor::drain(Proc& p, std::vector<ExecEvent>& out, bool to_eof) {
       if (item.ok) {
         e.kind = ExecEvent::Kind::Report;
         e.report = std::move(item.report);
+        e.message = std::move(item.error);  // a note about a kept report (non-finite numbers)
       } else {
         e.kind = ExecEvent::Kind::BadReport;
         e.message = std::move(item.error);
@@ -256,6 +294,8 @@ void LocalExecutor::reap(int64_t trial_id, std::vector<ExecEvent>& out) {
   // The main process is gone: whatever else is in its group (workers, grandchildren) goes too,
   // then read what it reported before exiting. Children that still hold the pipe are dead now.
   ::kill(-p.pid, SIGKILL);
+  // Descendants that left the group (setsid, double fork) still carry the trial's environment.
+  if (!p.trial_dir.empty()) kill_stale_trial_processes(0, p.trial_dir);
   drain(p, out, /*to_eof=*/true);
   ExecEvent e;
   e.kind = ExecEvent::Kind::Exited;
@@ -268,6 +308,8 @@ void LocalExecutor::reap(int64_t trial_id, std::vector<ExecEvent>& out) {
   }
   close_fd(p.pidfd);
   close_fd(p.report_fd);
+  cap_log(p.trial_dir + "/stdout.log");
+  cap_log(p.trial_dir + "/stderr.log");
   procs_.erase(it);
   out.push_back(std::move(e));
 }
@@ -289,6 +331,17 @@ std::vector<ExecEvent> LocalExecutor::wait(std::chrono::milliseconds timeout) {
     if (p->pidfd < 0) need_polling_reap = true;
   }
   if (need_polling_reap) timeout = std::min(timeout, std::chrono::milliseconds(50));  // no pidfd support
+  if (now >= next_log_check_) {
+    next_log_check_ = now + std::chrono::milliseconds(500);
+    for (auto& [id, p] : procs_) {
+      cap_log(p->trial_dir + "/stdout.log");
+      cap_log(p->trial_dir + "/stderr.log");
+    }
+  }
+  if (!procs_.empty()) {
+    timeout = std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(next_log_check_ - now) +
+                                    std::chrono::milliseconds(1));
+  }
 
   std::vector<pollfd> fds;
   std::vector<std::pair<int64_t, bool>> owners;  // (trial, is_pidfd)

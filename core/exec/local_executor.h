@@ -24,6 +24,10 @@ class LocalExecutor final : public Executor {
 
   int process_group(int64_t trial_id) const override;
 
+  // stdout.log and stderr.log are each kept under about this size (checked every 0.5 s and at exit):
+  // past it the log moves to <log>.1 and starts again, so a trial's logs take at most about twice it.
+  static constexpr uint64_t kLogCapBytes = 16ull << 20;
+
  private:
   struct Proc;
   void drain(Proc& p, std::vector<ExecEvent>& out, bool to_eof);
@@ -31,6 +35,7 @@ class LocalExecutor final : public Executor {
 
   std::map<int64_t, std::unique_ptr<Proc>> procs_;
   int wake_fd_ = -1;  // eventfd
+  std::chrono::steady_clock::time_point next_log_check_{};
 };
 
 // Kills processes left over from a crashed engine: every process whose environment has

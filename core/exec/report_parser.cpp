@@ -27,6 +27,46 @@ size_t nesting_depth(std::string_view s) {
   return deepest;
 }
 
+// Python's json module writes NaN, Infinity and -Infinity, which JSON does not have. Outside strings
+// they become null, and the names of the keys they held are collected.
+std::string replace_non_finite(std::string_view s, std::vector<std::string>& keys) {
+  std::string out;
+  out.reserve(s.size());
+  bool in_string = false, escaped = false;
+  size_t key_start = std::string_view::npos;
+  std::string last_string;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      out += c;
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') {
+        in_string = false;
+        last_string = std::string(s.substr(key_start, i - key_start));
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      key_start = i + 1;
+      out += c;
+      continue;
+    }
+    bool replaced = false;
+    for (std::string_view word : {"-Infinity", "+Infinity", "Infinity", "NaN"}) {
+      if (!replaced && s.substr(i, word.size()) == word) {
+        out += "null";
+        keys.push_back(last_string);
+        i += word.size() - 1;
+        replaced = true;
+      }
+    }
+    if (!replaced) out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 ReportParser::Item parse_report_line(std::string_view line) {
@@ -37,6 +77,16 @@ ReportParser::Item parse_report_line(std::string_view line) {
     return item;
   }
   Json j = Json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+  std::vector<std::string> non_finite;
+  if (j.is_discarded() && (line.find("NaN") != std::string_view::npos || line.find("Infinity") != std::string_view::npos)) {
+    const std::string fixed = replace_non_finite(line, non_finite);
+    j = Json::parse(fixed, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_discarded() && j.is_object()) {
+      std::string names;
+      for (const auto& k : non_finite) names += (names.empty() ? "\"" : ", \"") + k + "\"";
+      item.error = "non-finite value (NaN or Infinity) stored as null: " + names;
+    }
+  }
   if (j.is_discarded()) {
     std::string preview(line.substr(0, 80));
     item.error = "not valid JSON: \"" + preview + (line.size() > 80 ? "...\"" : "\"");

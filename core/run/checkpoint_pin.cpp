@@ -30,6 +30,7 @@ Result<std::string> pin_checkpoint(const std::string& source, const std::string&
     for (auto it = fs::recursive_directory_iterator(src, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
       const fs::path target = dest / fs::relative(it->path(), src, ec);
+      if (it->is_symlink(ec)) continue;  // never followed: it could point out of the trial's folder
       if (it->is_directory(ec)) fs::create_directories(target, ec);
       else if (it->is_regular_file(ec)) link_or_copy(it->path(), target, ec);
     }

@@ -44,6 +44,19 @@ std::string describe_exit(const ExecEvent& e) {
 
 }  // namespace
 
+Json compact_result(const Json& result, const std::vector<Objective>& objectives) {
+  // One objective: the trial's numbers (t.best, t.last) are all that is used once it has finished.
+  if (!result.is_object() || objectives.size() <= 1) return nullptr;
+  Json kept = Json::object();
+  for (const auto& o : objectives) {
+    if (result.contains(o.metric)) kept[o.metric] = result[o.metric];
+  }
+  for (const char* key : {"training_iteration", "time_total_s"}) {
+    if (result.contains(key)) kept[key] = result[key];
+  }
+  return kept;
+}
+
 void Controller::add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
 
 void Controller::wake() { executor_->wake(); }
@@ -55,7 +68,7 @@ Result<std::string> Controller::run() {
   if (gpu_monitor_) gpu_monitor_->start();
   store_->set_study_status("running", elapsed_before_);
   emit_progress(true);
-  bool interrupted = false;
+  bool interrupted = false, store_failed = false;
   while (true) {
     apply_commands();
     if (!interrupted && options_.interrupt && options_.interrupt->load()) {
@@ -65,6 +78,16 @@ Result<std::string> Controller::run() {
       log(std::nullopt, "interrupted", "interrupted: stopping running trials; `tunelab resume` continues the study");
       for (auto& [id, t] : trials_) {
         if (t->running) request_end(*t, TrialStatus::Pending, "user", "study interrupted");
+      }
+    }
+    if (!store_failed && store_->write_failed()) {
+      // Disk full, I/O error: nothing more can be recorded, so nothing more may run. Trials restart on
+      // `tunelab resume` from what the store holds, as after a crash.
+      store_failed = stopping_study_ = true;
+      end_status_ = "interrupted";
+      log(std::nullopt, "store_failed", "cannot write the study database; stopping running trials");
+      for (auto& [id, t] : trials_) {
+        if (t->running) request_end(*t, TrialStatus::Pending, "engine", "the study database cannot be written");
       }
     }
     check_timers();
@@ -104,7 +127,12 @@ Result<std::string> Controller::run() {
   fin.message = status;
   fin.progress = progress();
   notify(std::move(fin));
-  if (!flushed) return flushed.errors();
+  if (!flushed) {
+    Errors errs = flushed.errors();
+    errs.back().message += ". The study stopped; the database holds everything up to that write and is intact. "
+                           "Make room or fix the file, then `tunelab resume " + store_->path() + "`";
+    return errs;
+  }
   return status;
 }
 
@@ -274,9 +302,21 @@ void Controller::handle(const ExecEvent& e) {
   if (it == trials_.end()) return;
   Trial& t = *it->second;
   switch (e.kind) {
-    case ExecEvent::Kind::Report:
+    case ExecEvent::Kind::Report: {
+      // Each trial reports on its own channel (fd 3): a report claiming to be another trial's is refused.
+      for (const char* key : {"trial_id", "_trial_id"}) {
+        if (e.report.contains(key) && e.report[key] != Json(e.trial_id)) {
+          t.last_activity = SteadyClock::now();
+          log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": report ignored: it names trial " +
+                                          dump_compact(e.report[key]) + " but came on trial " +
+                                          std::to_string(t.rec.id) + "'s channel");
+          return;
+        }
+      }
+      if (!e.message.empty()) log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": " + e.message);
       on_report(t, e.report);
       break;
+    }
     case ExecEvent::Kind::BadReport:
       t.last_activity = SteadyClock::now();
       log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": report ignored: " + e.message);
@@ -339,9 +379,16 @@ void Controller::on_report(Trial& t, Json report) {
     fs::path p = *checkpoint;
     if (p.is_relative()) p = fs::path(t.rec.trial_dir) / p;
     std::error_code ec;
+    // Confined to the trial's folder once symlinks are resolved: a trial cannot make the engine copy
+    // (and later hand out) files that are not its own.
+    const fs::path real = fs::weakly_canonical(p, ec);
+    const fs::path rel = real.lexically_relative(fs::weakly_canonical(t.rec.trial_dir, ec));
     if (!fs::exists(p, ec)) {
       log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": checkpoint " + p.string() + " does not exist");
-    } else if (auto pinned = pin_checkpoint(p.lexically_normal().string(), t.rec.trial_dir, iteration); !pinned) {
+    } else if (rel.empty() || *rel.begin() == ".." || rel == ".") {
+      log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": checkpoint " + p.string() +
+                                      " is not inside the trial's folder; ignored");
+    } else if (auto pinned = pin_checkpoint(real.string(), t.rec.trial_dir, iteration); !pinned) {
       log(t.rec.id, "checkpoint_failed", "trial " + std::to_string(t.rec.id) + ": " + pinned.error_text());
     } else {
       // Keep the previous pin too until this one's record is surely committed.
@@ -350,6 +397,12 @@ void Controller::on_report(Trial& t, Json report) {
       t.rec.checkpoint_iteration = iteration;
       store_->add_checkpoint(t.rec.id, iteration, t.rec.checkpoint, now_seconds());
     }
+  }
+  if (const Json* m = report.contains(spec_.objective.metric) ? &report[spec_.objective.metric] : nullptr;
+      m && !m->is_number() && !m->is_null()) {
+    log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": metric \"" + spec_.objective.metric + "\" is a " +
+                                    m->type_name() + " (" + dump_compact(*m).substr(0, 80) +
+                                    "), not a number; the result is stored but counts as missing it");
   }
   t.rec.last_iteration = iteration;
   ResultRecord r{t.rec.id, iteration, report["time_total_s"].get<double>(), now_seconds(), report};
@@ -465,6 +518,7 @@ void Controller::finish_trial(Trial& t, TrialStatus status, const std::string& r
   scheduler_->on_complete(snap);
   for (auto& s : stoppers_) s->on_complete(snap);
   if (spec_.objectives.size() > 1) note_pareto_front();
+  t.last_result = compact_result(t.last_result, spec_.objectives);
   log(t.rec.id, status == TrialStatus::Error ? "errored" : to_string(status),
       "trial " + std::to_string(t.rec.id) + " " + to_string(status) + ": " + reason,
       status == TrialStatus::Error ? Json{{"error", t.rec.error}} : Json());

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/exec/local_executor.h"
 #include "core/run/checkpoint_pin.h"
 #include "core/run/controller.h"
 #include "core/run/trial_state.h"
@@ -144,14 +145,31 @@ void Controller::replay_history(const std::vector<ResultRecord>& results) {
     if (t->rec.origin == "user") searcher_->note_external_trial(id);
     scheduler_->on_trial_add(snapshot(*t));
   }
+  // The scheduler's decision on each trial's last stored result: an engine killed between storing a
+  // result and ending the trial never applied it.
+  std::map<int64_t, Decision> last_decision;
   for (const auto& r : results) {
     auto it = trials_.find(r.trial_id);
     if (it == trials_.end()) continue;
     Trial& t = *it->second;
     note_result(t, r.metrics);
     const TrialSnapshot snap = snapshot(t);
-    scheduler_->on_result(snap, r.metrics);
+    last_decision[r.trial_id] = scheduler_->on_result(snap, r.metrics);
     for (auto& s : stoppers_) s->on_result(snap, r.metrics);
+  }
+  for (auto& [id, d] : last_decision) {
+    Trial& t = *trials_.at(id);
+    const bool unfinished = t.rec.status == TrialStatus::Running || t.rec.status == TrialStatus::Pending;
+    if (!unfinished || t.rec.held || d.action != Decision::Action::Stop) continue;
+    if (t.rec.status == TrialStatus::Running) kill_stale_trial_processes(static_cast<int>(t.rec.pgid), t.rec.trial_dir);
+    const bool reached = d.details.is_object() && d.details.value("reached_max_t", false);
+    t.rec.status = reached ? TrialStatus::Completed : TrialStatus::Stopped;
+    t.rec.pgid = 0;
+    t.rec.ended_at = now_seconds();
+    store_->put_trial(t.rec);
+    log(id, to_string(t.rec.status),
+        "trial " + std::to_string(id) + " " + to_string(t.rec.status) + ": " + d.reason +
+            " (decided before the engine stopped, applied on resume)");
   }
   for (auto& [id, t] : trials_) {
     if (!is_finished(t->rec.status)) continue;
@@ -159,6 +177,7 @@ void Controller::replay_history(const std::vector<ResultRecord>& results) {
     searcher_->on_complete(snap);
     scheduler_->on_complete(snap);
     for (auto& s : stoppers_) s->on_complete(snap);
+    t->last_result = compact_result(t->last_result, spec_.objectives);
   }
 }
 

@@ -8,6 +8,10 @@
 
 namespace tunelab {
 
+// What a finished trial keeps of its last result: nothing with one objective (its best and last values
+// are kept apart), its objective values with several (for the Pareto front). The rest lives in the store.
+Json compact_result(const Json& result, const std::vector<Objective>& objectives);
+
 struct Controller::Trial {
   TrialRecord rec;
   std::optional<double> best;  // best objective value so far

@@ -58,6 +58,17 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Mode mode) {
     store->schema_version_ = schema_version(store->read_db_);
     return store;
   }
+  // A study that cannot be written is refused at once, not at its first result.
+  {
+    const std::string folder = fs::absolute(path, ec).parent_path().string();
+    const bool file_ro = exists && ::access(path.c_str(), W_OK) != 0;
+    const bool dir_ro = !file_ro && ::access(folder.c_str(), W_OK) != 0;
+    if (file_ro || dir_ro) {
+      return Error{path, std::string("the study database is read-only: ") +
+                             (file_ro ? "the file" : "its folder " + folder) + " is not writable (" +
+                             std::strerror(errno) + "); `tunelab show` can still read it, `run` and `resume` need to write"};
+    }
+  }
   // One engine per study: a second `run`/`resume` of a live study would run its trials twice.
   const std::string lock_path = path + ".lock";
   store->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -68,6 +79,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Mode mode) {
   auto wdb = open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
   if (!wdb) return wdb.errors();
   store->write_db_ = *wdb;
+  if (sqlite3_db_readonly(store->write_db_, "main") == 1) {
+    return Error{path, "the study database is read-only; `run` and `resume` need to write it"};
+  }
   if (auto err = migrate(store->write_db_); !err.empty()) return Error{path, err};
   if (mode == Mode::Create) {
     sql::Stmt count(store->write_db_, "SELECT COUNT(*) FROM study");
@@ -117,6 +131,14 @@ void Store::writer_loop() {
       if (queue_.empty() && stopping_) break;
       batch.swap(queue_);
     }
+    if (write_failed_) {
+      // Nothing after a failed write is applied: a later batch alone would leave a hole in the study.
+      std::lock_guard lock(mutex_);
+      committed_ += static_cast<int64_t>(batch.size());
+      batch.clear();
+      drained_.notify_all();
+      continue;
+    }
     // Everything queued since the last commit goes into one transaction.
     std::string error = sql::exec(write_db_, "BEGIN IMMEDIATE");
     for (auto& job : batch) {
@@ -129,7 +151,10 @@ void Store::writer_loop() {
       sql::exec(write_db_, "ROLLBACK");
     }
     std::lock_guard lock(mutex_);
-    if (!error.empty() && write_error_.empty()) write_error_ = error;
+    if (!error.empty() && write_error_.empty()) {
+      write_error_ = error;
+      write_failed_ = true;
+    }
     committed_ += static_cast<int64_t>(batch.size());
     ++transactions_;
     batch.clear();
@@ -142,7 +167,7 @@ Status Store::flush() {
   std::unique_lock lock(mutex_);
   const int64_t target = enqueued_;
   drained_.wait(lock, [&] { return committed_ >= target; });
-  if (!write_error_.empty()) return Error{path_, "write failed: " + write_error_};
+  if (!write_error_.empty()) return Error{path_, "cannot write the study database: " + write_error_};
   return {};
 }
 

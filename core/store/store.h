@@ -4,6 +4,7 @@
 // Writes are queued and committed by a writer thread that groups everything queued into one
 // transaction, so the controller never waits on the disk. Reads use their own connection; with
 // WAL, another process (the GUI, `tunelab show`) can read while a study runs.
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -68,6 +69,9 @@ class Store {
 
   // Waits until everything queued so far is committed. Returns the first write error, if any.
   Status flush();
+  // A write failed (disk full, I/O error, read-only file). The writer then drops every later write,
+  // so the file keeps a consistent prefix of the study, as after a crash; `resume` continues it.
+  bool write_failed() const { return write_failed_.load(std::memory_order_relaxed); }
   // Count of writes committed and of transactions used (for benchmarks).
   int64_t committed_writes() const;
   int64_t transactions() const;
@@ -90,6 +94,7 @@ class Store {
   std::deque<Job> queue_;              // guarded by mutex_
   int64_t enqueued_ = 0, committed_ = 0, transactions_ = 0;  // guarded by mutex_
   std::string write_error_;            // first failed write, guarded by mutex_
+  std::atomic<bool> write_failed_{false};
   bool stopping_ = false;              // guarded by mutex_
   std::thread writer_;
 };

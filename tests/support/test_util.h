@@ -5,7 +5,9 @@
 #include <QStringList>
 #include <QTemporaryDir>
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "core/space/spec.h"
@@ -59,6 +61,18 @@ inline RunResult run_tunelab(const QStringList& args, const QString& cwd = {}, i
   r.out = QString::fromUtf8(p.readAllStandardOutput());
   r.err = QString::fromUtf8(p.readAllStandardError());
   return r;
+}
+
+// Processes whose environment has a TUNELAB_TRIAL_DIR under `root`: trial processes still alive.
+inline int processes_left(const std::string& root) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::ifstream env(e.path() / "environ", std::ios::binary);
+    const std::string all((std::istreambuf_iterator<char>(env)), std::istreambuf_iterator<char>());
+    n += all.find("TUNELAB_TRIAL_DIR=" + root) != std::string::npos;
+  }
+  return n;
 }
 
 }  // namespace tunelab::test

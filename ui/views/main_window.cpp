@@ -23,6 +23,7 @@
 #include "ui/views/analyze_view.h"
 #include "ui/views/design_view.h"
 #include "ui/views/monitor_view.h"
+#include "ui/views/trust_prompt.h"
 
 namespace tunelab::ui {
 
@@ -156,6 +157,11 @@ bool MainWindow::start_study() {
     QMessageBox::warning(this, tr("Run"), tr("The spec has errors:\n%1").arg(QString::fromStdString(spec.error_text())));
     return false;
   }
+  // A study file opened here that runs a command needs the user's trust (asked once per content).
+  if (!opened_bytes_.isEmpty() && !TrustPrompt::confirm(this, spec_path_, opened_bytes_, design_->spec())) {
+    message(tr("Not run: %1 is not trusted to run commands.").arg(spec_path_));
+    return false;
+  }
   const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"));
   const QString db = QDir(base_dir_).filePath(QStringLiteral("tunelab_results/%1-%2/study.db")
                                                   .arg(QString::fromStdString(spec->name), stamp));
@@ -214,7 +220,8 @@ bool MainWindow::open_spec(const QString& path) {
   }
   spec_path_ = path;
   base_dir_ = QFileInfo(path).absolutePath();
-  design_->set_spec_text(QString::fromUtf8(f.readAll()), base_dir_);
+  opened_bytes_ = f.readAll();
+  design_->set_spec_text(QString::fromUtf8(opened_bytes_), base_dir_);
   add_recent(path);
   show_view(Design);
   setWindowTitle(tr("TuneLab — %1").arg(path));

@@ -53,6 +53,7 @@ class MainWindow final : public QMainWindow {
 
   QString base_dir_;
   QString spec_path_;
+  QByteArray opened_bytes_;  // the opened spec file's content: its trust is asked before a command runs
   QString db_path_;
   QTabWidget* tabs_;
   DesignView* design_;
