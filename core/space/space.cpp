@@ -1,6 +1,7 @@
 #include "core/space/space.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <set>
 
@@ -30,7 +31,10 @@ std::vector<const Parameter*> SearchSpace::grid_params() const {
 
 uint64_t SearchSpace::grid_size() const {
   uint64_t n = 1;
-  for (const auto* p : grid_params()) n *= std::max<uint64_t>(1, p->values.size());
+  for (const auto* p : grid_params()) {
+    const uint64_t k = std::max<uint64_t>(1, p->values.size());
+    n = n > UINT64_MAX / k ? UINT64_MAX : n * k;  // saturates: 64 grid parameters of 2 values would wrap to 0
+  }
   return n;
 }
 
