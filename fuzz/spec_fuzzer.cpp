@@ -67,7 +67,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (s.kind != Suggestion::Kind::Config) break;
     Json config = s.config;
     config.erase("_repeat_index");  // added by "repeat" for the trainable, by design
-    require(space.check_config(config).ok(), "a suggested config is valid for the space");
+    const Status valid = space.check_config(config);
+    if (!valid) std::fprintf(stderr, "%s\n%s\n", dump_compact(config).c_str(), valid.error_text().c_str());
+    require(valid.ok(), "a suggested config is valid for the space");
   }
   return 0;
 }

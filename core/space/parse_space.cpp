@@ -147,10 +147,10 @@ class SpaceParser {
     }
   }
 
-  // Validates and stores a numeric (float/int) parameter. `from_shorthand` relaxes low == high for
-  // integers, which Ray's exclusive-upper-bound functions produce for ranges of one value.
+  // Validates and stores a numeric (float/int) parameter. An int range may hold one value (low == high), as
+  // Ray's exclusive-upper-bound functions produce ({"randint": [4, 5]}); the canonical form must parse too.
   void numeric(Parameter p, std::optional<double> low, std::optional<double> high, std::optional<double> step,
-               bool log, const std::string& where, bool from_shorthand = false) {
+               bool log, const std::string& where) {
     const size_t before = errors.size();
     const bool integer = p.type == ParamType::Int;
     if (integer) {
@@ -167,7 +167,9 @@ class SpaceParser {
     if (low && high) {
       if (!std::isfinite(*high - *low)) {
         error(where, "the range from low (" + fmt(*low) + ") to high (" + fmt(*high) + ") is too wide: high - low overflows a double");
-      } else if (*low > *high || (*low == *high && !(integer && from_shorthand))) {
+      } else if (integer && *low > *high) {
+        error(where, "low (" + fmt(*low) + ") must not exceed high (" + fmt(*high) + ")");
+      } else if (!integer && *low >= *high) {
         error(where, "low (" + fmt(*low) + ") must be less than high (" + fmt(*high) + ")");
       } else if (log && *low <= 0) {
         error(where + ".low", "log scale needs low > 0, got " + fmt(*low));
@@ -313,7 +315,7 @@ class SpaceParser {
       if (std::floor(a[0]) != a[0] || std::floor(a[1]) != a[1]) return error(where, "bounds must be integers");
       if (a[0] >= a[1]) return error(where, "lower (" + fmt(a[0]) + ") must be less than upper (" + fmt(a[1]) + ")");
       p.type = ParamType::Int;
-      numeric(std::move(p), a[0], a[1] - 1, std::nullopt, fn == "lograndint", where, true);
+      numeric(std::move(p), a[0], a[1] - 1, std::nullopt, fn == "lograndint", where);
     } else if (fn == "qrandint" || fn == "qlograndint") {
       // Upper bound inclusive, as in Ray.
       if (!want(2, 3, "[lower, upper, q]")) return;

@@ -53,10 +53,11 @@ Json SearchSpace::to_config(const FlatConfig& flat) const {
 namespace {
 
 // Dotted names of every leaf (non-object value) of a nested config.
-void leaf_names(const Json& j, const std::string& prefix, std::vector<std::string>& out) {
+// A parameter's value is a leaf even when it is an object (a choice among objects).
+void leaf_names(const SearchSpace& space, const Json& j, const std::string& prefix, std::vector<std::string>& out) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string name = prefix.empty() ? it.key() : prefix + "." + it.key();
-    if (it->is_object() && !it->empty()) leaf_names(*it, name, out);
+    if (it->is_object() && !it->empty() && !space.find(name)) leaf_names(space, *it, name, out);
     else out.push_back(name);
   }
 }
@@ -87,7 +88,7 @@ Status SearchSpace::check_config(const Json& config) const {
     assigned[p.name] = it->second;
   }
   std::vector<std::string> leaves;
-  leaf_names(config, "", leaves);
+  leaf_names(*this, config, "", leaves);
   for (const auto& name : leaves) {
     if (!find(name)) errors.push_back({"config." + name, "is not a parameter of the search space"});
   }
