@@ -1,30 +1,28 @@
 #include "core/exec/report_parser.h"
 
-#include <algorithm>
+#include <string>
 
 namespace tunelab {
 
 namespace {
 
-// Deepest nesting of arrays and objects outside strings. Deep values are refused before parsing:
-// copying a JSON value is recursive, and a hostile trial must not be able to overflow the stack.
-size_t nesting_depth(std::string_view s) {
-  size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : s) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
+// The start of a bad line for its error message, with bytes outside printable ASCII written as \xNN: the
+// message is logged and stored as JSON text, which must be valid UTF-8 whatever the trial wrote.
+std::string preview(std::string_view line, size_t max_bytes = 80) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < line.size() && i < max_bytes; ++i) {
+    const auto c = static_cast<unsigned char>(line[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
     }
   }
-  return deepest;
+  if (line.size() > max_bytes) out += "...";
+  return out;
 }
 
 // Python's json module writes NaN, Infinity and -Infinity, which JSON does not have. Outside strings
@@ -72,7 +70,9 @@ std::string replace_non_finite(std::string_view s, std::vector<std::string>& key
 ReportParser::Item parse_report_line(std::string_view line) {
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
   ReportParser::Item item;
-  if (nesting_depth(line) > ReportParser::kMaxDepth) {
+  // Deep values are refused before parsing: copying a JSON value is recursive, and a hostile trial must not be
+  // able to overflow the stack.
+  if (find_nesting_beyond(line, ReportParser::kMaxDepth) != std::string_view::npos) {
     item.error = "nested deeper than " + std::to_string(ReportParser::kMaxDepth) + " levels";
     return item;
   }
@@ -88,8 +88,7 @@ ReportParser::Item parse_report_line(std::string_view line) {
     }
   }
   if (j.is_discarded()) {
-    std::string preview(line.substr(0, 80));
-    item.error = "not valid JSON: \"" + preview + (line.size() > 80 ? "...\"" : "\"");
+    item.error = "not valid JSON: \"" + preview(line) + "\"";
   } else if (!j.is_object()) {
     item.error = "a report must be a JSON object, got " + std::string(j.type_name());
   } else {

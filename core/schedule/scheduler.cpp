@@ -1,5 +1,7 @@
 #include "core/schedule/scheduler.h"
 
+#include <cmath>
+
 #include "core/schedule/asha.h"
 #include "core/schedule/fifo_scheduler.h"
 #include "core/schedule/hyperband.h"
@@ -132,6 +134,14 @@ Result<std::unique_ptr<Scheduler>> make_scheduler(const ScheduleContext& ctx) {
             o["brackets"].get<int64_t>()}));
   }
   if (type == "hyperband") {
+    // The table has log(max_t)/log(eta) + 1 brackets of up to that many rungs, and up to max_t trials a bracket.
+    const double max_t = o["max_t"].get<double>(), eta = o["reduction_factor"].get<double>();
+    if (max_t > 1e12) return Error{"scheduler.max_t", "must be at most 1e12, got " + dump_compact(o["max_t"])};
+    if (std::log(max_t) / std::log(eta) + 1 > 64) {
+      return Error{"scheduler.reduction_factor", "max_t " + dump_compact(o["max_t"]) + " and reduction_factor " +
+                                                     dump_compact(o["reduction_factor"]) +
+                                                     " give more than 64 brackets; raise reduction_factor or lower max_t"};
+    }
     return std::unique_ptr<Scheduler>(
         new HyperBandScheduler(c, {time_attr, o["max_t"].get<double>(), o["reduction_factor"].get<double>()}));
   }

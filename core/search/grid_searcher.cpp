@@ -1,5 +1,7 @@
 #include "core/search/grid_searcher.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <functional>
 
 namespace tunelab {
@@ -39,6 +41,10 @@ Result<std::unique_ptr<Searcher>> GridSearcher::create(const SearchSpace& space,
   if (too_big) {
     return Error{"search", "the grid has more than " + std::to_string(max_points) +
                                " points; narrow the space or use random search"};
+  }
+  if (static_cast<uint64_t>(num_samples) > (uint64_t{1} << 53) / std::max<size_t>(1, points.size())) {  // trial numbers fit
+    return Error{"num_samples", "the grid has " + std::to_string(points.size()) +
+                                    " points, each run num_samples times: more than 2^53 trials; lower num_samples"};
   }
   return std::unique_ptr<Searcher>(new GridSearcher(std::move(points), num_samples));
 }

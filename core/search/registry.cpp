@@ -1,5 +1,7 @@
 // The searchers this build knows. Adding a searcher = a ComponentDef here and a case in make_searcher.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "core/search/bohb_searcher.h"
 #include "core/search/cmaes_searcher.h"
@@ -102,6 +104,13 @@ Result<std::unique_ptr<Searcher>> make_inner(const SearchContext& ctx, const std
                                 "\"motpe\", \"random\", \"sobol\" or \"grid\""};
   }
   if (type == "random") {
+    // Every grid combination runs num_samples times; the count must fit the trial numbers.
+    const uint64_t grid = ctx.space->grid_size();
+    if (grid > (uint64_t{1} << 53) / static_cast<uint64_t>(std::max<int64_t>(1, ctx.num_samples))) {
+      const std::string count = grid == UINT64_MAX ? std::string("more than 2^64") : std::to_string(grid);
+      return Error{"space", "the grid parameters have " + count +
+                                " combinations, each run num_samples times: more than 2^53 trials; use fewer grid values"};
+    }
     const uint64_t seed = o.contains("seed") ? o["seed"].get<uint64_t>() : ctx.seed;
     return std::unique_ptr<Searcher>(new RandomSearcher(*ctx.space, ctx.num_samples, seed));
   }

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/util/suggest.h"
+
 namespace tunelab {
 
 namespace {
@@ -29,16 +31,23 @@ Result<Json> validate_options(const Json& block, const ComponentDef& def, const 
     const std::string where = path + "." + key;
     if (!opt) {
       std::string list;
-      for (const auto& o : def.options) list += (list.empty() ? "" : ", ") + o.name;
+      std::vector<std::string> names;
+      for (const auto& o : def.options) {
+        list += (list.empty() ? "" : ", ") + o.name;
+        names.push_back(o.name);
+      }
       errors.push_back({where, "unknown option for \"" + def.type + "\"" +
-                                   (list.empty() ? std::string(" (it takes none)") : " (expected one of: " + list + ")")});
+                                   (list.empty() ? std::string(" (it takes none)") : " (expected one of: " + list + ")") +
+                                   did_you_mean(key, names)});
       continue;
     }
     bool ok = true;
     switch (opt->kind) {
       case OptionKind::Int:
+        // Within 2^53, where doubles hold every integer (and the cast to int64 below is defined).
         ok = value.is_number() && std::isfinite(value.get<double>()) &&
-             std::floor(value.get<double>()) == value.get<double>();
+             std::floor(value.get<double>()) == value.get<double>() &&
+             std::abs(value.get<double>()) <= 9007199254740992.0;
         break;
       case OptionKind::Float: ok = value.is_number() && std::isfinite(value.get<double>()); break;
       case OptionKind::Bool: ok = value.is_boolean(); break;
@@ -58,8 +67,15 @@ Result<Json> validate_options(const Json& block, const ComponentDef& def, const 
         expect = "one of";
         for (const auto& c : opt->choices) expect += " \"" + c + "\"";
       }
-      errors.push_back({where, "must be " + (opt->kind == OptionKind::Enum ? expect : "a " + expect) +
-                                   ", got " + dump_compact(value)});
+      const bool vowel = expect[0] == 'i';  // "an integer"
+      if (opt->kind == OptionKind::Int && value.is_number() && std::abs(value.get<double>()) > 9007199254740992.0) {
+        expect += " of at most 2^53";
+      }
+      errors.push_back({where, "must be " + (opt->kind == OptionKind::Enum ? expect : (vowel ? "an " : "a ") + expect) +
+                                   ", got " + dump_compact(value) +
+                                   (opt->kind == OptionKind::Enum && value.is_string()
+                                        ? did_you_mean(value.get<std::string>(), opt->choices)
+                                        : std::string())});
       continue;
     }
     if (value.is_number()) {

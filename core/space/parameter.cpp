@@ -99,7 +99,10 @@ Json Parameter::from_unit(double u) const {
     case ParamType::Normal: {
       const double p = std::clamp(u, 1e-12, 1 - 1e-12);
       double x = mean + sd * normal_quantile(p);
-      if (step) x = std::round(x / *step) * *step;
+      if (step) {
+        const double rounded = std::round(x / *step) * *step;
+        if (std::isfinite(rounded)) x = rounded;  // a step far below x: x is already on the grid's scale
+      }
       return Json(x == 0 ? 0.0 : x);  // no -0.0 in configs
     }
     case ParamType::Choice:

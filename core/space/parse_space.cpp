@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/space/space.h"
+#include "core/util/suggest.h"
 
 namespace tunelab {
 namespace {
@@ -35,6 +36,10 @@ std::string join(const std::vector<std::string>& parts, const char* sep = ".") {
   return out;
 }
 
+// Whether every value of a normal parameter is a finite double (sampled values lie within about 7 sd).
+bool normal_fits(double mean, double sd) { return std::isfinite(std::abs(mean) + 8 * sd); }
+constexpr const char* kNormalTooLarge = "mean and sd are too large: sampled values would overflow a double";
+
 // Numbers in messages as the user wrote them: 4, not 4.0.
 std::string fmt(double x) {
   if (std::floor(x) == x && std::abs(x) < 1e15) return std::to_string(static_cast<int64_t>(x));
@@ -64,6 +69,12 @@ class SpaceParser {
           typed(value, names, where);
         } else if (value.size() == 1 && is_shorthand(value.begin().key())) {
           shorthand(value.begin().key(), value.begin().value(), names, where);
+        } else if (const std::string hint = value.size() == 1 && value.begin().value().is_array()
+                                                ? did_you_mean(value.begin().key(), kShorthands) : "";
+                   !hint.empty()) {
+          // {"loguniforn": [...]} would otherwise be a constant list inside a group.
+          error(where + "." + value.begin().key(), "unknown search-space function" + hint +
+                                                       "; for a constant list in a group, use {\"type\": \"const\", \"value\": [...]}");
         } else if (has_param_key(value)) {
           error(where, "missing \"type\" (one of float, int, normal, choice, grid, const)");
         } else if (value.empty()) {
@@ -112,7 +123,7 @@ class SpaceParser {
       if (!ok) {
         std::string list;
         for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        error(where + "." + k, "unknown key (expected one of: " + list + ")");
+        error(where + "." + k, "unknown key (expected one of: " + list + ")" + did_you_mean(k, allowed));
       }
     }
   }
@@ -136,10 +147,10 @@ class SpaceParser {
     }
   }
 
-  // Validates and stores a numeric (float/int) parameter. `from_shorthand` relaxes low == high for
-  // integers, which Ray's exclusive-upper-bound functions produce for ranges of one value.
+  // Validates and stores a numeric (float/int) parameter. An int range may hold one value (low == high), as
+  // Ray's exclusive-upper-bound functions produce ({"randint": [4, 5]}); the canonical form must parse too.
   void numeric(Parameter p, std::optional<double> low, std::optional<double> high, std::optional<double> step,
-               bool log, const std::string& where, bool from_shorthand = false) {
+               bool log, const std::string& where) {
     const size_t before = errors.size();
     const bool integer = p.type == ParamType::Int;
     if (integer) {
@@ -147,8 +158,18 @@ class SpaceParser {
       if (high && std::floor(*high) != *high) error(where + ".high", "must be an integer for an int parameter");
       if (step && (std::floor(*step) != *step)) error(where + ".step", "must be an integer for an int parameter");
     }
+    constexpr double kMaxInt = 9007199254740992.0;  // 2^53: doubles hold every integer up to it
+    if (integer) {
+      const char* range = "must be within +-2^53 (9007199254740992) for an int parameter";
+      if (low && std::abs(*low) > kMaxInt) error(where + ".low", range);
+      if (high && std::abs(*high) > kMaxInt) error(where + ".high", range);
+    }
     if (low && high) {
-      if (*low > *high || (*low == *high && !(integer && from_shorthand))) {
+      if (!std::isfinite(*high - *low)) {
+        error(where, "the range from low (" + fmt(*low) + ") to high (" + fmt(*high) + ") is too wide: high - low overflows a double");
+      } else if (integer && *low > *high) {
+        error(where, "low (" + fmt(*low) + ") must not exceed high (" + fmt(*high) + ")");
+      } else if (!integer && *low >= *high) {
         error(where, "low (" + fmt(*low) + ") must be less than high (" + fmt(*high) + ")");
       } else if (log && *low <= 0) {
         error(where + ".low", "log scale needs low > 0, got " + fmt(*low));
@@ -159,6 +180,8 @@ class SpaceParser {
         } else if (*step > *high - *low && !(integer && *high == *low)) {
           error(where + ".step", "step (" + fmt(*step) + ") is larger than the range high - low (" +
                                      fmt(*high - *low) + ")");
+        } else if ((*high - *low) / *step > kMaxInt) {
+          error(where + ".step", "step (" + fmt(*step) + ") is too small: the range would hold more than 2^53 values");
         }
       }
     }
@@ -195,6 +218,7 @@ class SpaceParser {
       p.sd = number(obj, "sd", where, false).value_or(1.0);
       p.step = number(obj, "step", where, false);
       if (p.sd <= 0) error(where + ".sd", "must be positive, got " + fmt(p.sd));
+      else if (!normal_fits(p.mean, p.sd)) error(where, kNormalTooLarge);
       if (p.step && *p.step <= 0) error(where + ".step", "must be positive, got " + fmt(*p.step));
       params.push_back(std::move(p));
     } else if (type == "choice" || type == "grid") {
@@ -225,7 +249,8 @@ class SpaceParser {
       }
     } else {
       error(where + ".type", "unknown parameter type " + dump_compact(t) +
-                                 " (expected float, int, normal, choice, grid or const)");
+                                 " (expected float, int, normal, choice, grid or const)" +
+                                 did_you_mean(type, {"float", "int", "normal", "choice", "grid", "const"}));
     }
   }
 
@@ -278,6 +303,7 @@ class SpaceParser {
       p.mean = a.size() > 0 ? a[0] : 0.0;
       p.sd = a.size() > 1 ? a[1] : 1.0;
       if (p.sd <= 0) return error(where + "[1]", "sd must be positive");
+      if (!normal_fits(p.mean, p.sd)) return error(where, kNormalTooLarge);
       if (fn == "qrandn") {
         if (a[2] <= 0) return error(where + "[2]", "q must be positive");
         p.step = a[2];
@@ -289,7 +315,7 @@ class SpaceParser {
       if (std::floor(a[0]) != a[0] || std::floor(a[1]) != a[1]) return error(where, "bounds must be integers");
       if (a[0] >= a[1]) return error(where, "lower (" + fmt(a[0]) + ") must be less than upper (" + fmt(a[1]) + ")");
       p.type = ParamType::Int;
-      numeric(std::move(p), a[0], a[1] - 1, std::nullopt, fn == "lograndint", where, true);
+      numeric(std::move(p), a[0], a[1] - 1, std::nullopt, fn == "lograndint", where);
     } else if (fn == "qrandint" || fn == "qlograndint") {
       // Upper bound inclusive, as in Ray.
       if (!want(2, 3, "[lower, upper, q]")) return;

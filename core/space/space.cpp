@@ -1,6 +1,7 @@
 #include "core/space/space.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <set>
 
@@ -30,7 +31,10 @@ std::vector<const Parameter*> SearchSpace::grid_params() const {
 
 uint64_t SearchSpace::grid_size() const {
   uint64_t n = 1;
-  for (const auto* p : grid_params()) n *= std::max<uint64_t>(1, p->values.size());
+  for (const auto* p : grid_params()) {
+    const uint64_t k = std::max<uint64_t>(1, p->values.size());
+    n = n > UINT64_MAX / k ? UINT64_MAX : n * k;  // saturates: 64 grid parameters of 2 values would wrap to 0
+  }
   return n;
 }
 
@@ -49,10 +53,11 @@ Json SearchSpace::to_config(const FlatConfig& flat) const {
 namespace {
 
 // Dotted names of every leaf (non-object value) of a nested config.
-void leaf_names(const Json& j, const std::string& prefix, std::vector<std::string>& out) {
+// A parameter's value is a leaf even when it is an object (a choice among objects).
+void leaf_names(const SearchSpace& space, const Json& j, const std::string& prefix, std::vector<std::string>& out) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string name = prefix.empty() ? it.key() : prefix + "." + it.key();
-    if (it->is_object() && !it->empty()) leaf_names(*it, name, out);
+    if (it->is_object() && !it->empty() && !space.find(name)) leaf_names(space, *it, name, out);
     else out.push_back(name);
   }
 }
@@ -83,7 +88,7 @@ Status SearchSpace::check_config(const Json& config) const {
     assigned[p.name] = it->second;
   }
   std::vector<std::string> leaves;
-  leaf_names(config, "", leaves);
+  leaf_names(*this, config, "", leaves);
   for (const auto& name : leaves) {
     if (!find(name)) errors.push_back({"config." + name, "is not a parameter of the search space"});
   }

@@ -22,7 +22,8 @@ class SearchSpace {
   // Whether p is active given the values of the parameters before it.
   bool is_active(const Parameter& p, const FlatConfig& assigned) const;
 
-  // Grid-type parameters, in order, and the number of their combinations (1 when there are none).
+  // Grid-type parameters, in order, and the number of their combinations (1 when there are none; UINT64_MAX
+  // when there are more).
   std::vector<const Parameter*> grid_params() const;
   uint64_t grid_size() const;
 

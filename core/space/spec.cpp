@@ -10,6 +10,7 @@
 #include "core/schedule/scheduler.h"
 #include "core/schedule/stopper.h"
 #include "core/search/searcher.h"
+#include "core/util/suggest.h"
 
 namespace tunelab {
 namespace fs = std::filesystem;
@@ -37,6 +38,10 @@ class SpecParser {
     const Json& v = j[key];
     if (!v.is_number() || !std::isfinite(v.get<double>()) || std::floor(v.get<double>()) != v.get<double>()) {
       error(where, "must be an integer, got " + dump_compact(v));
+      return std::nullopt;
+    }
+    if (std::abs(v.get<double>()) > 9007199254740992.0) {  // 2^53: beyond, doubles skip integers
+      error(where, "must be an integer of at most 2^53 (9007199254740992), got " + dump_compact(v));
       return std::nullopt;
     }
     const auto x = static_cast<int64_t>(v.get<double>());
@@ -87,7 +92,9 @@ class SpecParser {
     }
     const size_t before = errors.size();
     for (const auto& [k, v] : o.items()) {
-      if (k != "metric" && k != "mode") error(where + "." + k, "unknown key (expected metric, mode)");
+      if (k != "metric" && k != "mode") {
+        error(where + "." + k, "unknown key (expected metric, mode)" + did_you_mean(k, {"metric", "mode"}));
+      }
     }
     if (!o.contains("metric") || !o["metric"].is_string() || o["metric"].get<std::string>().empty()) {
       error(where + ".metric", "must be the name of a reported metric");
@@ -96,7 +103,7 @@ class SpecParser {
     }
     const std::string mode = o.contains("mode") && o["mode"].is_string() ? o["mode"].get<std::string>() : "";
     if (mode == "max" || mode == "min") out.maximize = mode == "max";
-    else error(where + ".mode", "must be \"max\" or \"min\"");
+    else error(where + ".mode", "must be \"max\" or \"min\"" + (o.contains("mode") ? ", got " + dump_compact(o["mode"]) : ""));
     return errors.size() == before;
   }
 
@@ -106,7 +113,8 @@ class SpecParser {
     if (!t.is_object()) return error("trainable", "must be an object: {\"builtin\": NAME} or {\"command\": [...]}");
     for (const auto& [k, v] : t.items()) {
       if (k != "builtin" && k != "command" && k != "cwd" && k != "env" && k != "shell") {
-        error("trainable." + k, "unknown key (expected builtin, command, cwd, env, shell)");
+        error("trainable." + k, "unknown key (expected builtin, command, cwd, env, shell)" +
+                                    did_you_mean(k, {"builtin", "command", "cwd", "env", "shell"}));
       }
     }
     auto& out = s.trainable;
@@ -126,7 +134,8 @@ class SpecParser {
       if (!b.is_string() || std::find(names.begin(), names.end(), b.get<std::string>()) == names.end()) {
         std::string list;
         for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-        error("trainable.builtin", "unknown builtin trainable " + dump_compact(b) + " (available: " + list + ")");
+        error("trainable.builtin", "unknown builtin trainable " + dump_compact(b) + " (available: " + list + ")" +
+                                       (b.is_string() ? did_you_mean(b.get<std::string>(), names) : ""));
       } else {
         out.builtin = b.get<std::string>();
       }
@@ -179,9 +188,13 @@ class SpecParser {
     const ComponentDef* def = find(block.contains("type") ? type : default_type);
     if (!def) {
       std::string list;
-      for (const auto& d : all) list += (list.empty() ? "" : ", ") + d.type;
+      std::vector<std::string> types;
+      for (const auto& d : all) {
+        list += (list.empty() ? "" : ", ") + d.type;
+        types.push_back(d.type);
+      }
       error(std::string(key) + ".type", "unknown type " + dump_compact(block.value("type", Json())) +
-                                            " (available: " + list + ")");
+                                            " (available: " + list + ")" + did_you_mean(type, types));
       return nullptr;
     }
     auto r = validate_options(block, *def, key);
@@ -198,7 +211,8 @@ class SpecParser {
     if (!r.is_object()) return error("resources_per_trial", "must be an object like {\"cpu\": 1, \"gpu\": 0}");
     for (const auto& [k, v] : r.items()) {
       if (k != "cpu" && k != "gpu" && k != "gpu_memory_gb" && k != "placement") {
-        error("resources_per_trial." + k, "unknown key (expected cpu, gpu, gpu_memory_gb, placement)");
+        error("resources_per_trial." + k, "unknown key (expected cpu, gpu, gpu_memory_gb, placement)" +
+                                              did_you_mean(k, {"cpu", "gpu", "gpu_memory_gb", "placement"}));
       }
     }
     if (auto c = positive(r, "cpu", "resources_per_trial.cpu", true)) s.cpu_per_trial = *c;
@@ -253,7 +267,7 @@ SearchContext search_context(const StudySpec& s) {
 }
 
 Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
-  if (!j.is_object()) return Error{"", "a study spec must be a JSON object"};
+  if (!j.is_object()) return Error{"", std::string("a study spec must be a JSON object, got ") + j.type_name()};
   SpecParser p;
   StudySpec s;
   s.raw = j;
@@ -261,7 +275,7 @@ Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
   for (const auto& [k, v] : j.items()) {
     bool known = false;
     for (const char* t : kTopKeys) known = known || k == t;
-    if (!known) p.error(k, "unknown key");
+    if (!known) p.error(k, "unknown key" + did_you_mean(k, kTopKeys));
   }
   if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty()) {
     p.error("name", "must be a non-empty string");
@@ -308,28 +322,15 @@ Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
   return s;
 }
 
-Result<Json> parse_json_text(const std::string& text, const std::string& source) {
-  try {
-    return Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    // Convert the byte offset into line:column.
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    std::string what = e.what();
-    const auto pos = what.find("syntax error");
-    return Error{source + ":" + std::to_string(line) + ":" + std::to_string(col),
-                 "invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos))};
-  }
-}
-
 Result<StudySpec> load_spec_file(const std::string& path) {
+  std::error_code fs_ec;
+  if (fs::is_directory(path, fs_ec)) return Error{path, "is a directory, not a spec file"};
+  if (fs::exists(path, fs_ec) && !fs::is_regular_file(path, fs_ec)) {
+    return Error{path, "is not a regular file (a spec is a JSON file)"};  // a FIFO or a device would never end
+  }
+  if (fs::is_regular_file(path, fs_ec) && fs::file_size(path, fs_ec) > (16u << 20)) {
+    return Error{path, "is larger than 16 MiB: not a study spec"};
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error{path, "cannot read the spec file: " + std::string(std::strerror(errno))};
   std::stringstream ss;

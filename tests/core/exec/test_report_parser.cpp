@@ -39,6 +39,16 @@ class TestReportParser final : public QObject {
     QVERIFY(items[1].ok);  // the channel keeps working after a bad line
   }
 
+  void errorsQuoteBytesAsAsciiEscapes() {
+    // The reason is logged and stored as JSON text: invalid UTF-8 from the trial must not reach it.
+    auto item = parse_report_line(std::string("\xff\xfe{\"a\": 1", 9));
+    QVERIFY(!item.ok);
+    QVERIFY2(item.error.find("\\xff\\xfe{") != std::string::npos, item.error.c_str());
+    for (char c : item.error) QVERIFY(static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f);
+    const std::string long_line = std::string(200, 'x');
+    QVERIFY(parse_report_line(long_line).error.find(std::string(80, 'x') + "...") != std::string::npos);
+  }
+
   void blankLinesAndCrlfAreFine() {
     ReportParser p;
     auto items = p.feed("\n  \n{\"a\": 1}\r\n");

@@ -125,6 +125,29 @@ class TestSampling final : public QObject {
     for (const auto& [v, c] : counts) QVERIFY(std::abs(c - 2500) < 200);
   }
 
+  void objectValuesAreLeavesOfAConfig() {
+    // A choice among objects: its value is one leaf, not a group of parameters (found by fuzz/spec_fuzzer).
+    auto space = parse_space(Json::parse("{\"ch\": {\"choice\": [1, {\"k\": 1}]}, \"c\": {\"type\": \"const\", "
+                                         "\"value\": {\"a\": [1]}}, \"g\": {\"x\": {\"uniform\": [0, 1]}}}"));
+    QVERIFY2(space.ok(), space.error_text().c_str());
+    const Status ok = space->check_config(Json::parse("{\"ch\": {\"k\": 1}, \"c\": {\"a\": [1]}, \"g\": {\"x\": 0.5}}"));
+    QVERIFY2(ok.ok(), ok.error_text().c_str());
+    const Status unknown = space->check_config(Json::parse("{\"ch\": 1, \"c\": {\"a\": [1]}, \"g\": {\"x\": 0.5, \"y\": 1}}"));
+    QCOMPARE(QString::fromStdString(unknown.error_text()), QStringLiteral("config.g.y: is not a parameter of the search space"));
+  }
+
+  void oneValueIntRangeRoundTrips() {
+    // {"randint": [4, 5]} is the int range [4, 4]; its canonical form parses back (found by fuzz/spec_fuzzer).
+    auto space = parse_space(Json::parse("{\"n\": {\"randint\": [4, 5]}, \"m\": {\"type\": \"int\", \"low\": 3, \"high\": 3}}"));
+    QVERIFY2(space.ok(), space.error_text().c_str());
+    auto again = parse_space(space->to_json());
+    QVERIFY2(again.ok(), again.error_text().c_str());
+    QVERIFY(again->to_json() == space->to_json());
+    QVERIFY(space->find("n")->from_unit(0.9) == Json(4));
+    QVERIFY(!parse_space(Json::parse("{\"m\": {\"type\": \"int\", \"low\": 3, \"high\": 2}}")).ok());
+    QVERIFY(!parse_space(Json::parse("{\"x\": {\"type\": \"float\", \"low\": 3, \"high\": 3}}")).ok());
+  }
+
   void unitRoundTrip() {
     for (const char* def : {R"({"type": "float", "low": 1e-3, "high": 10, "log": true})",
                             R"({"type": "int", "low": 0, "high": 20, "step": 4})",
