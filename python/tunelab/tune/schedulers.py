@@ -18,7 +18,29 @@ def _check_mode(mode: Optional[str]) -> Optional[str]:
     return mode
 
 
-class TrialScheduler:
+class _SpecComponent:
+    """What schedulers and searchers share: ``metric``/``mode`` filled in by tune.run / TuneConfig when not given
+    to the constructor, and a repr showing the spec block."""
+
+    metric: Optional[str]
+    mode: Optional[str]
+
+    def to_spec(self) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def set_search_properties(self, metric: Optional[str], mode: Optional[str], config: Any = None,
+                              **spec: Any) -> bool:
+        if self.metric is None:
+            self.metric = metric
+        if self.mode is None:
+            self.mode = mode
+        return True
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.to_spec()})"
+
+
+class TrialScheduler(_SpecComponent):
     """Base class: ``metric``/``mode`` (optional here when given to tune.run / TuneConfig) and the spec block."""
 
     _type = "fifo"
@@ -32,16 +54,6 @@ class TrialScheduler:
 
     def to_spec(self) -> Dict[str, Any]:
         return {"type": self._type, **self._options()}
-
-    def set_search_properties(self, metric: Optional[str], mode: Optional[str], **spec: Any) -> bool:
-        if self.metric is None:
-            self.metric = metric
-        if self.mode is None:
-            self.mode = mode
-        return True
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.to_spec()})"
 
 
 class FIFOScheduler(TrialScheduler):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional
 
-from .schedulers import _check_mode
+from .schedulers import _check_mode, _SpecComponent
 
 
-class Searcher:
+class Searcher(_SpecComponent):
     """Base class: a spec ``search`` block of ``type`` with ``options``."""
 
     _type = "random"
@@ -35,16 +35,6 @@ class Searcher:
             block["points_to_evaluate"] = self.points_to_evaluate
         return block
 
-    def set_search_properties(self, metric: Optional[str], mode: Optional[str], config: Any = None,
-                              **spec: Any) -> bool:
-        if self.metric is None:
-            self.metric = metric
-        if self.mode is None:
-            self.mode = mode
-        return True
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.to_spec()})"
 
 
 class BasicVariantGenerator(Searcher):
