@@ -75,14 +75,7 @@ std::optional<std::vector<double>> MotpeSearcher::propose(int64_t /*trial_id*/, 
   const Elite e = select_elite(log_, done, nb);
   std::vector<char> is_below(log_.all().size(), 0);
   for (int64_t id : e.ids) is_below[static_cast<size_t>(id)] = 1;
-  std::vector<const std::vector<double>*> below, above;
-  const auto& all = log_.all();
-  for (size_t i = 0; i < all.size(); ++i) {
-    const auto& o = all[i];
-    if (o.state == Observation::State::Done) (is_below[i] ? below : above).push_back(&o.x);
-    else if (o.state == Observation::State::Running && opt_.constant_liar && !o.x.empty()) above.push_back(&o.x);
-  }
-  return tpe_propose(enc_, below, above, opt_, rng);
+  return tpe_propose_split(enc_, log_.all(), is_below, opt_, rng);
 }
 
 }  // namespace tunelab

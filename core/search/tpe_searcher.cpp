@@ -73,6 +73,17 @@ std::vector<double> tpe_propose(const SpaceEncoding& enc, const std::vector<cons
   return x;
 }
 
+std::vector<double> tpe_propose_split(const SpaceEncoding& enc, const std::vector<Observation>& all,
+                                      const std::vector<char>& is_below, const TpeOptions& opt, Rng& rng) {
+  std::vector<const std::vector<double>*> below, above;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const auto& o = all[i];
+    if (o.state == Observation::State::Done) (is_below[i] ? below : above).push_back(&o.x);
+    else if (o.state == Observation::State::Running && opt.constant_liar && !o.x.empty()) above.push_back(&o.x);
+  }
+  return tpe_propose(enc, below, above, opt, rng);
+}
+
 TpeSearcher::TpeSearcher(const SearchContext& ctx, const TpeOptions& opt) : ModelSearcher(ctx), opt_(opt) {
   tag_ = 0x545045ULL;
 }
@@ -91,13 +102,7 @@ std::optional<std::vector<double>> TpeSearcher::propose(int64_t trial_id, Rng& r
   std::nth_element(by_loss.begin(), by_loss.begin() + static_cast<long>(nb - 1), by_loss.end());
   std::vector<char> is_below(all.size(), 0);
   for (size_t i = 0; i < nb; ++i) is_below[static_cast<size_t>(by_loss[i].second)] = 1;
-  std::vector<const std::vector<double>*> below, above;
-  for (size_t i = 0; i < all.size(); ++i) {
-    const auto& o = all[i];
-    if (o.state == Observation::State::Done) (is_below[i] ? below : above).push_back(&o.x);
-    else if (o.state == Observation::State::Running && opt_.constant_liar && !o.x.empty()) above.push_back(&o.x);
-  }
-  return tpe_propose(enc_, below, above, opt_, rng);
+  return tpe_propose_split(enc_, all, is_below, opt_, rng);
 }
 
 }  // namespace tunelab

@@ -30,6 +30,11 @@ std::vector<double> tpe_propose(const SpaceEncoding& enc, const std::vector<cons
                                 const std::vector<const std::vector<double>*>& above, const TpeOptions& opt,
                                 Rng& rng, double sample_bandwidth_factor = 1.0);
 
+// tpe_propose over a study's observations: finished ones marked in `is_below` form the good group, the
+// other finished ones the bad group, joined by running ones when opt.constant_liar.
+std::vector<double> tpe_propose_split(const SpaceEncoding& enc, const std::vector<Observation>& all,
+                                      const std::vector<char>& is_below, const TpeOptions& opt, Rng& rng);
+
 // How many of n finished trials go "below": ceil(gamma n), at least 1, at most 25.
 size_t tpe_below_count(size_t n, double gamma);
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/exec/local_executor.h"
+#include "exec_test_util.h"
 
 using namespace tunelab;
 using namespace std::chrono_literals;
@@ -16,24 +17,11 @@ using namespace std::chrono_literals;
 namespace {
 
 Launch shell(int64_t id, const QTemporaryDir& dir, const std::string& script) {
-  Launch l;
-  l.trial_id = id;
-  l.argv = {"/bin/sh", "-c", script};
-  l.trial_dir = dir.filePath(QString::number(id)).toStdString();
-  return l;
+  return test::shell_launch(id, dir, script);
 }
 
-// Collects events until trial `id` exits or `limit` passes.
 std::vector<ExecEvent> run_until_exit(LocalExecutor& ex, int64_t id, std::chrono::milliseconds limit = 10s) {
-  std::vector<ExecEvent> all;
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    for (auto& e : ex.wait(200ms)) {
-      all.push_back(e);
-      if (e.kind == ExecEvent::Kind::Exited && e.trial_id == id) return all;
-    }
-  }
-  return all;
+  return test::run_until_exit(ex, id, limit);
 }
 
 // Running (a zombie waiting for its new parent to reap it counts as dead).

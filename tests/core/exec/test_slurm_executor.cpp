@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/exec/slurm_executor.h"
+#include "exec_test_util.h"
 #include "fake_slurm.h"
 
 using namespace tunelab;
@@ -26,24 +27,13 @@ SlurmOptions fast() {
 }
 
 Launch shell(int64_t id, const QTemporaryDir& dir, const std::string& script) {
-  Launch l;
-  l.trial_id = id;
-  l.argv = {"/bin/sh", "-c", script};
-  l.trial_dir = dir.filePath(QString::number(id)).toStdString();
+  Launch l = test::shell_launch(id, dir, script);
   l.env = {{"TUNELAB_REPORT_FD", "3"}, {"TUNELAB_STUDY", "s"}};
   return l;
 }
 
 std::vector<ExecEvent> run_until_exit(Executor& ex, int64_t id, std::chrono::milliseconds limit = 20s) {
-  std::vector<ExecEvent> all;
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    for (auto& e : ex.wait(200ms)) {
-      all.push_back(e);
-      if (e.kind == ExecEvent::Kind::Exited && e.trial_id == id) return all;
-    }
-  }
-  return all;
+  return test::run_until_exit(ex, id, limit);
 }
 
 const ExecEvent* exited(const std::vector<ExecEvent>& events) {
