@@ -1,6 +1,10 @@
 // The workbench runs studies from the GUI: the table and curves fill, a trial stopped from the table
-// ends its process group with "stopped by the user", and a concurrency change takes effect live.
+// ends its process group with "stopped by the user", a concurrency change takes effect live, and the study
+// controls work while it runs whether or not a trial is selected.
 #include <QApplication>
+#include <QProcess>
+#include <QPushButton>
+#include <QSpinBox>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -25,6 +29,13 @@ int running_count(const ui::MonitorView& m) {
   int n = 0;
   for (const auto& t : m.state().trials()) n += t.status == TrialStatus::Running ? 1 : 0;
   return n;
+}
+
+QPushButton* button(const ui::TrialControls* controls, const QString& text) {
+  for (QPushButton* b : controls->findChildren<QPushButton*>()) {
+    if (b->text() == text) return b;
+  }
+  return nullptr;
 }
 }  // namespace
 
@@ -169,6 +180,72 @@ class TestMainWindow final : public QObject {
     QCOMPARE(w.monitor()->model()->rowCount(), 3);
     QCOMPARE(w.monitor()->curves()->series_count(), 3);
     QVERIFY(w.status_text().startsWith(QStringLiteral("done 3/3")));
+  }
+
+  void studyControlsNeedNoSelectedTrial() {
+    QTemporaryDir dir;
+    ui::MainWindow w(QString::fromStdString(test::gui_spec(2, 200, 0.05).dump(2)), dir.path());
+    w.show();
+    const ui::TrialControls* controls = w.monitor()->controls();
+    QPushButton* stop_study = button(controls, QStringLiteral("Stop study"));
+    QPushButton* pause_study = button(controls, QStringLiteral("Pause study"));
+    QPushButton* stop_trial = button(controls, QStringLiteral("Stop trial"));
+    auto* concurrency = controls->findChild<QSpinBox*>();
+    QVERIFY(stop_study && pause_study && stop_trial && concurrency);
+    const bool pause = ui::EngineBridge::supports_pause();
+    // No study: nothing to act on.
+    QVERIFY(!stop_study->isEnabled());
+    QVERIFY(!pause_study->isEnabled());
+    QVERIFY(!concurrency->isEnabled());
+    QVERIFY(w.start_study());
+    // While it runs, with no trial row selected, the study's controls work; the trial's need a trial.
+    QVERIFY(test::wait_for([&] { return running_count(*w.monitor()) >= 1; }, 30000));
+    QVERIFY(!w.monitor()->selected_trial().has_value());
+    QVERIFY(stop_study->isEnabled());
+    QVERIFY(concurrency->isEnabled());
+    QCOMPARE(pause_study->isEnabled(), pause);
+    QVERIFY(!stop_trial->isEnabled());
+    // Selecting a trial and clearing the selection again leaves them on.
+    w.monitor()->select_trial(w.monitor()->state().trials().front().id);
+    QVERIFY(stop_trial->isEnabled());
+    w.monitor()->table()->clearSelection();
+    QVERIFY(!stop_trial->isEnabled());
+    QVERIFY(stop_study->isEnabled());
+    QVERIFY(concurrency->isEnabled());
+    // The button stops the study; then they are off.
+    stop_study->click();
+    QTRY_VERIFY_WITH_TIMEOUT(!w.bridge()->running(), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!stop_study->isEnabled(), 5000);
+    QVERIFY(!pause_study->isEnabled());
+    QVERIFY(!concurrency->isEnabled());
+  }
+
+  void studyControlsAreOffForAStudyAnotherProcessRuns() {
+    QTemporaryDir dir;
+    const QString spec = dir.filePath(QStringLiteral("spec.json"));
+    test::write_file(spec, test::gui_spec(2, 200, 0.05).dump(2));
+    const QString db = dir.filePath(QStringLiteral("other.db"));
+    QProcess engine;
+    engine.start(QStringLiteral(TUNELAB_BIN), {QStringLiteral("run"), spec, QStringLiteral("--db"), db,
+                                                QStringLiteral("--quiet")});
+    QVERIFY(engine.waitForStarted());
+    ui::MainWindow w(QStringLiteral("{}"), dir.path());
+    w.show();
+    QVERIFY(test::wait_for([&] {
+      if (!QFile::exists(db)) return false;
+      auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);
+      if (!store) return false;
+      auto trials = (*store)->load_trials();
+      return trials && !trials->empty();
+    }, 30000));
+    QVERIFY(w.open_database(db));
+    QVERIFY(test::wait_for([&] { return running_count(*w.monitor()) >= 1; }, 30000));
+    const ui::TrialControls* controls = w.monitor()->controls();
+    QVERIFY(!button(controls, QStringLiteral("Stop study"))->isEnabled());
+    QVERIFY(!button(controls, QStringLiteral("Pause study"))->isEnabled());
+    QVERIFY(!controls->findChild<QSpinBox*>()->isEnabled());
+    engine.terminate();  // SIGTERM: the engine ends the study as interrupted
+    QVERIFY(engine.waitForFinished(20000));
   }
 
   void badSpecIsReportedNotRun() {
