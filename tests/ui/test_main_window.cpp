@@ -1,10 +1,13 @@
 // The workbench runs studies from the GUI: the table and curves fill, a trial stopped from the table
-// ends its process group with "stopped by the user", a concurrency change takes effect live, and the study
-// controls work while it runs whether or not a trial is selected.
+// ends its process group with "stopped by the user", a concurrency change takes effect live, the study
+// controls work while it runs whether or not a trial is selected, and results go where `tunelab run`
+// puts them.
 #include <QApplication>
+#include <QLabel>
 #include <QProcess>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -37,6 +40,14 @@ QPushButton* button(const ui::TrialControls* controls, const QString& text) {
   }
   return nullptr;
 }
+
+// Whether some label in the window's status bar shows `text`.
+bool status_bar_shows(ui::MainWindow& w, const QString& text) {
+  for (const QLabel* l : w.statusBar()->findChildren<QLabel*>()) {
+    if (l->isVisible() && l->text().contains(text)) return true;
+  }
+  return false;
+}
 }  // namespace
 
 class TestMainWindow final : public QObject {
@@ -50,6 +61,7 @@ class TestMainWindow final : public QObject {
 
   void runsAStudyAndFillsTableAndCurves() {
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     ui::MainWindow w(QString::fromStdString(test::gui_spec(5, 4).dump(2)), dir.path());
     w.show();
     QVERIFY(w.design()->errors().isEmpty());
@@ -80,6 +92,7 @@ class TestMainWindow final : public QObject {
 
   void stoppingATrialEndsItsProcessGroup() {
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     // Slow trials: 200 reports 0.05 s apart.
     ui::MainWindow w(QString::fromStdString(test::gui_spec(2, 200, 0.05).dump(2)), dir.path());
     w.show();
@@ -124,6 +137,7 @@ class TestMainWindow final : public QObject {
 
   void concurrencyChangesLive() {
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     Json spec = test::gui_spec(8, 40, 0.05);
     spec["max_concurrent"] = 1;
     ui::MainWindow w(QString::fromStdString(spec.dump(2)), dir.path());
@@ -143,6 +157,7 @@ class TestMainWindow final : public QObject {
       QSKIP("this engine has no pause or add-trial commands");
     }
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     Json spec = test::gui_spec(1, 60, 0.05);
     spec["space"]["checkpoint"] = true;
     ui::MainWindow w(QString::fromStdString(spec.dump(2)), dir.path());
@@ -167,6 +182,7 @@ class TestMainWindow final : public QObject {
 
   void opensAStoredStudy() {
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     QString db;
     {
       ui::MainWindow w(QString::fromStdString(test::gui_spec(3, 3).dump(2)), dir.path());
@@ -184,6 +200,7 @@ class TestMainWindow final : public QObject {
 
   void studyControlsNeedNoSelectedTrial() {
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     ui::MainWindow w(QString::fromStdString(test::gui_spec(2, 200, 0.05).dump(2)), dir.path());
     w.show();
     const ui::TrialControls* controls = w.monitor()->controls();
@@ -222,6 +239,7 @@ class TestMainWindow final : public QObject {
 
   void studyControlsAreOffForAStudyAnotherProcessRuns() {
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     const QString spec = dir.filePath(QStringLiteral("spec.json"));
     test::write_file(spec, test::gui_spec(2, 200, 0.05).dump(2));
     const QString db = dir.filePath(QStringLiteral("other.db"));
@@ -248,8 +266,39 @@ class TestMainWindow final : public QObject {
     QVERIFY(engine.waitForFinished(20000));
   }
 
+  void resultsGoWhereTunelabRunPutsThem() {
+    // As from a checkout: the spec in resources/studies/, the workbench started at the checkout's root.
+    QTemporaryDir dir;
+    const QString studies = dir.filePath(QStringLiteral("resources/studies"));
+    QVERIFY(QDir().mkpath(studies));
+    const QString spec = QDir(studies).filePath(QStringLiteral("demo.json"));
+    Json j = test::gui_spec(2, 2);
+    j["name"] = "demo";
+    test::write_file(spec, j.dump(2));
+    const test::ScopedCurrentDir cwd(dir.path());
+    ui::MainWindow w(QString(), dir.path());
+    w.show();
+    QVERIFY(w.open_spec(spec));
+    QVERIFY(w.start_study());
+    const QFileInfo db(w.db_path());
+    QVERIFY(db.isAbsolute());
+    const QString folder = db.absolutePath();  // tunelab_results/demo-YYYYmmdd-HHMMSS
+    QVERIFY(QFileInfo(folder).fileName().startsWith(QStringLiteral("demo-")));
+    QCOMPARE(QFileInfo(QFileInfo(folder).absolutePath()).canonicalFilePath(),
+             QFileInfo(dir.filePath(QStringLiteral("tunelab_results"))).canonicalFilePath());
+    // The status bar names the folder while the study runs and after it ends.
+    QVERIFY(status_bar_shows(w, folder));
+    QTRY_VERIFY_WITH_TIMEOUT(!w.bridge()->running(), 30000);
+    QVERIFY(db.exists());
+    QVERIFY(status_bar_shows(w, folder));
+    // Nothing beside the spec.
+    QVERIFY(!QFile::exists(QDir(studies).filePath(QStringLiteral("tunelab_results"))));
+    QCOMPARE(QDir(studies).entryList(QDir::NoDotAndDotDot | QDir::AllEntries), QStringList{QStringLiteral("demo.json")});
+  }
+
   void badSpecIsReportedNotRun() {
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     ui::MainWindow w(QStringLiteral("{\"name\": \"x\"}"), dir.path());
     QVERIFY(!w.design()->errors().isEmpty());
     // start_study shows a message box; close it as soon as it opens.
