@@ -4,8 +4,6 @@
 
 #include <atomic>
 #include <cstdio>
-#include <ctime>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/args.h"
@@ -14,6 +12,7 @@
 #include "core/analysis/summary.h"
 #include "core/run/controller.h"
 #include "core/space/lint.h"
+#include "core/store/results_dir.h"
 
 namespace tunelab::cli {
 namespace {
@@ -29,16 +28,6 @@ void on_signal(int) {
 // Search-space advice: warnings only, on stderr; the exit status does not change.
 void print_lint(const StudySpec& spec) {
   for (const auto& w : lint_space(spec)) std::cerr << "warning: " << w.to_string() << "\n";
-}
-
-std::string default_db_path(const std::string& name) {
-  char stamp[32];
-  const std::time_t now = std::time(nullptr);
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  std::string base = "tunelab_results/" + name + "-" + stamp;
-  std::string path = base;
-  for (int i = 2; std::filesystem::exists(path); ++i) path = base + "-" + std::to_string(i);
-  return path + "/study.db";
 }
 
 void print_summary(const Store& store, bool quiet) {
@@ -128,7 +117,7 @@ int run_command(const Args& args) {
     return kExitUsage;
   }
   print_lint(*spec);
-  const std::string db = p.value("db").value_or(default_db_path(spec->name));
+  const std::string db = p.value("db").value_or(default_study_db_path(spec->name));
   auto c = Controller::create(std::move(*spec), db, std::move(options));
   if (!c) {
     std::cerr << "tunelab run: " << c.error_text() << "\n";

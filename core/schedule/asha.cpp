@@ -82,9 +82,10 @@ Decision AshaScheduler::on_result(const TrialSnapshot& trial, const Json& result
     const double signed_value = sign * v.value;
     rung.recorded[trial.id] = signed_value;
     if (cutoff && signed_value < *cutoff) {
+      // The cutoff is a quantile of the values other trials recorded here before; say how many.
       return Decision::stop(where + metric_ + " " + fmt_num(v.value) + (maximize_ ? " < " : " > ") + "cutoff " +
-                                fmt_num(sign * *cutoff) + " (" + std::to_string(vals.size()) +
-                                (vals.size() == 1 ? " trial" : " trials") + " at this rung)",
+                                fmt_num(sign * *cutoff) + " from " + std::to_string(vals.size()) +
+                                (vals.size() == 1 ? " value" : " values") + " at this rung",
                             std::move(details));
     }
     break;

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for the GUI tests: specs (kept out of Q_OBJECT files) and waiting on the event loop.
 #include <QCoreApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QThread>
 
@@ -26,6 +27,19 @@ inline Json gui_spec(int samples, int iterations, double sleep_s = 0.0) {
                            {"iterations", iterations},
                            {"sleep_s", sleep_s}}}});
 }
+
+// Makes `dir` the current directory for its lifetime: studies the workbench starts go to
+// tunelab_results/ under the current directory, as with `tunelab run`.
+class ScopedCurrentDir {
+ public:
+  explicit ScopedCurrentDir(const QString& dir) : old_(QDir::currentPath()) { QDir::setCurrent(dir); }
+  ~ScopedCurrentDir() { QDir::setCurrent(old_); }
+  ScopedCurrentDir(const ScopedCurrentDir&) = delete;
+  ScopedCurrentDir& operator=(const ScopedCurrentDir&) = delete;
+
+ private:
+  QString old_;
+};
 
 // Processes events until `done` or `timeout_ms`.
 inline bool wait_for(const std::function<bool()>& done, int timeout_ms) {

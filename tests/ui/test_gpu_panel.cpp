@@ -94,6 +94,7 @@ class TestGpuPanel final : public QObject {
     qputenv("TUNELAB_FAKE_GPUS", "2x80GB");
     qputenv("TUNELAB_GPU_SAMPLE_S", "0.1");
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     Json spec = test::gui_spec(4, 8, 0.15);
     spec["resources_per_trial"] = {{"cpu", 0.1}, {"gpu", 0.5}};
     spec["max_concurrent"] = 4;

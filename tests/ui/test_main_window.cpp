@@ -1,6 +1,13 @@
 // The workbench runs studies from the GUI: the table and curves fill, a trial stopped from the table
-// ends its process group with "stopped by the user", and a concurrency change takes effect live.
+// ends its process group with "stopped by the user", a concurrency change takes effect live, the study
+// controls work while it runs whether or not a trial is selected, and results go where `tunelab run`
+// puts them.
 #include <QApplication>
+#include <QLabel>
+#include <QProcess>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -26,6 +33,21 @@ int running_count(const ui::MonitorView& m) {
   for (const auto& t : m.state().trials()) n += t.status == TrialStatus::Running ? 1 : 0;
   return n;
 }
+
+QPushButton* button(const ui::TrialControls* controls, const QString& text) {
+  for (QPushButton* b : controls->findChildren<QPushButton*>()) {
+    if (b->text() == text) return b;
+  }
+  return nullptr;
+}
+
+// Whether some label in the window's status bar shows `text`.
+bool status_bar_shows(ui::MainWindow& w, const QString& text) {
+  for (const QLabel* l : w.statusBar()->findChildren<QLabel*>()) {
+    if (l->isVisible() && l->text().contains(text)) return true;
+  }
+  return false;
+}
 }  // namespace
 
 class TestMainWindow final : public QObject {
@@ -39,6 +61,7 @@ class TestMainWindow final : public QObject {
 
   void runsAStudyAndFillsTableAndCurves() {
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     ui::MainWindow w(QString::fromStdString(test::gui_spec(5, 4).dump(2)), dir.path());
     w.show();
     QVERIFY(w.design()->errors().isEmpty());
@@ -69,6 +92,7 @@ class TestMainWindow final : public QObject {
 
   void stoppingATrialEndsItsProcessGroup() {
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     // Slow trials: 200 reports 0.05 s apart.
     ui::MainWindow w(QString::fromStdString(test::gui_spec(2, 200, 0.05).dump(2)), dir.path());
     w.show();
@@ -113,6 +137,7 @@ class TestMainWindow final : public QObject {
 
   void concurrencyChangesLive() {
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     Json spec = test::gui_spec(8, 40, 0.05);
     spec["max_concurrent"] = 1;
     ui::MainWindow w(QString::fromStdString(spec.dump(2)), dir.path());
@@ -132,6 +157,7 @@ class TestMainWindow final : public QObject {
       QSKIP("this engine has no pause or add-trial commands");
     }
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     Json spec = test::gui_spec(1, 60, 0.05);
     spec["space"]["checkpoint"] = true;
     ui::MainWindow w(QString::fromStdString(spec.dump(2)), dir.path());
@@ -156,6 +182,7 @@ class TestMainWindow final : public QObject {
 
   void opensAStoredStudy() {
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     QString db;
     {
       ui::MainWindow w(QString::fromStdString(test::gui_spec(3, 3).dump(2)), dir.path());
@@ -171,8 +198,107 @@ class TestMainWindow final : public QObject {
     QVERIFY(w.status_text().startsWith(QStringLiteral("done 3/3")));
   }
 
+  void studyControlsNeedNoSelectedTrial() {
+    QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
+    ui::MainWindow w(QString::fromStdString(test::gui_spec(2, 200, 0.05).dump(2)), dir.path());
+    w.show();
+    const ui::TrialControls* controls = w.monitor()->controls();
+    QPushButton* stop_study = button(controls, QStringLiteral("Stop study"));
+    QPushButton* pause_study = button(controls, QStringLiteral("Pause study"));
+    QPushButton* stop_trial = button(controls, QStringLiteral("Stop trial"));
+    auto* concurrency = controls->findChild<QSpinBox*>();
+    QVERIFY(stop_study && pause_study && stop_trial && concurrency);
+    const bool pause = ui::EngineBridge::supports_pause();
+    // No study: nothing to act on.
+    QVERIFY(!stop_study->isEnabled());
+    QVERIFY(!pause_study->isEnabled());
+    QVERIFY(!concurrency->isEnabled());
+    QVERIFY(w.start_study());
+    // While it runs, with no trial row selected, the study's controls work; the trial's need a trial.
+    QVERIFY(test::wait_for([&] { return running_count(*w.monitor()) >= 1; }, 30000));
+    QVERIFY(!w.monitor()->selected_trial().has_value());
+    QVERIFY(stop_study->isEnabled());
+    QVERIFY(concurrency->isEnabled());
+    QCOMPARE(pause_study->isEnabled(), pause);
+    QVERIFY(!stop_trial->isEnabled());
+    // Selecting a trial and clearing the selection again leaves them on.
+    w.monitor()->select_trial(w.monitor()->state().trials().front().id);
+    QVERIFY(stop_trial->isEnabled());
+    w.monitor()->table()->clearSelection();
+    QVERIFY(!stop_trial->isEnabled());
+    QVERIFY(stop_study->isEnabled());
+    QVERIFY(concurrency->isEnabled());
+    // The button stops the study; then they are off.
+    stop_study->click();
+    QTRY_VERIFY_WITH_TIMEOUT(!w.bridge()->running(), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!stop_study->isEnabled(), 5000);
+    QVERIFY(!pause_study->isEnabled());
+    QVERIFY(!concurrency->isEnabled());
+  }
+
+  void studyControlsAreOffForAStudyAnotherProcessRuns() {
+    QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
+    const QString spec = dir.filePath(QStringLiteral("spec.json"));
+    test::write_file(spec, test::gui_spec(2, 200, 0.05).dump(2));
+    const QString db = dir.filePath(QStringLiteral("other.db"));
+    QProcess engine;
+    engine.start(QStringLiteral(TUNELAB_BIN), {QStringLiteral("run"), spec, QStringLiteral("--db"), db,
+                                                QStringLiteral("--quiet")});
+    QVERIFY(engine.waitForStarted());
+    ui::MainWindow w(QStringLiteral("{}"), dir.path());
+    w.show();
+    QVERIFY(test::wait_for([&] {
+      if (!QFile::exists(db)) return false;
+      auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);
+      if (!store) return false;
+      auto trials = (*store)->load_trials();
+      return trials && !trials->empty();
+    }, 30000));
+    QVERIFY(w.open_database(db));
+    QVERIFY(test::wait_for([&] { return running_count(*w.monitor()) >= 1; }, 30000));
+    const ui::TrialControls* controls = w.monitor()->controls();
+    QVERIFY(!button(controls, QStringLiteral("Stop study"))->isEnabled());
+    QVERIFY(!button(controls, QStringLiteral("Pause study"))->isEnabled());
+    QVERIFY(!controls->findChild<QSpinBox*>()->isEnabled());
+    engine.terminate();  // SIGTERM: the engine ends the study as interrupted
+    QVERIFY(engine.waitForFinished(20000));
+  }
+
+  void resultsGoWhereTunelabRunPutsThem() {
+    // As from a checkout: the spec in resources/studies/, the workbench started at the checkout's root.
+    QTemporaryDir dir;
+    const QString studies = dir.filePath(QStringLiteral("resources/studies"));
+    QVERIFY(QDir().mkpath(studies));
+    const QString spec = QDir(studies).filePath(QStringLiteral("demo.json"));
+    Json j = test::gui_spec(2, 2);
+    j["name"] = "demo";
+    test::write_file(spec, j.dump(2));
+    const test::ScopedCurrentDir cwd(dir.path());
+    ui::MainWindow w(QString(), dir.path());
+    w.show();
+    QVERIFY(w.open_spec(spec));
+    QVERIFY(w.start_study());
+    const QFileInfo db(w.db_path());
+    QVERIFY(db.isAbsolute());
+    const QString folder = db.absolutePath();  // tunelab_results/demo-YYYYmmdd-HHMMSS
+    QVERIFY(QFileInfo(folder).fileName().startsWith(QStringLiteral("demo-")));
+    QCOMPARE(QFileInfo(QFileInfo(folder).absolutePath()).canonicalFilePath(),
+             QFileInfo(dir.filePath(QStringLiteral("tunelab_results"))).canonicalFilePath());
+    // The status bar names the folder while the study runs and after it ends.
+    QVERIFY(status_bar_shows(w, folder));
+    QTRY_VERIFY_WITH_TIMEOUT(!w.bridge()->running(), 30000);
+    QVERIFY(db.exists());
+    QVERIFY(status_bar_shows(w, folder));
+    // Nothing beside the spec.
+    QVERIFY(!QFile::exists(QDir(studies).filePath(QStringLiteral("tunelab_results"))));
+    QCOMPARE(QDir(studies).entryList(QDir::NoDotAndDotDot | QDir::AllEntries), QStringList{QStringLiteral("demo.json")});
+  }
+
   void badSpecIsReportedNotRun() {
     QTemporaryDir dir;
+    const test::ScopedCurrentDir cwd(dir.path());
     ui::MainWindow w(QStringLiteral("{\"name\": \"x\"}"), dir.path());
     QVERIFY(!w.design()->errors().isEmpty());
     // start_study shows a message box; close it as soon as it opens.

@@ -44,6 +44,7 @@ QString write_spec(const QTemporaryDir& dir, const QString& name, int samples) {
 }
 
 bool run_file(const QString& path, const QString& base) {
+  const test::ScopedCurrentDir cwd(base);  // the study goes to base/tunelab_results
   ui::MainWindow w(QString(), base);
   if (!w.open_spec(path)) return false;
   const bool started = w.start_study();

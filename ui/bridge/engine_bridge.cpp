@@ -93,6 +93,7 @@ bool EngineBridge::start(std::unique_ptr<Controller> controller) {
     std::lock_guard lock(mutex_);
     final_status_ = status ? QString::fromStdString(*status) : QString::fromStdString("failed: " + status.error_text());
   });
+  emit started();
   return true;
 }
 

@@ -44,6 +44,8 @@ class EngineBridge final : public QObject {
   void set_db_path(QString path) { db_path_ = std::move(path); }
 
  signals:
+  // The controller's thread has started: running() is now true (the study controls turn on).
+  void started();
   void events(const std::vector<tunelab::StudyEvent>& batch);
   void finished(const QString& status);
 

@@ -3,11 +3,11 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSaveFile>
@@ -18,6 +18,7 @@
 #include <QThread>
 
 #include "core/run/controller.h"
+#include "core/store/results_dir.h"
 #include "ui/bridge/engine_bridge.h"
 #include "ui/bridge/store_watcher.h"
 #include "ui/views/analyze_view.h"
@@ -46,7 +47,8 @@ MainWindow::MainWindow(QString spec_text, QString base_dir, QWidget* parent)
       tabs_(new QTabWidget),
       design_(new DesignView),
       bridge_(new EngineBridge(this)),
-      watcher_(new StoreWatcher(this)) {
+      watcher_(new StoreWatcher(this)),
+      results_label_(new QLabel) {
   setWindowTitle(tr("TuneLab"));
   monitor_ = new MonitorView(bridge_);
   analyze_ = new AnalyzeView;
@@ -55,6 +57,9 @@ MainWindow::MainWindow(QString spec_text, QString base_dir, QWidget* parent)
   tabs_->addTab(analyze_, tr("Analyze"));
   tabs_->setDocumentMode(true);
   setCentralWidget(tabs_);
+  results_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  results_label_->hide();
+  statusBar()->addPermanentWidget(results_label_);
   design_->set_spec_text(spec_text, base_dir_);
   build_menus();
   resize(1400, 860);
@@ -143,6 +148,13 @@ void MainWindow::show_view(View v) { tabs_->setCurrentIndex(static_cast<int>(v))
 
 void MainWindow::message(const QString& text) { statusBar()->showMessage(text, 10000); }
 
+void MainWindow::show_results_folder(const QString& db_path) {
+  const QString folder = QDir::toNativeSeparators(QFileInfo(db_path).absolutePath());
+  results_label_->setText(tr("Results: %1").arg(folder));
+  results_label_->setToolTip(tr("The study's database: %1").arg(QDir::toNativeSeparators(db_path)));
+  results_label_->show();
+}
+
 QString MainWindow::status_text() const { return monitor_->progress_text(); }
 
 bool MainWindow::start_study() {
@@ -162,9 +174,9 @@ bool MainWindow::start_study() {
     message(tr("Not run: %1 is not trusted to run commands.").arg(spec_path_));
     return false;
   }
-  const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"));
-  const QString db = QDir(base_dir_).filePath(QStringLiteral("tunelab_results/%1-%2/study.db")
-                                                  .arg(QString::fromStdString(spec->name), stamp));
+  // Where `tunelab run` puts it: under the current directory, never beside the spec (which may be a
+  // checkout's resources/studies/). The spec's relative paths still resolve against base_dir_.
+  const QString db = QDir::current().absoluteFilePath(QString::fromStdString(default_study_db_path(spec->name)));
   const Objective objective = spec->objective;
   const int64_t max_concurrent = spec->max_concurrent;
   ControllerOptions options;
@@ -182,6 +194,7 @@ bool MainWindow::start_study() {
   analyze_->set_database(db);
   if (!bridge_->start(std::move(*controller))) return false;
   show_view(Monitor);
+  show_results_folder(db);
   message(tr("Study started: %1").arg(db));
   return true;
 }
@@ -206,6 +219,7 @@ bool MainWindow::open_database(const QString& path) {
   }
   db_path_ = path;
   analyze_->set_database(path);
+  show_results_folder(path);
   add_recent(path);
   show_view(Monitor);
   setWindowTitle(tr("TuneLab — %1").arg(path));

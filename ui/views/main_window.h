@@ -5,6 +5,7 @@
 
 #include "core/run/events.h"
 
+class QLabel;
 class QMenu;
 class QTabWidget;
 
@@ -50,6 +51,8 @@ class MainWindow final : public QMainWindow {
   void add_recent(const QString& path);
   void fill_recent_menu();
   void message(const QString& text);
+  // Names the folder that holds the study's database in the status bar (kept until the next study).
+  void show_results_folder(const QString& db_path);
 
   QString base_dir_;
   QString spec_path_;
@@ -62,6 +65,7 @@ class MainWindow final : public QMainWindow {
   EngineBridge* bridge_;
   StoreWatcher* watcher_;
   QMenu* recent_menu_ = nullptr;
+  QLabel* results_label_;
 };
 
 }  // namespace tunelab::ui

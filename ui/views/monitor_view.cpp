@@ -103,6 +103,8 @@ MonitorView::MonitorView(EngineBridge* bridge, QWidget* parent)
   layout->addWidget(progress_);
   layout->addWidget(split, 1);
 
+  // The study's controls act on the whole study: they follow the engine, not the table's selection.
+  connect(bridge_, &EngineBridge::started, this, &MonitorView::update_controls);
   connect(load_, &LoadPanel::trial_gpu_changed, this, [this] { model_->set_gpu_usage(load_->trial_gpu()); });
   connect(filter_, &QLineEdit::textChanged, proxy_, &TrialFilterProxy::set_text);
   connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MonitorView::on_selection);

@@ -55,7 +55,7 @@ class TestAsha final : public QObject {
     const Decision d = s->on_result(snap(3), res(1, 0.55));             // cutoff median(0.5, 0.7, 0.6) = 0.6
     QCOMPARE(d.action, A::Stop);
     QCOMPARE(QString::fromStdString(d.reason),
-             QStringLiteral("ASHA stopped trial 3 at rung 1: acc 0.55 < cutoff 0.6 (3 trials at this rung)"));
+             QStringLiteral("ASHA stopped trial 3 at rung 1: acc 0.55 < cutoff 0.6 from 3 values at this rung"));
     QVERIFY(d.details == Json::parse(R"({"rung": 1.0, "bracket": 0, "value": 0.55, "cutoff": 0.6, "trials_at_rung": 3})"));
     // Each trial is judged once per rung: trial 1 reporting a bad value at iteration 1 again goes on.
     QCOMPARE(s->on_result(snap(1), res(1, 0.01)).action, A::Continue);
@@ -76,6 +76,9 @@ class TestAsha final : public QObject {
     QCOMPARE(d.action, A::Stop);
     QCOMPARE(d.details["rung"].get<double>(), 4.0);
     QCOMPARE(d.details["trials_at_rung"].get<int>(), 1);
+    // The cutoff came from trial 0's value, not from trial 1's: the text counts the values it was computed from.
+    QCOMPARE(QString::fromStdString(d.reason),
+             QStringLiteral("ASHA stopped trial 1 at rung 4: acc 0.5 < cutoff 0.9 from 1 value at this rung"));
     // Trial 2 jumps to 4 with a good value; its next report is judged at the skipped rung 2, as Ray does.
     QCOMPARE(s->on_result(snap(2), res(4, 0.95)).action, A::Continue);
     const Decision e = s->on_result(snap(2), res(5, 0.1));
@@ -90,7 +93,7 @@ class TestAsha final : public QObject {
     const Decision d = s->on_result(snap(2), res(1, 0.6, "loss"));                // cutoff median(0.5, 0.3) = 0.4
     QCOMPARE(d.action, A::Stop);
     QCOMPARE(QString::fromStdString(d.reason),
-             QStringLiteral("ASHA stopped trial 2 at rung 1: loss 0.6 > cutoff 0.4 (2 trials at this rung)"));
+             QStringLiteral("ASHA stopped trial 2 at rung 1: loss 0.6 > cutoff 0.4 from 2 values at this rung"));
     QCOMPARE(d.details["cutoff"].get<double>(), 0.4);
     QCOMPARE(s->on_result(snap(3), res(1, 0.4, "loss")).action, A::Continue);  // cutoff 0.5
   }
