@@ -17,10 +17,23 @@ int validate_command(const Args& args); // tunelab validate SPEC
 int plot_command(const Args& args);     // tunelab plot DB --kind K [--x P] [--y M] --out FILE.png|svg
 int refine_command(const Args& args);   // tunelab refine DB [--top FRACTION] [--out FILE]
 int replay_command(const Args& args);   // tunelab replay DB --scheduler JSON [--concurrency N] [--json]
-// tunelab export DB --format curves [--metric M] [--out FILE]: learning curves as a curve table.
-int export_curves(const std::string& db, const std::string& metric, const std::optional<std::string>& out);
+// tunelab export DB --format curves [--metric M] [--out FILE] [--force]: learning curves as a curve table.
+int export_curves(const std::string& db, const std::string& metric, const std::optional<std::string>& out, bool force);
 
 void print_usage();
+
+// The files of one study: its database (with -wal, -shm, -journal and .lock beside it) and its trials folder
+// (empty: the default beside the database).
+struct StudyFiles {
+  std::string db;
+  std::string trials_dir;
+};
+// Why `out` must not be written, or empty when it may. An output never replaces one of the study's own files,
+// whatever name reaches it (symlinks, "..", hard links), nor goes inside its trials folder; nor does it replace
+// another SQLite database unless `force`.
+std::string refuse_output(const std::string& out, const StudyFiles& study, bool force);
+// refuse_output, printing "tunelab COMMAND: refusing to write OUT: WHY" when it refuses.
+bool check_output(const std::string& out, const StudyFiles& study, bool force, const char* command);
 
 // Writes text to path through a temporary file beside it and a rename, so a failed write never leaves
 // half a file. On failure prints "tunelab COMMAND: cannot write PATH" to stderr and returns false.

@@ -18,11 +18,11 @@ namespace tunelab::cli {
 
 int plot_command(const Args& args) {
   const ParsedArgs a =
-      parse_args(args, {"kind", "x", "y", "color", "x-mode", "y-mode", "width", "height", "out"}, {"time"});
+      parse_args(args, {"kind", "x", "y", "color", "x-mode", "y-mode", "width", "height", "out"}, {"time", "force"});
   if (!a.error.empty() || a.positional.size() != 1 || !a.value("out")) {
     std::fprintf(stderr, "tunelab plot: %s\nusage: tunelab plot DB --kind curves|scatter|pareto|history|importance "
                  "[--x P] [--y M] [--color C] [--x-mode min|max] [--y-mode min|max] [--time] [--width W --height H] "
-                 "--out FILE.png|svg\n", a.error.empty() ? "needs a database and --out" : a.error.c_str());
+                 "--out FILE.png|svg [--force]\n", a.error.empty() ? "needs a database and --out" : a.error.c_str());
     return kExitUsage;
   }
 #ifdef TUNELAB_WITH_UI
@@ -48,6 +48,7 @@ int plot_command(const Args& args) {
     std::fprintf(stderr, "tunelab plot: %s\n", summary.error_text().c_str());
     return kExitFailed;
   }
+  if (!check_output(*a.value("out"), {a.positional[0], summary->study.trials_dir}, a.has("force"), "plot")) return kExitUsage;
   // Headless: draw offscreen unless the caller chose a platform.
   if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
   int argc = 1;

@@ -1,4 +1,4 @@
-// tunelab refine DB [--top FRACTION] [--out FILE]: a narrower spec from the study's best trials.
+// tunelab refine DB [--top FRACTION] [--out FILE [--force]]: a narrower spec from the study's best trials.
 #include <cstdio>
 #include <iostream>
 
@@ -9,10 +9,10 @@
 namespace tunelab::cli {
 
 int refine_command(const Args& args) {
-  const ParsedArgs p = parse_args(args, {"top", "out"}, {});
+  const ParsedArgs p = parse_args(args, {"top", "out"}, {"force"});
   if (!p.error.empty() || p.positional.size() != 1) {
     std::cerr << (p.error.empty() ? "" : "tunelab refine: " + p.error + "\n")
-              << "usage: tunelab refine DB [--top FRACTION] [--out FILE]\n";
+              << "usage: tunelab refine DB [--top FRACTION] [--out FILE [--force]]\n";
     return kExitUsage;
   }
   const std::string db = p.positional[0];
@@ -49,6 +49,7 @@ int refine_command(const Args& args) {
     return kExitUsage;
   }
   if (out.empty()) out = spec->name + "-refined.json";
+  if (!check_output(out, {db, summary->study.trials_dir}, p.has("force"), "refine")) return kExitUsage;
   if (!write_output_file(out, r->spec.dump(2) + "\n", "refine")) return kExitFailed;
   std::printf("%s: a space narrowed to the best %zu trials\n", out.c_str(), r->top_trials);
   for (const auto& c : r->changes) std::printf("  %s\n", c.c_str());

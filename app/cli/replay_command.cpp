@@ -81,7 +81,7 @@ int replay_command(const Args& args) {
   return kExitOk;
 }
 
-int export_curves(const std::string& db, const std::string& metric_arg, const std::optional<std::string>& out) {
+int export_curves(const std::string& db, const std::string& metric_arg, const std::optional<std::string>& out, bool force) {
   auto store = Store::open(db, Store::Mode::ReadOnly);
   if (!store) {
     std::cerr << "tunelab export: " << store.error_text() << "\n";
@@ -92,6 +92,7 @@ int export_curves(const std::string& db, const std::string& metric_arg, const st
     std::cerr << "tunelab export: " << s.error_text() << "\n";
     return kExitFailed;
   }
+  if (out && !check_output(*out, {db, s->study.trials_dir}, force, "export")) return kExitUsage;
   const std::string metric = metric_arg.empty() ? s->objective.metric : metric_arg;
   auto trials = recorded_trials(**store);
   if (!trials) {

@@ -100,25 +100,6 @@ void print_decisions(const StudySummary& s) {
 
 }  // namespace
 
-bool write_output_file(const std::string& path, const std::string& text, const char* command) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f.flush()) {
-      std::cerr << "tunelab " << command << ": cannot write " << tmp << "\n";
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::cerr << "tunelab " << command << ": cannot write " << path << "\n";
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
-}
-
 int show_command(const Args& args) {
   auto p = parse_args(args, {"grid-intensity"}, {"json"});
   if (p.error.empty() && p.positional.size() != 1) p.error = "give exactly one study database";
@@ -149,15 +130,15 @@ int show_command(const Args& args) {
 }
 
 int export_command(const Args& args) {
-  auto p = parse_args(args, {"format", "out", "metric", "grid-intensity"}, {"results"});
+  auto p = parse_args(args, {"format", "out", "metric", "grid-intensity"}, {"results", "force"});
   if (p.error.empty() && p.positional.size() != 1) p.error = "give exactly one study database";
   const std::string format = p.value("format").value_or("csv");
   if (p.error.empty() && format != "csv" && format != "json" && format != "curves") {
     p.error = "--format must be csv, json or curves";
   }
-  if (p.error.empty() && format == "curves") return export_curves(p.positional[0], p.value("metric").value_or(""), p.value("out"));
+  if (p.error.empty() && format == "curves") return export_curves(p.positional[0], p.value("metric").value_or(""), p.value("out"), p.has("force"));
   if (!p.error.empty()) {
-    std::cerr << "tunelab export: " << p.error << "\nusage: tunelab export DB --format csv|json|curves [--results] [--metric M] [--out FILE] [--grid-intensity G_PER_KWH]\n";
+    std::cerr << "tunelab export: " << p.error << "\nusage: tunelab export DB --format csv|json|curves [--results] [--metric M] [--out FILE [--force]] [--grid-intensity G_PER_KWH]\n";
     return kExitUsage;
   }
   auto store = open_read_only(p.positional[0]);
@@ -172,6 +153,9 @@ int export_command(const Args& args) {
   }
   if (std::string err; !apply_grid_intensity(p, *s, &err)) {
     std::cerr << "tunelab export: " << err << "\n";
+    return kExitUsage;
+  }
+  if (auto out = p.value("out"); out && !check_output(*out, {p.positional[0], s->study.trials_dir}, p.has("force"), "export")) {
     return kExitUsage;
   }
   Table table;
