@@ -257,6 +257,7 @@ bool Controller::start_trial(Trial& t) {
     cfg << config_text << "\n";
   }
   const bool restoring = l.env.count("TUNELAB_RESTORE_PATH") > 0;
+  if (!restoring) t.rec.iteration_offset = 0;  // a fresh start: the trainable's count is the trial's again
   t.rec.attempts += 1;
   if (Status s = executor_->start(l); !s) {
     // It cannot start at all (missing program, bad cwd): retrying will not help.
@@ -265,6 +266,8 @@ bool Controller::start_trial(Trial& t) {
     finish_trial(t, TrialStatus::Error, s.error_text());
     return false;
   }
+  // What the last attempt reported after the point this one restarts from is no longer the trial's curve.
+  if (t.rec.last_iteration > t.iteration_base) abandon_results(t, t.iteration_base);
   t.running = true;
   t.end_as.reset();
   t.end_reason.clear();
@@ -405,7 +408,7 @@ void Controller::on_report(Trial& t, Json report) {
                                     "), not a number; the result is stored but counts as missing it");
   }
   t.rec.last_iteration = iteration;
-  ResultRecord r{t.rec.id, iteration, report["time_total_s"].get<double>(), now_seconds(), report};
+  ResultRecord r{t.rec.id, iteration, report["time_total_s"].get<double>(), now_seconds(), report, t.rec.attempts};
   store_->append_result(r);
   // The trial row changes with a checkpoint; last_iteration alone is rebuilt from the results on resume.
   if (checkpoint) store_->put_trial(t.rec);
@@ -444,6 +447,39 @@ void Controller::note_result(Trial& t, const Json& report) {
   if (!best_value_ || obj.better(v, *best_value_)) {
     best_value_ = v;
     best_trial_ = t.rec.id;
+  }
+}
+
+void Controller::abandon_results(Trial& t, int64_t iteration) {
+  const int64_t abandoned = t.rec.attempts - 1;  // the attempt before the one starting now
+  store_->supersede_results(t.rec.id, iteration, now_seconds());
+  log(t.rec.id, "results_superseded",
+      "trial " + std::to_string(t.rec.id) + ": attempt " + std::to_string(abandoned) + "'s results after iteration " +
+          std::to_string(iteration) + " (to " + std::to_string(t.rec.last_iteration) +
+          ") are kept as history; the trial's curve continues from iteration " + std::to_string(iteration),
+      {{"attempt", abandoned}, {"from_iteration", iteration + 1}, {"to_iteration", t.rec.last_iteration}});
+  t.rec.last_iteration = iteration;
+  StudyEvent e;  // observers drop the curve points after `curve_until`
+  e.kind = StudyEvent::Kind::TrialUpdated;
+  e.trial_id = t.rec.id;
+  e.data = {{"curve_until", iteration}};
+  notify(std::move(e));
+  // The trial's values are its current curve's: read back what stays of it.
+  t.best.reset();
+  t.last.reset();
+  t.last_result = nullptr;
+  if (iteration > 0 && store_->flush()) {
+    if (auto kept = store_->load_results(t.rec.id)) {
+      for (const auto& r : *kept) note_result(t, r.metrics);
+    }
+  }
+  best_value_.reset();
+  best_trial_.reset();
+  for (const auto& [id, other] : trials_) {
+    if (other->best && (!best_value_ || spec_.objective.better(*other->best, *best_value_))) {
+      best_value_ = other->best;
+      best_trial_ = id;
+    }
   }
 }
 
