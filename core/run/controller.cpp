@@ -450,39 +450,6 @@ void Controller::note_result(Trial& t, const Json& report) {
   }
 }
 
-void Controller::abandon_results(Trial& t, int64_t iteration) {
-  const int64_t abandoned = t.rec.attempts - 1;  // the attempt before the one starting now
-  store_->supersede_results(t.rec.id, iteration, now_seconds());
-  log(t.rec.id, "results_superseded",
-      "trial " + std::to_string(t.rec.id) + ": attempt " + std::to_string(abandoned) + "'s results after iteration " +
-          std::to_string(iteration) + " (to " + std::to_string(t.rec.last_iteration) +
-          ") are kept as history; the trial's curve continues from iteration " + std::to_string(iteration),
-      {{"attempt", abandoned}, {"from_iteration", iteration + 1}, {"to_iteration", t.rec.last_iteration}});
-  t.rec.last_iteration = iteration;
-  StudyEvent e;  // observers drop the curve points after `curve_until`
-  e.kind = StudyEvent::Kind::TrialUpdated;
-  e.trial_id = t.rec.id;
-  e.data = {{"curve_until", iteration}};
-  notify(std::move(e));
-  // The trial's values are its current curve's: read back what stays of it.
-  t.best.reset();
-  t.last.reset();
-  t.last_result = nullptr;
-  if (iteration > 0 && store_->flush()) {
-    if (auto kept = store_->load_results(t.rec.id)) {
-      for (const auto& r : *kept) note_result(t, r.metrics);
-    }
-  }
-  best_value_.reset();
-  best_trial_.reset();
-  for (const auto& [id, other] : trials_) {
-    if (other->best && (!best_value_ || spec_.objective.better(*other->best, *best_value_))) {
-      best_value_ = other->best;
-      best_trial_ = id;
-    }
-  }
-}
-
 void Controller::request_end(Trial& t, TrialStatus as, const std::string& source, const std::string& reason,
                              const Json& details, const char* action) {
   if (!t.running) return;

@@ -56,8 +56,8 @@ void supersede_abandoned_results(Store& store, std::vector<TrialRecord>& trials,
     store.supersede_results(rec.id, from, now_seconds());
     store.add_event({rec.id, now_seconds(), "results_superseded",
                      "trial " + std::to_string(rec.id) + ": attempt " + std::to_string(rec.attempts) +
-                         "'s results after iteration " + std::to_string(from) + " (to " +
-                         std::to_string(it->second.second) + ") are kept as history; the trial restarts from " +
+                         "'s results for iterations " + std::to_string(from + 1) + " to " +
+                         std::to_string(it->second.second) + " are kept as history; the trial restarts from " +
                          (from > 0 ? "its checkpoint at iteration " + std::to_string(from) : std::string("the start")),
                      Json{{"attempt", rec.attempts}, {"from_iteration", from + 1}, {"to_iteration", it->second.second}}});
     rec.last_iteration = std::min(rec.last_iteration, from);
