@@ -79,6 +79,38 @@ class TestTrialTableModel final : public QObject {
     QCOMPARE(proxy.rowCount(), 8);
   }
 
+  void restartedTrialCurveIsOneAttempts() {
+    // A trial restarted from its checkpoint at iteration 2: the engine says its curve now ends there, and
+    // the new attempt's results replace the abandoned ones instead of being appended after them.
+    StudyState state;
+    state.reset({"acc", true}, {"lr", "act"});
+    state.apply(created(0, 2));
+    std::vector<StudyEvent> first;
+    for (int i = 1; i <= 5; ++i) first.push_back(ev(StudyEvent::Kind::TrialResult, 0, {{"acc", 0.9 + 0.01 * i}, {"training_iteration", i}}));
+    first.push_back(ev(StudyEvent::Kind::TrialResult, 1, {{"acc", 0.5}, {"training_iteration", 1}}));
+    state.apply(first);
+    QCOMPARE(state.best_trial(), std::optional<int64_t>(0));
+    StudyDelta d = state.apply({ev(StudyEvent::Kind::TrialUpdated, 0, {{"curve_until", 2}})});
+    QVERIFY(d.rewound.count(0));
+    const TrialData& t = state.trials()[0];
+    QCOMPARE(t.iterations, (std::vector<double>{1, 2}));
+    QCOMPARE(t.metrics.at("acc").size(), size_t(2));
+    QCOMPARE(*t.best, 0.92);
+    QCOMPARE(t.iteration, int64_t(2));
+    d = state.apply({ev(StudyEvent::Kind::TrialResult, 0, {{"acc", 0.3}, {"training_iteration", 3}})});
+    QCOMPARE(d.appended.at(0), size_t(2));
+    QCOMPARE(t.iterations, (std::vector<double>{1, 2, 3}));
+    QCOMPARE(*t.last, 0.3);
+    // Without the engine's word (a watched database), an iteration the curve already has rewinds it too,
+    // and the study's best is recomputed from what stays.
+    d = state.apply({ev(StudyEvent::Kind::TrialResult, 0, {{"acc", 0.1}, {"training_iteration", 1}})});
+    QVERIFY(d.rewound.count(0));
+    QCOMPARE(t.iterations, (std::vector<double>{1}));
+    QCOMPARE(*t.best, 0.1);
+    QCOMPARE(state.best_trial(), std::optional<int64_t>(1));
+    QVERIFY(d.best_changed);
+  }
+
   void curvesAppendIncrementallyAndDecimate() {
     CurveChart chart;
     chart.resize(400, 300);
