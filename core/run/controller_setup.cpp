@@ -41,12 +41,11 @@ void supersede_abandoned_results(Store& store, std::vector<TrialRecord>& trials,
     const bool restorable = !rec.checkpoint.empty() && fs::exists(rec.checkpoint, ec);
     restart_from[rec.id] = restorable ? rec.checkpoint_iteration : 0;
   }
-  std::map<int64_t, std::pair<int64_t, int64_t>> moved;  // trial -> (results moved, last iteration moved)
+  std::map<int64_t, int64_t> moved;  // trial -> last iteration moved
   std::erase_if(results, [&](const ResultRecord& r) {
     auto it = restart_from.find(r.trial_id);
     if (it == restart_from.end() || r.iteration <= it->second) return false;
-    auto& m = moved[r.trial_id];
-    m = {m.first + 1, std::max(m.second, r.iteration)};
+    moved[r.trial_id] = std::max(moved[r.trial_id], r.iteration);
     return true;
   });
   for (auto& rec : trials) {
@@ -57,9 +56,9 @@ void supersede_abandoned_results(Store& store, std::vector<TrialRecord>& trials,
     store.add_event({rec.id, now_seconds(), "results_superseded",
                      "trial " + std::to_string(rec.id) + ": attempt " + std::to_string(rec.attempts) +
                          "'s results for iterations " + std::to_string(from + 1) + " to " +
-                         std::to_string(it->second.second) + " are kept as history; the trial restarts from " +
+                         std::to_string(it->second) + " are kept as history; the trial restarts from " +
                          (from > 0 ? "its checkpoint at iteration " + std::to_string(from) : std::string("the start")),
-                     Json{{"attempt", rec.attempts}, {"from_iteration", from + 1}, {"to_iteration", it->second.second}}});
+                     Json{{"attempt", rec.attempts}, {"from_iteration", from + 1}, {"to_iteration", it->second}}});
     rec.last_iteration = std::min(rec.last_iteration, from);
     store.put_trial(rec);
   }

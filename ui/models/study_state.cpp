@@ -151,7 +151,7 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
         break;
       }
       case StudyEvent::Kind::TrialUpdated: {
-        // An exploit (PBT) replaced the trial's config.
+        // An exploit (PBT) replaced the trial's config, or a restart ended its curve at curve_until.
         const size_t i = index_for(e.trial_id, d);
         if (e.data.contains("curve_until") && e.data["curve_until"].is_number_integer()) {
           rewind(i, e.data["curve_until"].get<int64_t>(), d);
