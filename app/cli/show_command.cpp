@@ -130,15 +130,16 @@ int show_command(const Args& args) {
 }
 
 int export_command(const Args& args) {
-  auto p = parse_args(args, {"format", "out", "metric", "grid-intensity"}, {"results", "force"});
+  auto p = parse_args(args, {"format", "out", "metric", "grid-intensity"}, {"results", "attempts", "force"});
   if (p.error.empty() && p.positional.size() != 1) p.error = "give exactly one study database";
+  if (p.error.empty() && p.has("attempts") && !p.has("results")) p.error = "--attempts goes with --results";
   const std::string format = p.value("format").value_or("csv");
   if (p.error.empty() && format != "csv" && format != "json" && format != "curves") {
     p.error = "--format must be csv, json or curves";
   }
   if (p.error.empty() && format == "curves") return export_curves(p.positional[0], p.value("metric").value_or(""), p.value("out"), p.has("force"));
   if (!p.error.empty()) {
-    std::cerr << "tunelab export: " << p.error << "\nusage: tunelab export DB --format csv|json|curves [--results] [--metric M] [--out FILE [--force]] [--grid-intensity G_PER_KWH]\n";
+    std::cerr << "tunelab export: " << p.error << "\nusage: tunelab export DB --format csv|json|curves [--results [--attempts]] [--metric M] [--out FILE [--force]] [--grid-intensity G_PER_KWH]\n";
     return kExitUsage;
   }
   auto store = open_read_only(p.positional[0]);
@@ -160,7 +161,7 @@ int export_command(const Args& args) {
   }
   Table table;
   if (p.has("results")) {
-    auto t = results_table(**store, *s);
+    auto t = results_table(**store, *s, p.has("attempts"));
     if (!t) {
       std::cerr << "tunelab export: " << t.error_text() << "\n";
       return kExitFailed;

@@ -254,13 +254,15 @@ Table trials_table(const StudySummary& s) {
   return t;
 }
 
-Result<Table> results_table(const Store& store, const StudySummary& s) {
-  auto results = store.load_results();
+Result<Table> results_table(const Store& store, const StudySummary& s, bool with_attempts) {
+  auto results = with_attempts ? store.load_results_with_history() : store.load_results();
   if (!results) return results.errors();
   std::map<int64_t, Json> configs;
   for (const auto& tr : s.trials) configs[tr.rec.id] = flatten_json(tr.rec.config);
   Table t;
   t.columns = {"trial_id", "iteration", "time_total_s", "ts"};
+  if (with_attempts) t.columns.insert(t.columns.begin() + 2, {"attempt", "superseded"});
+  const std::set<std::string> fixed(t.columns.begin(), t.columns.end());
   std::vector<std::string> config_cols, metric_cols;
   std::set<std::string> seen_cfg, seen_metric = {"training_iteration", "time_total_s"};
   for (const auto& [id, c] : configs) add_columns(config_cols, seen_cfg, c, "config.");
@@ -270,11 +272,12 @@ Result<Table> results_table(const Store& store, const StudySummary& s) {
     add_columns(metric_cols, seen_metric, flat_metrics.back(), "");
   }
   t.columns.insert(t.columns.end(), config_cols.begin(), config_cols.end());
-  const auto metric_names = rename_clashes(metric_cols, {"trial_id", "iteration", "time_total_s", "ts"});
+  const auto metric_names = rename_clashes(metric_cols, fixed);
   t.columns.insert(t.columns.end(), metric_names.begin(), metric_names.end());
   for (size_t i = 0; i < results->size(); ++i) {
     const auto& r = (*results)[i];
     std::vector<Json> row = {r.trial_id, r.iteration, r.time_total_s, r.ts};
+    if (with_attempts) row.insert(row.begin() + 2, {r.attempt > 0 ? Json(r.attempt) : Json(), r.superseded});
     const Json& cfg = configs[r.trial_id];
     for (const auto& c : config_cols) row.push_back(cell(cfg, c.substr(7)));
     for (const auto& c : metric_cols) row.push_back(cell(flat_metrics[i], c));

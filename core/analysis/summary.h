@@ -64,8 +64,10 @@ struct Table {
 // then best_<objective>, error, and gpu_seconds, gpu_peak_memory_mb, energy_j (and co2_g with a grid
 // intensity) when trials used GPUs.
 Table trials_table(const StudySummary& s);
-// One row per stored result: trial_id, iteration, time_total_s, ts, config.*, metrics.
-Result<Table> results_table(const Store& store, const StudySummary& s);
+// One row per stored result of each trial's current curve: trial_id, iteration, time_total_s, ts, config.*,
+// metrics. With attempts, also the results of abandoned attempts, and after iteration the columns attempt
+// (null for results stored before attempts were recorded) and superseded (true for an abandoned attempt's).
+Result<Table> results_table(const Store& store, const StudySummary& s, bool with_attempts = false);
 
 std::string to_csv(const Table& t);
 Json to_json_rows(const Table& t);  // an array of objects

@@ -257,6 +257,7 @@ bool Controller::start_trial(Trial& t) {
     cfg << config_text << "\n";
   }
   const bool restoring = l.env.count("TUNELAB_RESTORE_PATH") > 0;
+  if (!restoring) t.rec.iteration_offset = 0;  // a fresh start: the trainable's count is the trial's again
   t.rec.attempts += 1;
   if (Status s = executor_->start(l); !s) {
     // It cannot start at all (missing program, bad cwd): retrying will not help.
@@ -265,6 +266,8 @@ bool Controller::start_trial(Trial& t) {
     finish_trial(t, TrialStatus::Error, s.error_text());
     return false;
   }
+  // What the last attempt reported after the point this one restarts from is no longer the trial's curve.
+  if (t.rec.last_iteration > t.iteration_base) abandon_results(t, t.iteration_base);
   t.running = true;
   t.end_as.reset();
   t.end_reason.clear();
@@ -405,7 +408,7 @@ void Controller::on_report(Trial& t, Json report) {
                                     "), not a number; the result is stored but counts as missing it");
   }
   t.rec.last_iteration = iteration;
-  ResultRecord r{t.rec.id, iteration, report["time_total_s"].get<double>(), now_seconds(), report};
+  ResultRecord r{t.rec.id, iteration, report["time_total_s"].get<double>(), now_seconds(), report, t.rec.attempts};
   store_->append_result(r);
   // The trial row changes with a checkpoint; last_iteration alone is rebuilt from the results on resume.
   if (checkpoint) store_->put_trial(t.rec);

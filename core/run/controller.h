@@ -123,6 +123,7 @@ class Controller {
   Trial* add_user_trial(Json config, std::optional<int64_t> parent, const std::string& reason);
   void replay_history(const std::vector<ResultRecord>& results);
   void note_result(Trial& t, const Json& report);
+  void abandon_results(Trial& t, int64_t iteration);  // the curve restarts after `iteration`
   void finish_trial(Trial& t, TrialStatus status, const std::string& reason);
   void check_timers();
   bool apply_stoppers(Trial& t, const TrialSnapshot& snap, const Json& report);

@@ -1,5 +1,5 @@
 // Applying decisions: stop, pause, and PBT exploits (restart from a donor's checkpoint with a new config);
-// and replaying a resumed study's history to its scheduler.
+// replaying a resumed study's history to its scheduler; and a restarted trial's abandoned results.
 #include <filesystem>
 #include <fstream>
 
@@ -178,6 +178,41 @@ void Controller::replay_history(const std::vector<ResultRecord>& results) {
     scheduler_->on_complete(snap);
     for (auto& s : stoppers_) s->on_complete(snap);
     t->last_result = compact_result(t->last_result, spec_.objectives);
+  }
+}
+
+// A new attempt restarts the trial after `iteration`: the previous attempt's later results become history.
+void Controller::abandon_results(Trial& t, int64_t iteration) {
+  const int64_t abandoned = t.rec.attempts - 1;  // the attempt before the one starting now
+  store_->supersede_results(t.rec.id, iteration, now_seconds());
+  log(t.rec.id, "results_superseded",
+      "trial " + std::to_string(t.rec.id) + ": attempt " + std::to_string(abandoned) + "'s results for iterations " +
+          std::to_string(iteration + 1) + " to " + std::to_string(t.rec.last_iteration) +
+          " are kept as history; the trial restarts from " +
+          (iteration > 0 ? "its checkpoint at iteration " + std::to_string(iteration) : std::string("the start")),
+      {{"attempt", abandoned}, {"from_iteration", iteration + 1}, {"to_iteration", t.rec.last_iteration}});
+  t.rec.last_iteration = iteration;
+  StudyEvent e;  // observers drop the curve points after `curve_until`
+  e.kind = StudyEvent::Kind::TrialUpdated;
+  e.trial_id = t.rec.id;
+  e.data = {{"curve_until", iteration}};
+  notify(std::move(e));
+  // The trial's values are its current curve's: read back what stays of it.
+  t.best.reset();
+  t.last.reset();
+  t.last_result = nullptr;
+  if (iteration > 0 && store_->flush()) {
+    if (auto kept = store_->load_results(t.rec.id)) {
+      for (const auto& r : *kept) note_result(t, r.metrics);
+    }
+  }
+  best_value_.reset();
+  best_trial_.reset();
+  for (const auto& [id, other] : trials_) {
+    if (other->best && (!best_value_ || spec_.objective.better(*other->best, *best_value_))) {
+      best_value_ = other->best;
+      best_trial_ = id;
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -26,6 +27,41 @@ std::string default_self_exe() {
 std::string trials_dir_for(const std::string& db_path) {
   fs::path db = fs::absolute(db_path);
   return (db.parent_path() / (db.stem().string() + "_trials")).string();
+}
+
+// A trial left running by a dead engine (unless its batch job may still run) or waiting to be retried
+// restarts from its checkpoint, or from the start without one: what its last attempt stored after that
+// point becomes history before the scheduler and the searcher are replayed the trial's curve.
+void supersede_abandoned_results(Store& store, std::vector<TrialRecord>& trials, std::vector<ResultRecord>& results) {
+  std::map<int64_t, int64_t> restart_from;
+  for (const auto& rec : trials) {
+    const bool restarts = rec.status == TrialStatus::Pending || (rec.status == TrialStatus::Running && rec.executor_job.empty());
+    if (!restarts) continue;
+    std::error_code ec;
+    const bool restorable = !rec.checkpoint.empty() && fs::exists(rec.checkpoint, ec);
+    restart_from[rec.id] = restorable ? rec.checkpoint_iteration : 0;
+  }
+  std::map<int64_t, int64_t> moved;  // trial -> last iteration moved
+  std::erase_if(results, [&](const ResultRecord& r) {
+    auto it = restart_from.find(r.trial_id);
+    if (it == restart_from.end() || r.iteration <= it->second) return false;
+    moved[r.trial_id] = std::max(moved[r.trial_id], r.iteration);
+    return true;
+  });
+  for (auto& rec : trials) {
+    auto it = moved.find(rec.id);
+    if (it == moved.end()) continue;
+    const int64_t from = restart_from.at(rec.id);
+    store.supersede_results(rec.id, from, now_seconds());
+    store.add_event({rec.id, now_seconds(), "results_superseded",
+                     "trial " + std::to_string(rec.id) + ": attempt " + std::to_string(rec.attempts) +
+                         "'s results for iterations " + std::to_string(from + 1) + " to " +
+                         std::to_string(it->second) + " are kept as history; the trial restarts from " +
+                         (from > 0 ? "its checkpoint at iteration " + std::to_string(from) : std::string("the start")),
+                     Json{{"attempt", rec.attempts}, {"from_iteration", from + 1}, {"to_iteration", it->second}}});
+    rec.last_iteration = std::min(rec.last_iteration, from);
+    store.put_trial(rec);
+  }
 }
 
 }  // namespace
@@ -78,6 +114,7 @@ Result<std::unique_ptr<Controller>> Controller::resume(const std::string& db_pat
   if (!trials) return trials.errors();
   auto results = c->store_->load_results_in_order();
   if (!results) return results.errors();
+  supersede_abandoned_results(*c->store_, *trials, *results);
   for (auto& rec : *trials) {
     auto t = std::make_unique<Trial>();
     t->rec = std::move(rec);

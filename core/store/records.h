@@ -52,6 +52,8 @@ struct ResultRecord {
   double time_total_s = 0;
   double ts = 0;
   Json metrics;  // the whole report, including training_iteration and time_total_s
+  int64_t attempt = 0;      // the trial's attempt (start) that reported it; 0 when stored before schema 5
+  bool superseded = false;  // from an abandoned attempt: history, not part of the trial's curve
 };
 
 struct EventRecord {

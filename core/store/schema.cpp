@@ -105,6 +105,22 @@ const std::vector<const char*>& migrations() {
       R"sql(
       ALTER TABLE trials ADD COLUMN executor_job TEXT NOT NULL DEFAULT '';
       )sql",
+      // 5: results per attempt. `results` holds each trial's current curve, with the attempt that reported
+      // each row (0: stored before attempts were recorded); results_history keeps what an abandoned attempt
+      // reported after the point its successor restarted from.
+      R"sql(
+      ALTER TABLE results ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE results_history(
+        id INTEGER PRIMARY KEY,
+        trial_id INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        iteration INTEGER NOT NULL,
+        time_total_s REAL NOT NULL,
+        ts REAL NOT NULL,
+        metrics TEXT NOT NULL,
+        superseded_at REAL NOT NULL);
+      CREATE INDEX results_history_trial ON results_history(trial_id, attempt, iteration);
+      )sql",
   };
   return m;
 }
@@ -127,7 +143,7 @@ std::string migrate(sqlite3* db) {
   int version = user_version(db);
   if (version < 0) return "not a SQLite database, or unreadable";
   const int latest = static_cast<int>(migrations().size());
-  static_assert(Store::kSchemaVersion == 4, "update migrations() with the schema version");
+  static_assert(Store::kSchemaVersion == 5, "update migrations() with the schema version");
   if (version > latest) {
     return "the study database has schema version " + std::to_string(version) + ", newer than this TuneLab (" +
            std::to_string(latest) + "); upgrade TuneLab";

@@ -221,15 +221,48 @@ void Store::put_trial(const TrialRecord& t) {
   });
 }
 
+namespace {
+
+// Moves a trial's current results from `iteration` on (and not of attempt `keep_attempt`, when given) to
+// results_history. Part of the caller's transaction.
+std::string move_to_history(sql::StmtCache& c, int64_t trial_id, int64_t iteration, std::optional<int64_t> keep_attempt,
+                            double ts) {
+  auto& copy = c.get(
+      "INSERT INTO results_history(trial_id, attempt, iteration, time_total_s, ts, metrics, superseded_at) "
+      "SELECT trial_id, attempt, iteration, time_total_s, ts, metrics, ? FROM results "
+      "WHERE trial_id = ? AND iteration >= ? AND attempt != ? ORDER BY id");
+  copy.bind(1, ts).bind(2, trial_id).bind(3, iteration).bind(4, keep_attempt.value_or(-1));
+  copy.step();
+  if (!copy.error().empty()) return copy.error();
+  auto& del = c.get("DELETE FROM results WHERE trial_id = ? AND iteration >= ? AND attempt != ?");
+  del.bind(1, trial_id).bind(2, iteration).bind(3, keep_attempt.value_or(-1));
+  del.step();
+  return del.error();
+}
+
+}  // namespace
+
 void Store::append_result(const ResultRecord& r) {
   enqueue([r](sql::StmtCache& c) {
-    // A (trial, iteration) pair is stored once: a restarted trial's repeated reports are ignored.
+    // A (trial, iteration) pair holds one row: the current attempt's.
     auto& st = c.get(
-        "INSERT OR IGNORE INTO results(trial_id, iteration, time_total_s, ts, metrics) VALUES(?, ?, ?, ?, ?)");
+        "INSERT OR IGNORE INTO results(trial_id, iteration, time_total_s, ts, metrics, attempt) "
+        "VALUES(?, ?, ?, ?, ?, ?)");
     st.bind(1, r.trial_id).bind(2, r.iteration).bind(3, r.time_total_s).bind(4, r.ts).bind(5, json_text(r.metrics));
+    st.bind(6, r.attempt);
+    st.step();
+    if (!st.error().empty() || sqlite3_changes(c.db()) > 0) return st.error();
+    // Taken by another attempt (a restart the engine did not supersede first): that attempt's rows from
+    // here on become history, so the curve is never two attempts spliced. A repeat from the same
+    // attempt is not a new result and is ignored.
+    if (auto err = move_to_history(c, r.trial_id, r.iteration, r.attempt, r.ts); !err.empty()) return err;
     st.step();
     return st.error();
   });
+}
+
+void Store::supersede_results(int64_t trial_id, int64_t iteration, double ts) {
+  enqueue([=](sql::StmtCache& c) { return move_to_history(c, trial_id, iteration + 1, std::nullopt, ts); });
 }
 
 void Store::add_event(const EventRecord& e) {
@@ -319,25 +352,36 @@ Result<std::vector<TrialRecord>> Store::load_trials() const {
 }
 
 Result<std::vector<ResultRecord>> Store::load_results(std::optional<int64_t> trial_id) const {
-  sql::Stmt st(read_db_, trial_id ? "SELECT trial_id, iteration, time_total_s, ts, metrics FROM results "
-                                    "WHERE trial_id = ? ORDER BY iteration"
-                                  : "SELECT trial_id, iteration, time_total_s, ts, metrics FROM results "
-                                    "ORDER BY trial_id, iteration");
+  const std::string query = std::string("SELECT trial_id, iteration, time_total_s, ts, metrics, ") +
+                            (schema_version_ >= 5 ? "attempt" : "0") + ", 0 FROM results " +
+                            (trial_id ? "WHERE trial_id = ? ORDER BY iteration" : "ORDER BY trial_id, iteration");
+  return read_results(query, trial_id);
+}
+
+Result<std::vector<ResultRecord>> Store::load_results_in_order() const {
+  return read_results(std::string("SELECT trial_id, iteration, time_total_s, ts, metrics, ") +
+                          (schema_version_ >= 5 ? "attempt" : "0") + ", 0 FROM results ORDER BY id",
+                      std::nullopt);
+}
+
+Result<std::vector<ResultRecord>> Store::load_results_with_history() const {
+  if (schema_version_ < 5) return load_results();  // no history was kept before schema 5
+  return read_results(
+      "SELECT trial_id, iteration, time_total_s, ts, metrics, attempt, 0 FROM results UNION ALL "
+      "SELECT trial_id, iteration, time_total_s, ts, metrics, attempt, 1 FROM results_history "
+      "ORDER BY 1, 6, 2, 7 DESC",
+      std::nullopt);
+}
+
+Result<std::vector<ResultRecord>> Store::read_results(const std::string& query, std::optional<int64_t> trial_id) const {
+  sql::Stmt st(read_db_, query.c_str());
   if (!st.ok()) return Error{path_, st.error()};
   if (trial_id) st.bind(1, *trial_id);
   std::vector<ResultRecord> out;
   while (st.step()) {
-    out.push_back({st.int64(0), st.int64(1), st.real(2), st.real(3), parse_or_null(st.text(4))});
+    out.push_back({st.int64(0), st.int64(1), st.real(2), st.real(3), parse_or_null(st.text(4)), st.int64(5),
+                   st.int64(6) != 0});
   }
-  if (!st.error().empty()) return Error{path_, st.error()};
-  return out;
-}
-
-Result<std::vector<ResultRecord>> Store::load_results_in_order() const {
-  sql::Stmt st(read_db_, "SELECT trial_id, iteration, time_total_s, ts, metrics FROM results ORDER BY id");
-  if (!st.ok()) return Error{path_, st.error()};
-  std::vector<ResultRecord> out;
-  while (st.step()) out.push_back({st.int64(0), st.int64(1), st.real(2), st.real(3), parse_or_null(st.text(4))});
   if (!st.error().empty()) return Error{path_, st.error()};
   return out;
 }

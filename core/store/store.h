@@ -28,7 +28,7 @@ class StmtCache;
 class Store {
  public:
   enum class Mode { Create, Open, ReadOnly };
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Create: a new file (fails if it holds a study). Open: an existing study, migrated to the
   // current schema. ReadOnly: an existing study, no writer thread.
@@ -43,10 +43,14 @@ class Store {
   Status create_study(const StudyRecord& study);
   Result<StudyRecord> load_study() const;
   Result<std::vector<TrialRecord>> load_trials() const;
-  // All results, or one trial's, in (trial, iteration) order.
+  // All results, or one trial's, in (trial, iteration) order: each trial's current curve (its current
+  // attempt's results, continuing those up to the checkpoint it restored from).
   Result<std::vector<ResultRecord>> load_results(std::optional<int64_t> trial_id = std::nullopt) const;
-  // Every result in the order it was stored (what a resumed study replays to its scheduler).
+  // Every current result in the order it was stored (what a resumed study replays to its scheduler).
   Result<std::vector<ResultRecord>> load_results_in_order() const;
+  // The current results and those of abandoned attempts (superseded = true), in (trial, attempt,
+  // iteration) order: everything every attempt reported.
+  Result<std::vector<ResultRecord>> load_results_with_history() const;
   Result<std::vector<EventRecord>> load_events() const;
   Result<std::vector<DecisionRecord>> load_decisions() const;
   // `PRAGMA integrity_check` says ok.
@@ -55,7 +59,12 @@ class Store {
   // Asynchronous writes, applied in order by the writer thread.
   void set_study_status(const std::string& status, double elapsed_s);
   void put_trial(const TrialRecord& trial);  // insert or replace the whole row
+  // Stores a result in the trial's current curve. A row of another attempt at the same iteration, and
+  // that attempt's later rows, are moved to the history first; a repeat from the same attempt is ignored.
   void append_result(const ResultRecord& result);
+  // A new attempt restarts the trial after `iteration` (its restored checkpoint's, or 0): the current
+  // results past it move to the history, keeping their attempt numbers.
+  void supersede_results(int64_t trial_id, int64_t iteration, double ts);
   void add_event(const EventRecord& event);
   void add_decision(const DecisionRecord& decision);
   void add_checkpoint(int64_t trial_id, int64_t iteration, const std::string& path, double ts);
@@ -81,6 +90,7 @@ class Store {
   Store() = default;
   void enqueue(Job job);
   void writer_loop();
+  Result<std::vector<ResultRecord>> read_results(const std::string& query, std::optional<int64_t> trial_id) const;
 
   std::string path_;
   int schema_version_ = 0;       // of the open file (a read-only store may read an older one)

@@ -46,6 +46,9 @@ class TestCliErrors final : public QObject {
     r = run_tunelab({QStringLiteral("export"), QStringLiteral("x.db"), QStringLiteral("--format"), QStringLiteral("xml")});
     QCOMPARE(r.exit_code, 2);
     QVERIFY(r.err.contains(QStringLiteral("csv, json or curves")));
+    r = run_tunelab({QStringLiteral("export"), QStringLiteral("x.db"), QStringLiteral("--attempts")});
+    QCOMPARE(r.exit_code, 2);
+    QVERIFY(r.err.contains(QStringLiteral("--attempts goes with --results")));
     r = run_tunelab({QStringLiteral("run"), QStringLiteral("a.json"), QStringLiteral("--max-concurrent"), QStringLiteral("zero")});
     QCOMPARE(r.exit_code, 2);
     r = run_tunelab({QStringLiteral("frobnicate")});

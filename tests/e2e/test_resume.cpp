@@ -1,11 +1,13 @@
 // Resume after a real SIGKILL of a running `tunelab run`: no trial lost or duplicated, no result
-// lost or stored twice, num_samples exact, random configs identical to an uninterrupted run.
+// lost or stored twice, num_samples exact, random configs identical to an uninterrupted run. A trial
+// that restarts from the start keeps one attempt per curve, the killed attempt's results as history.
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <signal.h>
 
+#include <map>
 #include <set>
 #include <thread>
 
@@ -98,6 +100,88 @@ class TestResume final : public QObject {
     int resumed = 0;
     for (const auto& e : events) resumed += e.kind == "resumed";
     QCOMPARE(resumed, 2);
+  }
+
+  void restartWithoutCheckpointKeepsOneAttemptPerCurve() {
+    // Each report carries a token drawn once per process: a curve from one process has one token.
+    QTemporaryDir dir;
+    tunelab::test::write_file(dir.filePath(QStringLiteral("train.py")), R"PY(import json, os, time
+cfg = json.loads(os.environ["TUNELAB_CONFIG"])
+out = os.fdopen(int(os.environ["TUNELAB_REPORT_FD"]), "w", buffering=1)
+token = os.urandom(8).hex()
+for i in range(1, int(cfg["iterations"]) + 1):
+    time.sleep(float(cfg["sleep_s"]))
+    out.write(json.dumps({"score": float(cfg["x"]) + i, "training_iteration": i, "token": token}) + "\n")
+)PY");
+    const QString spec = dir.filePath(QStringLiteral("spec.json"));
+    const Json j = {{"name", "attempts"},
+                    {"objective", {{"metric", "score"}, {"mode", "max"}}},
+                    {"space", {{"x", {{"type", "float"}, {"low", 0.0}, {"high", 1.0}}}, {"iterations", 20}, {"sleep_s", 0.05}}},
+                    {"trainable", {{"command", {"python3", "-S", dir.filePath(QStringLiteral("train.py")).toStdString()}}}},
+                    {"num_samples", 1},
+                    {"resources_per_trial", {{"cpu", 0.1}}},
+                    {"seed", 5}};
+    tunelab::test::write_file(spec, j.dump());
+    const QString db = dir.filePath(QStringLiteral("study.db"));
+    kill_when({QStringLiteral("run"), spec, QStringLiteral("--db"), db, QStringLiteral("--quiet")}, db, 4, dir.path());
+    const size_t before_kill = stored_results(db);
+    QVERIFY(before_kill >= 4 && before_kill < 20);
+    auto r = run_tunelab({QStringLiteral("resume"), db, QStringLiteral("--quiet")}, dir.path());
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err + r.out));
+
+    // The stored curve: iterations 1 to 20, all from the process that ran after the resume.
+    auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);
+    QVERIFY(store.ok());
+    auto trials = *(*store)->load_trials();
+    QCOMPARE(trials.size(), size_t(1));
+    QCOMPARE(trials[0].status, TrialStatus::Completed);
+    QCOMPARE(trials[0].attempts, int64_t(2));
+    auto curve = *(*store)->load_results(0);
+    QCOMPARE(curve.size(), size_t(20));
+    std::set<std::string> tokens;
+    for (size_t i = 0; i < curve.size(); ++i) {
+      QCOMPARE(curve[i].iteration, int64_t(i + 1));
+      tokens.insert(curve[i].metrics.value("token", ""));
+    }
+    QVERIFY2(tokens.size() == 1, "the stored curve mixes the reports of two processes");
+    const std::string current = *tokens.begin();
+
+    // The killed process's reports are history, with their attempt number, in export --attempts.
+    auto csv = run_tunelab({QStringLiteral("export"), db, QStringLiteral("--format"), QStringLiteral("csv"),
+                            QStringLiteral("--results"), QStringLiteral("--attempts")},
+                           dir.path());
+    QVERIFY2(csv.exit_code == 0, qPrintable(csv.err));
+    QStringList lines = csv.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QVERIFY(!lines.isEmpty());
+    const QStringList header = lines.takeFirst().split(QLatin1Char(','));
+    const auto col = [&](const char* name) { return header.indexOf(QString::fromLatin1(name)); };
+    QVERIFY2(col("attempt") >= 0 && col("superseded") >= 0 && col("token") >= 0 && col("iteration") >= 0,
+             qPrintable(header.join(QLatin1Char(','))));
+    std::map<std::string, std::vector<int64_t>> by_attempt;  // "attempt/superseded/token" -> iterations
+    std::set<std::string> old_tokens;
+    for (const QString& line : lines) {
+      const QStringList f = line.split(QLatin1Char(','));
+      QCOMPARE(f.size(), header.size());
+      const std::string token = f[col("token")].toStdString();
+      const bool superseded = f[col("superseded")] == QStringLiteral("true");
+      QCOMPARE(superseded, token != current);
+      QCOMPARE(f[col("attempt")].toInt(), superseded ? 1 : 2);
+      if (superseded) old_tokens.insert(token);
+      by_attempt[f[col("attempt")].toStdString()].push_back(f[col("iteration")].toLongLong());
+    }
+    QCOMPARE(old_tokens.size(), size_t(1));  // one earlier process
+    QCOMPARE(by_attempt["2"].size(), size_t(20));
+    // Everything the killed process reported before the kill, 1 to k, is kept.
+    const auto& history = by_attempt["1"];
+    QCOMPARE(history.size(), before_kill);
+    for (size_t i = 0; i < history.size(); ++i) QCOMPARE(history[i], int64_t(i + 1));
+    // Without --attempts, the export is the current curve only.
+    auto plain = run_tunelab({QStringLiteral("export"), db, QStringLiteral("--format"), QStringLiteral("csv"),
+                              QStringLiteral("--results")},
+                             dir.path());
+    QVERIFY2(plain.exit_code == 0, qPrintable(plain.err));
+    QCOMPARE(plain.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts).size(), 21);
+    QVERIFY(!plain.out.contains(QString::fromStdString(*old_tokens.begin())));
   }
 };
 

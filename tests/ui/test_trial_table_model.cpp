@@ -2,8 +2,11 @@
 // linked curves; QAbstractItemModelTester on the model and the proxy.
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QTemporaryDir>
 #include <QTest>
 
+#include "core/store/store.h"
+#include "ui/bridge/store_watcher.h"
 #include "ui/charts/curve_chart.h"
 #include "ui/models/study_state.h"
 #include "ui/models/trial_filter_proxy.h"
@@ -77,6 +80,69 @@ class TestTrialTableModel final : public QObject {
     // More trials arrive while sorted.
     model.update(state.apply(created(6, 3)));
     QCOMPARE(proxy.rowCount(), 8);
+  }
+
+  void restartedTrialCurveIsOneAttempts() {
+    // A trial restarted from its checkpoint at iteration 2: the engine says its curve now ends there, and
+    // the new attempt's results replace the abandoned ones instead of being appended after them.
+    StudyState state;
+    state.reset({"acc", true}, {"lr", "act"});
+    state.apply(created(0, 2));
+    std::vector<StudyEvent> first;
+    for (int i = 1; i <= 5; ++i) first.push_back(ev(StudyEvent::Kind::TrialResult, 0, {{"acc", 0.9 + 0.01 * i}, {"training_iteration", i}}));
+    first.push_back(ev(StudyEvent::Kind::TrialResult, 1, {{"acc", 0.5}, {"training_iteration", 1}}));
+    state.apply(first);
+    QCOMPARE(state.best_trial(), std::optional<int64_t>(0));
+    StudyDelta d = state.apply({ev(StudyEvent::Kind::TrialUpdated, 0, {{"curve_until", 2}})});
+    QVERIFY(d.rewound.count(0));
+    const TrialData& t = state.trials()[0];
+    QCOMPARE(t.iterations, (std::vector<double>{1, 2}));
+    QCOMPARE(t.metrics.at("acc").size(), size_t(2));
+    QCOMPARE(*t.best, 0.92);
+    QCOMPARE(t.iteration, int64_t(2));
+    d = state.apply({ev(StudyEvent::Kind::TrialResult, 0, {{"acc", 0.3}, {"training_iteration", 3}})});
+    QCOMPARE(d.appended.at(0), size_t(2));
+    QCOMPARE(t.iterations, (std::vector<double>{1, 2, 3}));
+    QCOMPARE(*t.last, 0.3);
+    // Without the engine's word (a watched database), an iteration the curve already has rewinds it too,
+    // and the study's best is recomputed from what stays.
+    d = state.apply({ev(StudyEvent::Kind::TrialResult, 0, {{"acc", 0.1}, {"training_iteration", 1}})});
+    QVERIFY(d.rewound.count(0));
+    QCOMPARE(t.iterations, (std::vector<double>{1}));
+    QCOMPARE(*t.best, 0.1);
+    QCOMPARE(state.best_trial(), std::optional<int64_t>(1));
+    QVERIFY(d.best_changed);
+  }
+
+  void watchedDatabaseFollowsARestartedTrial() {
+    // Another process runs the study: the watcher sees attempt 1's iterations 3 to 5 superseded by
+    // attempt 2's iteration 3, and the GUI's curve becomes 1, 2 (attempt 1) and 3 (attempt 2).
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("w.db")).toStdString();
+    auto writer = Store::open(path, Store::Mode::Create);
+    QVERIFY(writer.ok());
+    StudyRecord study;
+    study.name = "watched";
+    study.spec = Json::object();
+    QVERIFY((*writer)->create_study(study).ok());
+    TrialRecord t;
+    t.status = TrialStatus::Running;
+    t.config = Json::object();
+    (*writer)->put_trial(t);
+    for (int i = 1; i <= 5; ++i) (*writer)->append_result({0, i, 0.1 * i, 100.0 + i, Json{{"acc", 0.1 * i}, {"training_iteration", i}}, 1});
+    QVERIFY((*writer)->flush().ok());
+    StudyState state;
+    state.reset({"acc", true}, {});
+    StoreWatcher watcher;
+    QObject::connect(&watcher, &StoreWatcher::events, [&](const std::vector<StudyEvent>& batch) { state.apply(batch); });
+    QVERIFY(watcher.open(QString::fromStdString(path)).ok());
+    QCOMPARE(state.trials().at(0).iterations.size(), size_t(5));
+    (*writer)->supersede_results(0, 2, 200);
+    (*writer)->append_result({0, 3, 0.05, 201, Json{{"acc", 0.01}, {"training_iteration", 3}}, 2});
+    QVERIFY((*writer)->flush().ok());
+    QTRY_COMPARE_WITH_TIMEOUT(state.trials().at(0).iterations, (std::vector<double>{1, 2, 3}), 10000);
+    QCOMPARE(state.trials().at(0).metrics.at("acc").back(), 0.01);
+    QCOMPARE(*state.trials().at(0).best, 0.2);
   }
 
   void curvesAppendIncrementallyAndDecimate() {

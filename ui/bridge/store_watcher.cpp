@@ -18,6 +18,7 @@ void StoreWatcher::close() {
   store_.reset();
   path_.clear();
   sent_results_.clear();
+  sent_last_.clear();
   sent_status_.clear();
   sent_events_ = sent_decisions_ = 0;
   last_stamp_ = -1;
@@ -75,7 +76,22 @@ void StoreWatcher::poll(bool force) {
     }
     auto& sent = sent_results_[id];
     const auto& rs = by_trial[id];
-    for (size_t i = static_cast<size_t>(sent); i < rs.size(); ++i) {
+    auto& last = sent_last_[id];
+    size_t from = static_cast<size_t>(sent);
+    if (sent > 0 && (rs.size() < from || rs[from - 1]->iteration != last.first || rs[from - 1]->ts != last.second)) {
+      // The trial restarted: the results after its restore point were an abandoned attempt's. The rows stored
+      // before the last one sent are what stays of the curve; the later ones are the new attempt's.
+      from = 0;
+      int64_t kept = 0;
+      while (from < rs.size() && rs[from]->ts <= last.second) kept = rs[from++]->iteration;
+      StudyEvent e;
+      e.kind = StudyEvent::Kind::TrialUpdated;
+      e.trial_id = id;
+      e.data = {{"curve_until", kept}};
+      batch.push_back(std::move(e));
+    }
+    if (!rs.empty()) last = {rs.back()->iteration, rs.back()->ts};
+    for (size_t i = from; i < rs.size(); ++i) {
       StudyEvent e;
       e.kind = StudyEvent::Kind::TrialResult;
       e.trial_id = id;

@@ -41,6 +41,7 @@ class StoreWatcher final : public QObject {
   QTimer timer_;
   qint64 last_stamp_ = -1;
   std::map<int64_t, int64_t> sent_results_;      // trial -> results sent
+  std::map<int64_t, std::pair<int64_t, double>> sent_last_;  // trial -> (iteration, ts) of the last result sent
   std::map<int64_t, std::string> sent_status_;   // trial -> status sent
   size_t sent_events_ = 0;
   size_t sent_decisions_ = 0;

@@ -28,6 +28,46 @@ size_t StudyState::index_for(int64_t id, StudyDelta& delta) {
   return i;
 }
 
+void StudyState::rewind(size_t i, int64_t iteration, StudyDelta& delta) {
+  TrialData& t = trials_[i];
+  size_t keep = 0;
+  while (keep < t.iterations.size() && t.iterations[keep] <= static_cast<double>(iteration)) ++keep;
+  if (keep == t.iterations.size()) return;
+  t.iterations.resize(keep);
+  t.times.resize(keep);
+  for (auto& [name, col] : t.metrics) col.resize(std::min(col.size(), keep));
+  t.iteration = keep ? static_cast<int64_t>(t.iterations.back()) : 0;
+  t.runtime_s = keep ? t.times.back() : 0;
+  t.last.reset();
+  t.best.reset();
+  if (auto it = t.metrics.find(objective_.metric); it != t.metrics.end()) {
+    for (double v : it->second) {
+      if (!std::isfinite(v)) continue;
+      t.last = v;
+      if (!t.best || objective_.better(v, *t.best)) t.best = v;
+    }
+  }
+  // The study's best may have been in the dropped points.
+  const auto old_best = best_trial_;
+  best_trial_.reset();
+  best_value_.reset();
+  for (const TrialData& other : trials_) {
+    if (other.best && (!best_value_ || objective_.better(*other.best, *best_value_))) {
+      best_value_ = other.best;
+      best_trial_ = other.id;
+    }
+  }
+  if (best_trial_ != old_best) {
+    delta.best_changed = true;
+    if (old_best) {
+      if (auto o = index_of(*old_best)) delta.status_changed.insert(*o);
+    }
+  }
+  delta.rewound.insert(i);
+  delta.changed.insert(i);
+  if (auto a = delta.appended.find(i); a != delta.appended.end()) a->second = std::min(a->second, keep);
+}
+
 StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
   StudyDelta d;
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -55,6 +95,11 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
         const size_t i = index_for(e.trial_id, d);
         TrialData& t = trials_[i];
         const Json& r = e.data;
+        // An iteration the curve already has: a new attempt's curve replaces what followed it.
+        if (r.contains("training_iteration") && r["training_iteration"].is_number() && !t.iterations.empty() &&
+            r["training_iteration"].get<double>() <= t.iterations.back()) {
+          rewind(i, r["training_iteration"].get<int64_t>() - 1, d);
+        }
         if (t.status == TrialStatus::Pending) {
           t.status = TrialStatus::Running;
           d.status_changed.insert(i);
@@ -106,8 +151,11 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
         break;
       }
       case StudyEvent::Kind::TrialUpdated: {
-        // An exploit (PBT) replaced the trial's config.
+        // An exploit (PBT) replaced the trial's config, or a restart ended its curve at curve_until.
         const size_t i = index_for(e.trial_id, d);
+        if (e.data.contains("curve_until") && e.data["curve_until"].is_number_integer()) {
+          rewind(i, e.data["curve_until"].get<int64_t>(), d);
+        }
         TrialData& t = trials_[i];
         if (e.data.contains("config") && e.data["config"].is_object()) {
           t.config = e.data["config"];

@@ -33,6 +33,7 @@ struct StudyDelta {
   std::set<size_t> changed;                           // trials whose row changed
   std::set<size_t> status_changed;                    // ... beyond their results (status, config)
   std::map<size_t, size_t> appended;                  // trial index -> first new curve point
+  std::set<size_t> rewound;                           // trials whose curve lost points: redraw them whole
   std::set<size_t> ended;                             // trials that finished in this batch
   std::vector<std::string> log_lines;                 // decisions and messages, ready to show
   std::optional<Progress> progress;
@@ -57,6 +58,8 @@ class StudyState {
 
  private:
   size_t index_for(int64_t id, StudyDelta& delta);
+  // Drops the trial's curve points after `iteration` (a restarted attempt's curve replaces them).
+  void rewind(size_t i, int64_t iteration, StudyDelta& delta);
 
   Objective objective_;
   std::vector<std::string> param_names_;

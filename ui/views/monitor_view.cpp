@@ -180,7 +180,9 @@ void MonitorView::apply(const std::vector<StudyEvent>& batch) {
   const std::string metric = curve_metric_->currentText().toStdString();
   const bool by_time = curve_x_->currentIndex() == 1;
   const auto& trials = state_.trials();
+  if (!d.rewound.empty()) rebuild_curves();  // a restarted trial's curve lost points: every curve is drawn again
   for (const auto& [i, first] : d.appended) {
+    if (!d.rewound.empty()) break;
     const TrialData& t = trials[i];
     auto it = t.metrics.find(metric);
     if (it == t.metrics.end()) continue;

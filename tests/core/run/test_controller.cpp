@@ -103,8 +103,20 @@ class TestController final : public QObject {
     QVERIFY2(o.trials[0].error.find("exited with status 3") != std::string::npos, o.trials[0].error.c_str());
     QVERIFY2(o.trials[0].error.find("failing at iteration 2") != std::string::npos, o.trials[0].error.c_str());
     QCOMPARE(count_events(o, "retried"), 2);
-    QCOMPARE(o.results.size(), size_t(1));  // iteration 1, stored once although reported three times
-    QCOMPARE(count_events(o, "duplicate_report"), 2);
+    // Iteration 1, reported by each attempt: the curve holds the last attempt's, the two before are history.
+    QCOMPARE(o.results.size(), size_t(1));
+    QCOMPARE(o.results[0].attempt, int64_t(3));
+    QCOMPARE(count_events(o, "duplicate_report"), 0);
+    QCOMPARE(count_events(o, "results_superseded"), 2);
+    auto store = Store::open(dir.filePath(QStringLiteral("study.db")).toStdString(), Store::Mode::ReadOnly);
+    QVERIFY(store.ok());
+    auto all = *(*store)->load_results_with_history();
+    QCOMPARE(all.size(), size_t(3));
+    for (size_t i = 0; i < all.size(); ++i) {
+      QCOMPARE(all[i].attempt, int64_t(i + 1));
+      QCOMPARE(all[i].iteration, int64_t(1));
+      QCOMPARE(all[i].superseded, i < 2);
+    }
   }
 
   void crashRetryThenSuccessFromCheckpoint() {

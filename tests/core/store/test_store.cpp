@@ -1,6 +1,9 @@
-// The SQLite store: round trip of every record, batched writes, read-only readers, bad files.
+// The SQLite store: round trip of every record, batched writes, read-only readers, bad files, results per
+// attempt and the migration that brought them.
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <sqlite3.h>
 
 #include <fstream>
 
@@ -146,6 +149,99 @@ class TestStore final : public QObject {
     writer->append_result({1, 101, 0, 0, Json{{"v", 101}}});
     QVERIFY(writer->flush().ok());
     QCOMPARE((*reader)->load_results()->size(), size_t(101));
+  }
+
+  void resultsArePerAttempt() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("attempts.db")).toStdString();
+    auto store = new_study(path, "attempts");
+    auto result = [](int64_t iteration, int64_t attempt) {
+      return ResultRecord{0, iteration, 1.0 * iteration, 100.0 * attempt + iteration,
+                          Json{{"acc", attempt + iteration / 10.0}}, attempt};
+    };
+    for (int i = 1; i <= 5; ++i) store->append_result(result(i, 1));
+    // Attempt 2 restarts from a checkpoint at iteration 2 and reports 3 and 4.
+    store->supersede_results(0, 2, 500);
+    for (int i = 3; i <= 4; ++i) store->append_result(result(i, 2));
+    QVERIFY(store->flush().ok());
+    auto curve = *store->load_results(0);
+    QCOMPARE(curve.size(), size_t(4));
+    const std::vector<int64_t> attempts = {1, 1, 2, 2};
+    for (size_t i = 0; i < curve.size(); ++i) {
+      QCOMPARE(curve[i].iteration, int64_t(i + 1));
+      QCOMPARE(curve[i].attempt, attempts[i]);
+      QVERIFY(!curve[i].superseded);
+      QCOMPARE(curve[i].metrics["acc"].get<double>(), attempts[i] + (i + 1) / 10.0);
+    }
+    QCOMPARE(store->load_results_in_order()->size(), size_t(4));
+    // Attempt 1's iterations 3 to 5 are history, nothing is lost.
+    auto all = *store->load_results_with_history();
+    QCOMPARE(all.size(), size_t(7));
+    std::vector<std::pair<int64_t, int64_t>> history;
+    for (const auto& r : all) {
+      if (r.superseded) history.push_back({r.attempt, r.iteration});
+    }
+    const std::vector<std::pair<int64_t, int64_t>> expected = {{1, 3}, {1, 4}, {1, 5}};
+    QVERIFY(history == expected);
+    QCOMPARE(all[2].metrics["acc"].get<double>(), 1.3);  // the abandoned values themselves
+
+    // Attempt 3 reports iteration 4 without a supersede first: attempt 2's row becomes history rather
+    // than being kept or overwritten; a repeat from attempt 3 itself is ignored.
+    store->append_result(result(4, 3));
+    store->append_result(ResultRecord{0, 4, 9, 9, Json{{"acc", 9.0}}, 3});
+    QVERIFY(store->flush().ok());
+    curve = *store->load_results(0);
+    QCOMPARE(curve.size(), size_t(4));
+    QCOMPARE(curve[3].attempt, int64_t(3));
+    QCOMPARE(curve[3].metrics["acc"].get<double>(), 3.4);
+    QCOMPARE(store->load_results_with_history()->size(), size_t(8));
+    QVERIFY(store->check_integrity().ok());
+  }
+
+  void schemaFourDatabaseIsMigrated() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("old.db")).toStdString();
+    {
+      auto store = new_study(path, "old");
+      store->append_result({0, 1, 1, 1, Json{{"acc", 0.1}}});
+      store->append_result({0, 2, 2, 2, Json{{"acc", 0.2}}});
+      QVERIFY(store->flush().ok());
+    }
+    {
+      // Back to what schema 4 stored: no attempts, no history.
+      sqlite3* db = nullptr;
+      QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+      QCOMPARE(sqlite3_exec(db,
+                            "DROP TABLE results_history; ALTER TABLE results DROP COLUMN attempt; "
+                            "PRAGMA user_version = 4;",
+                            nullptr, nullptr, nullptr),
+               SQLITE_OK);
+      sqlite3_close(db);
+    }
+    {
+      // A reader of this build reads the old file as it is.
+      auto ro = Store::open(path, Store::Mode::ReadOnly);
+      QVERIFY2(ro.ok(), ro.error_text().c_str());
+      QCOMPARE((*ro)->load_results()->size(), size_t(2));
+      QCOMPARE((*ro)->load_results_with_history()->size(), size_t(2));
+      QCOMPARE((*ro)->load_results()->at(0).attempt, int64_t(0));
+    }
+    auto store = Store::open(path, Store::Mode::Open);
+    QVERIFY2(store.ok(), store.error_text().c_str());
+    auto results = *(*store)->load_results();
+    QCOMPARE(results.size(), size_t(2));
+    QCOMPARE(results[1].attempt, int64_t(0));  // stored before attempts were recorded
+    // A new attempt supersedes them like any other.
+    (*store)->supersede_results(0, 1, 10);
+    (*store)->append_result(ResultRecord{0, 2, 3, 3, Json{{"acc", 0.25}}, 2});
+    QVERIFY((*store)->flush().ok());
+    results = *(*store)->load_results();
+    QCOMPARE(results.size(), size_t(2));
+    QCOMPARE(results[1].attempt, int64_t(2));
+    auto all = *(*store)->load_results_with_history();
+    QCOMPARE(all.size(), size_t(3));
+    QVERIFY(all[1].superseded && all[1].attempt == 0 && all[1].iteration == 2);
+    QVERIFY((*store)->check_integrity().ok());
   }
 };
 
