@@ -424,8 +424,8 @@ void Controller::on_report(Trial& t, Json report) {
     mark_done(t, now);
     return;
   }
-  if (auto why = spec_.stop.check(report, obj.metric, obj.maximize)) {
-    request_end(t, TrialStatus::Completed, "stopper", *why);
+  if (const Decision d = spec_.stop.check(report, obj.metric, obj.maximize); d.action == Decision::Action::Stop) {
+    request_end(t, d.reached_end ? TrialStatus::Completed : TrialStatus::Stopped, "stopper", d.reason, d.details);
     return;
   }
   if (apply_stoppers(t, snap, report)) return;
@@ -671,15 +671,13 @@ void Controller::emit_progress(bool force) {
   notify(std::move(e));
 }
 
-// The spec's "stoppers": a trial that reached its iteration limit or metric threshold completed; one
-// stopped for a plateau or a timeout was stopped early.
+// The spec's "stoppers": a trial that reached its planned end (its iteration limit, a metric threshold:
+// Decision::reached_end) completed; one stopped for a plateau or a timeout was stopped early.
 bool Controller::apply_stoppers(Trial& t, const TrialSnapshot& snap, const Json& report) {
   for (size_t i = 0; i < stoppers_.size(); ++i) {
     const Decision d = stoppers_[i]->on_result(snap, report);
     if (d.action != Decision::Action::Stop) continue;
-    const std::string& type = stopper_types_[i];
-    const bool reached = type == "max_iterations" || type == "metric_threshold";
-    request_end(t, reached ? TrialStatus::Completed : TrialStatus::Stopped, "stopper", d.reason, d.details);
+    request_end(t, d.reached_end ? TrialStatus::Completed : TrialStatus::Stopped, "stopper", d.reason, d.details);
     return true;
   }
   return false;

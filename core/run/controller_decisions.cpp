@@ -43,8 +43,7 @@ void Controller::apply_decision(Trial& t, const Decision& d, const std::string& 
     case Decision::Action::Stop:
       if (t.running) {
         // A trial that used its whole budget (ASHA's or HyperBand's max_t) completed; others stopped early.
-        const bool budget_used = d.details.is_object() && d.details.value("reached_max_t", false);
-        request_end(t, budget_used ? TrialStatus::Completed : TrialStatus::Stopped, source, d.reason, d.details);
+        request_end(t, d.reached_end ? TrialStatus::Completed : TrialStatus::Stopped, source, d.reason, d.details);
       } else if (t.rec.status == TrialStatus::Pending || t.rec.status == TrialStatus::Paused) {
         record_decision(t, source, "stop", d.reason, d.details);
         finish_trial(t, TrialStatus::Stopped, d.reason);
