@@ -61,10 +61,10 @@ void Controller::add_observer(Observer observer) { observers_.push_back(std::mov
 
 void Controller::wake() { executor_->wake(); }
 
-double Controller::elapsed_s() const { return elapsed_before_ + seconds_between(session_start_, SteadyClock::now()); }
+double Controller::elapsed_s() const { return elapsed_before_ + seconds_between(session_start_, clock_->now()); }
 
 Result<std::string> Controller::run() {
-  session_start_ = SteadyClock::now();
+  session_start_ = clock_->now();
   if (gpu_monitor_) gpu_monitor_->start();
   store_->set_study_status("running", elapsed_before_);
   emit_progress(true);
@@ -272,7 +272,7 @@ bool Controller::start_trial(Trial& t) {
   t.ignored_after_end = false;
   t.reattached = false;
   t.reports_in_attempt = 0;
-  t.attempt_start = t.last_activity = SteadyClock::now();
+  t.attempt_start = t.last_activity = clock_->now();
   ++running_;
   t.alloc = *alloc;
   t.rec.status = TrialStatus::Running;
@@ -306,7 +306,7 @@ void Controller::handle(const ExecEvent& e) {
       // Each trial reports on its own channel (fd 3): a report claiming to be another trial's is refused.
       for (const char* key : {"trial_id", "_trial_id"}) {
         if (e.report.contains(key) && e.report[key] != Json(e.trial_id)) {
-          t.last_activity = SteadyClock::now();
+          t.last_activity = clock_->now();
           log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": report ignored: it names trial " +
                                           dump_compact(e.report[key]) + " but came on trial " +
                                           std::to_string(t.rec.id) + "'s channel");
@@ -318,7 +318,7 @@ void Controller::handle(const ExecEvent& e) {
       break;
     }
     case ExecEvent::Kind::BadReport:
-      t.last_activity = SteadyClock::now();
+      t.last_activity = clock_->now();
       log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": report ignored: " + e.message);
       break;
     case ExecEvent::Kind::Exited:
@@ -328,7 +328,7 @@ void Controller::handle(const ExecEvent& e) {
 }
 
 void Controller::on_report(Trial& t, Json report) {
-  const auto now = SteadyClock::now();
+  const auto now = clock_->now();
   t.last_activity = now;
   ++t.reports_in_attempt;
   // Reserved keys are instructions, not metrics.
@@ -473,7 +473,7 @@ void Controller::on_exit(Trial& t, const ExecEvent& e) {
   t.running = false;
   --running_;
   release_resources(t);
-  t.rec.runtime_s += seconds_between(t.attempt_start, SteadyClock::now());
+  t.rec.runtime_s += seconds_between(t.attempt_start, clock_->now());
   t.rec.pgid = 0;
   t.rec.executor_job.clear();
   if (t.end_as) {
@@ -532,7 +532,7 @@ void Controller::finish_trial(Trial& t, TrialStatus status, const std::string& r
 std::chrono::milliseconds Controller::time_to_next_timer() const {
   // The timers check_timers() acts on: trial timeouts, the grace of trials that said they are done,
   // and the study's time budget; at most one progress interval.
-  const auto now = SteadyClock::now();
+  const auto now = clock_->now();
   double left = std::chrono::duration<double>(options_.progress_interval).count();
   const double grace = std::chrono::duration<double>(options_.kill_grace).count();
   for (const auto& [id, t] : trials_) {
@@ -558,7 +558,7 @@ void Controller::mark_done(Trial& t, SteadyClock::time_point now) {
 }
 
 void Controller::check_timers() {
-  const auto now = SteadyClock::now();
+  const auto now = clock_->now();
   for (auto& [id, t] : trials_) {
     // A trial that said it is done had the grace period to exit by itself.
     if (t->running && t->done_reported && now - t->done_at >= options_.kill_grace) {
@@ -660,7 +660,7 @@ Progress Controller::progress() const {
 }
 
 void Controller::emit_progress(bool force) {
-  const auto now = SteadyClock::now();
+  const auto now = clock_->now();
   if (!force && now - last_progress_ < options_.progress_interval) return;
   last_progress_ = now;
   // The study's running time survives an engine crash (the time budget counts every session).
