@@ -161,8 +161,12 @@ bool Controller::waiting_for_user() const {
 }
 
 bool Controller::can_start(const Trial& t) const {
-  if (max_concurrent_ > 0 && static_cast<int64_t>(running_) >= max_concurrent_) return false;
   (void)t;  // every trial asks for the same resources today
+  return slot_free();
+}
+
+bool Controller::slot_free() const {
+  if (max_concurrent_ > 0 && static_cast<int64_t>(running_) >= max_concurrent_) return false;
   // At least one trial always runs, even when it asks for more CPUs than there are.
   return resources_->find(request_, running_ == 0).has_value();
 }
@@ -210,7 +214,12 @@ Controller::Trial* Controller::create_trial() {
 void Controller::fill_slots() {
   while (true) {
     Trial* t = next_waiting();
-    if (!t) t = create_trial();
+    // The searcher is asked only for a trial that can start now: it then chooses with every result so
+    // far (one slot: after the previous trial ended), and nothing waits as pending that it did not queue.
+    // (Past num_samples it is not asked, only marked finished, so a scheduler learns that at once.)
+    if (!t && (slot_free() || (total_trials_ >= 0 && static_cast<int64_t>(trials_.size()) >= total_trials_))) {
+      t = create_trial();
+    }
     if (!t) return;
     if (!can_start(*t)) return;
     start_trial(*t);

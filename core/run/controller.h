@@ -113,6 +113,7 @@ class Controller {
   void fill_slots();
   bool start_trial(Trial& t);
   bool can_start(const Trial& t) const;
+  bool slot_free() const;  // another trial could start now (max_concurrent, CPU slots, GPUs)
   Trial* next_waiting();
   Trial* create_trial();
   void handle(const ExecEvent& e);
