@@ -213,13 +213,16 @@ Controller::Trial* Controller::create_trial() {
 
 void Controller::fill_slots() {
   while (true) {
-    Trial* t = next_waiting();
-    // The searcher is asked only for a trial that can start now: it then chooses with every result so
-    // far (one slot: after the previous trial ended), and nothing waits as pending that it did not queue.
-    // (Past num_samples it is not asked, only marked finished, so a scheduler learns that at once.)
-    if (!t && (slot_free() || (total_trials_ >= 0 && static_cast<int64_t>(trials_.size()) >= total_trials_))) {
-      t = create_trial();
+    // The scheduler and the searcher are asked only for a trial that can start now: the searcher then
+    // chooses with every result so far (one slot: after the previous trial ended), nothing waits as
+    // pending that it did not queue, and a scheduler is never asked while every slot is taken.
+    if (!slot_free()) {
+      // Past num_samples no trial will come: a scheduler waiting to fill a group learns it at once.
+      if (total_trials_ >= 0 && static_cast<int64_t>(trials_.size()) >= total_trials_) mark_searcher_finished();
+      return;
     }
+    Trial* t = next_waiting();
+    if (!t) t = create_trial();
     if (!t) return;
     if (!can_start(*t)) return;
     start_trial(*t);

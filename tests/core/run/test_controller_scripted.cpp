@@ -5,6 +5,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 
 #include "core/run/controller.h"
@@ -40,6 +41,27 @@ class RecordingSearcher final : public Searcher {
  private:
   std::unique_ptr<Searcher> inner_;
   Log log_;
+};
+
+// Pauses every trial once at its 2nd result and resumes them when all `n` got there (a rung, as
+// HyperBand's); writes every choose_trial_to_run into the shared log.
+class PausingScheduler final : public Scheduler {
+ public:
+  PausingScheduler(Log log, size_t n) : log_(std::move(log)), n_(n) {}
+  Decision on_result(const TrialSnapshot& t, const Json&) override {
+    if (t.iteration == 2 && paused_.insert(t.id).second) return Decision::pause("rung 2");
+    return Decision::keep_going();
+  }
+  std::optional<int64_t> choose_trial_to_run(const std::vector<TrialSnapshot>& waiting) override {
+    log_->push_back("choose");
+    if (paused_.size() < n_) return std::nullopt;
+    return Scheduler::choose_trial_to_run(waiting);
+  }
+
+ private:
+  Log log_;
+  size_t n_;
+  std::set<int64_t> paused_;
 };
 
 // n reports of `score` = value(i) for i = 1..n, then exit 0.
@@ -136,6 +158,31 @@ class TestControllerScripted final : public QObject {
       }
     }
     QCOMPARE(asked, 6);
+  }
+
+  void asksTheSchedulerOnlyWhenASlotIsFree() {
+    // A scheduler that keeps a group waiting (HyperBand) reads "nothing runs, nothing to pick" as
+    // starvation: it must not be asked while the only slot is taken.
+    QTemporaryDir dir;
+    Scripted s;
+    const StudySpec spec = must_parse(synthetic_spec({{"num_samples", 3}, {"max_concurrent", 1}}), dir.path().toStdString());
+    auto options = scripted_options(s, [](const Launch&) { return reports(4); }, false, spec);
+    options.scheduler = std::make_unique<PausingScheduler>(s.log, 3);
+    auto c = Controller::create(spec, dir.filePath(QStringLiteral("study.db")).toStdString(), std::move(options));
+    QVERIFY(c.ok());
+    QCOMPARE(*(*c)->run(), std::string("completed"));
+    int running = 0, asked = 0;
+    for (const auto& e : *s.log) {
+      running += e.starts_with("start ") - e.starts_with("exit ");
+      if (e == "choose") {
+        ++asked;
+        QVERIFY2(running == 0, "choose_trial_to_run asked while the only slot was taken");
+      }
+    }
+    QVERIFY(asked > 0);
+    const auto trials = (*c)->store().load_trials();
+    QVERIFY(trials.ok());
+    for (const auto& t : *trials) QCOMPARE(t.status, TrialStatus::Completed);
   }
 
   void allOfMaxIterationsAndThresholdCompletes() {
