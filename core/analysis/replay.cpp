@@ -64,7 +64,7 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
         return Error{"scheduler", "PBT cannot be replayed: its exploits change configs, whose curves were never recorded"};
       case Decision::Action::Stop:
         record(t, d);
-        finish(t, d.details.is_object() && d.details.value("reached_max_t", false) ? "completed" : "stopped", d.reason);
+        finish(t, d.reached_end ? "completed" : "stopped", d.reason);
         return {};
       case Decision::Action::Pause:
         record(t, d);

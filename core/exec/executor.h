@@ -57,6 +57,13 @@ class Executor {
   // environment it was started with. Its reports are read again from the start. False: nothing to
   // re-attach to, the trial restarts.
   virtual bool reattach(Launch& /*launch*/, const std::string& /*job*/) { return false; }
+  // After an engine restart: ends whatever the previous engine left running of a trial that is not
+  // re-attached (`pgid` is the process group it stored, 0 if unknown), so that it cannot write on.
+  // Returns how many processes were ended.
+  virtual int kill_stale(int /*pgid*/, const std::string& /*trial_dir*/) { return 0; }
+  // True when trials run on this machine, so the controller allocates its CPU slots and GPUs to them;
+  // false when a cluster places them (only max_concurrent then limits how many are submitted).
+  virtual bool runs_locally() const { return true; }
 };
 
 }  // namespace tunelab

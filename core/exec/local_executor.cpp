@@ -381,6 +381,8 @@ std::vector<ExecEvent> LocalExecutor::wait(std::chrono::milliseconds timeout) {
   return out;
 }
 
+int LocalExecutor::kill_stale(int pgid, const std::string& trial_dir) { return kill_stale_trial_processes(pgid, trial_dir); }
+
 int kill_stale_trial_processes(int pgid, const std::string& trial_dir) {
   const std::string marker = "TUNELAB_TRIAL_DIR=" + trial_dir;
   int killed = 0;

@@ -23,6 +23,7 @@ class LocalExecutor final : public Executor {
   size_t running() const override { return procs_.size(); }
 
   int process_group(int64_t trial_id) const override;
+  int kill_stale(int pgid, const std::string& trial_dir) override;  // kill_stale_trial_processes
 
   // stdout.log and stderr.log are each kept under about this size (checked every 0.5 s and at exit):
   // past it the log moves to <log>.1 and starts again, so a trial's logs take at most about twice it.

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/exec/command.h"
+#include "core/exec/local_executor.h"
 
 namespace tunelab {
 
@@ -120,6 +121,8 @@ Status SlurmExecutor::start(const Launch& launch) {
   track(launch, *id);
   return {};
 }
+
+int SlurmExecutor::kill_stale(int pgid, const std::string& trial_dir) { return kill_stale_trial_processes(pgid, trial_dir); }
 
 bool SlurmExecutor::reattach(Launch& launch, const std::string& job) {
   if (job.empty() || jobs_.count(launch.trial_id)) return false;

@@ -32,6 +32,10 @@ class SlurmExecutor final : public Executor {
   size_t running() const override { return jobs_.size(); }
   std::string job_id(int64_t trial_id) const override;
   bool reattach(Launch& launch, const std::string& job) override;
+  // A job that cannot be re-attached may have left processes on this machine (a job run on the submit
+  // host): those are killed as the local executor does.
+  int kill_stale(int pgid, const std::string& trial_dir) override;
+  bool runs_locally() const override { return false; }
 
  private:
   struct Job;

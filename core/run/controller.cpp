@@ -61,10 +61,10 @@ void Controller::add_observer(Observer observer) { observers_.push_back(std::mov
 
 void Controller::wake() { executor_->wake(); }
 
-double Controller::elapsed_s() const { return elapsed_before_ + seconds_between(session_start_, SteadyClock::now()); }
+double Controller::elapsed_s() const { return elapsed_before_ + seconds_between(session_start_, clock_->now()); }
 
 Result<std::string> Controller::run() {
-  session_start_ = SteadyClock::now();
+  session_start_ = clock_->now();
   if (gpu_monitor_) gpu_monitor_->start();
   store_->set_study_status("running", elapsed_before_);
   emit_progress(true);
@@ -161,8 +161,12 @@ bool Controller::waiting_for_user() const {
 }
 
 bool Controller::can_start(const Trial& t) const {
-  if (max_concurrent_ > 0 && static_cast<int64_t>(running_) >= max_concurrent_) return false;
   (void)t;  // every trial asks for the same resources today
+  return slot_free();
+}
+
+bool Controller::slot_free() const {
+  if (max_concurrent_ > 0 && static_cast<int64_t>(running_) >= max_concurrent_) return false;
   // At least one trial always runs, even when it asks for more CPUs than there are.
   return resources_->find(request_, running_ == 0).has_value();
 }
@@ -209,6 +213,14 @@ Controller::Trial* Controller::create_trial() {
 
 void Controller::fill_slots() {
   while (true) {
+    // The scheduler and the searcher are asked only for a trial that can start now: the searcher then
+    // chooses with every result so far (one slot: after the previous trial ended), nothing waits as
+    // pending that it did not queue, and a scheduler is never asked while every slot is taken.
+    if (!slot_free()) {
+      // Past num_samples no trial will come: a scheduler waiting to fill a group learns it at once.
+      if (total_trials_ >= 0 && static_cast<int64_t>(trials_.size()) >= total_trials_) mark_searcher_finished();
+      return;
+    }
     Trial* t = next_waiting();
     if (!t) t = create_trial();
     if (!t) return;
@@ -275,7 +287,7 @@ bool Controller::start_trial(Trial& t) {
   t.ignored_after_end = false;
   t.reattached = false;
   t.reports_in_attempt = 0;
-  t.attempt_start = t.last_activity = SteadyClock::now();
+  t.attempt_start = t.last_activity = clock_->now();
   ++running_;
   t.alloc = *alloc;
   t.rec.status = TrialStatus::Running;
@@ -309,7 +321,7 @@ void Controller::handle(const ExecEvent& e) {
       // Each trial reports on its own channel (fd 3): a report claiming to be another trial's is refused.
       for (const char* key : {"trial_id", "_trial_id"}) {
         if (e.report.contains(key) && e.report[key] != Json(e.trial_id)) {
-          t.last_activity = SteadyClock::now();
+          t.last_activity = clock_->now();
           log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": report ignored: it names trial " +
                                           dump_compact(e.report[key]) + " but came on trial " +
                                           std::to_string(t.rec.id) + "'s channel");
@@ -321,7 +333,7 @@ void Controller::handle(const ExecEvent& e) {
       break;
     }
     case ExecEvent::Kind::BadReport:
-      t.last_activity = SteadyClock::now();
+      t.last_activity = clock_->now();
       log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": report ignored: " + e.message);
       break;
     case ExecEvent::Kind::Exited:
@@ -331,7 +343,7 @@ void Controller::handle(const ExecEvent& e) {
 }
 
 void Controller::on_report(Trial& t, Json report) {
-  const auto now = SteadyClock::now();
+  const auto now = clock_->now();
   t.last_activity = now;
   ++t.reports_in_attempt;
   // Reserved keys are instructions, not metrics.
@@ -427,8 +439,8 @@ void Controller::on_report(Trial& t, Json report) {
     mark_done(t, now);
     return;
   }
-  if (auto why = spec_.stop.check(report, obj.metric, obj.maximize)) {
-    request_end(t, TrialStatus::Completed, "stopper", *why);
+  if (const Decision d = spec_.stop.check(report, obj.metric, obj.maximize); d.action == Decision::Action::Stop) {
+    request_end(t, d.reached_end ? TrialStatus::Completed : TrialStatus::Stopped, "stopper", d.reason, d.details);
     return;
   }
   if (apply_stoppers(t, snap, report)) return;
@@ -476,7 +488,7 @@ void Controller::on_exit(Trial& t, const ExecEvent& e) {
   t.running = false;
   --running_;
   release_resources(t);
-  t.rec.runtime_s += seconds_between(t.attempt_start, SteadyClock::now());
+  t.rec.runtime_s += seconds_between(t.attempt_start, clock_->now());
   t.rec.pgid = 0;
   t.rec.executor_job.clear();
   if (t.end_as) {
@@ -535,7 +547,7 @@ void Controller::finish_trial(Trial& t, TrialStatus status, const std::string& r
 std::chrono::milliseconds Controller::time_to_next_timer() const {
   // The timers check_timers() acts on: trial timeouts, the grace of trials that said they are done,
   // and the study's time budget; at most one progress interval.
-  const auto now = SteadyClock::now();
+  const auto now = clock_->now();
   double left = std::chrono::duration<double>(options_.progress_interval).count();
   const double grace = std::chrono::duration<double>(options_.kill_grace).count();
   for (const auto& [id, t] : trials_) {
@@ -561,7 +573,7 @@ void Controller::mark_done(Trial& t, SteadyClock::time_point now) {
 }
 
 void Controller::check_timers() {
-  const auto now = SteadyClock::now();
+  const auto now = clock_->now();
   for (auto& [id, t] : trials_) {
     // A trial that said it is done had the grace period to exit by itself.
     if (t->running && t->done_reported && now - t->done_at >= options_.kill_grace) {
@@ -663,7 +675,7 @@ Progress Controller::progress() const {
 }
 
 void Controller::emit_progress(bool force) {
-  const auto now = SteadyClock::now();
+  const auto now = clock_->now();
   if (!force && now - last_progress_ < options_.progress_interval) return;
   last_progress_ = now;
   // The study's running time survives an engine crash (the time budget counts every session).
@@ -674,15 +686,13 @@ void Controller::emit_progress(bool force) {
   notify(std::move(e));
 }
 
-// The spec's "stoppers": a trial that reached its iteration limit or metric threshold completed; one
-// stopped for a plateau or a timeout was stopped early.
+// The spec's "stoppers": a trial that reached its planned end (its iteration limit, a metric threshold:
+// Decision::reached_end) completed; one stopped for a plateau or a timeout was stopped early.
 bool Controller::apply_stoppers(Trial& t, const TrialSnapshot& snap, const Json& report) {
   for (size_t i = 0; i < stoppers_.size(); ++i) {
     const Decision d = stoppers_[i]->on_result(snap, report);
     if (d.action != Decision::Action::Stop) continue;
-    const std::string& type = stopper_types_[i];
-    const bool reached = type == "max_iterations" || type == "metric_threshold";
-    request_end(t, reached ? TrialStatus::Completed : TrialStatus::Stopped, "stopper", d.reason, d.details);
+    request_end(t, d.reached_end ? TrialStatus::Completed : TrialStatus::Stopped, "stopper", d.reason, d.details);
     return true;
   }
   return false;

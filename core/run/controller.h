@@ -22,6 +22,7 @@
 #include "core/search/searcher.h"
 #include "core/space/spec.h"
 #include "core/store/store.h"
+#include "core/util/clock.h"
 
 namespace tunelab {
 
@@ -41,8 +42,13 @@ struct ControllerOptions {
   // When set to true (e.g. by a SIGINT handler, which then calls wake()), the session ends:
   // running trials are stopped and left to restart on `tunelab resume`.
   const std::atomic<bool>* interrupt = nullptr;
-  // Replaces the local process executor (tests).
+  // Replaces the executor the spec names (tests: tests/support/fake_executor.h).
   std::unique_ptr<Executor> executor;
+  // Replaces the steady clock that trial timeouts, grace periods, the time budget and progress ticks
+  // are read from (tests move a fake one instead of sleeping).
+  std::shared_ptr<const Clock> clock;
+  // Replaces the searcher the spec names (tests).
+  std::unique_ptr<Searcher> searcher;
   // Replaces the scheduler the spec names (tests, what-if replays).
   std::unique_ptr<Scheduler> scheduler;
 };
@@ -107,6 +113,7 @@ class Controller {
   void fill_slots();
   bool start_trial(Trial& t);
   bool can_start(const Trial& t) const;
+  bool slot_free() const;  // another trial could start now (max_concurrent, CPU slots, GPUs)
   Trial* next_waiting();
   Trial* create_trial();
   void handle(const ExecEvent& e);
@@ -155,8 +162,8 @@ class Controller {
   std::unique_ptr<Searcher> searcher_;
   std::unique_ptr<Scheduler> scheduler_;
   std::vector<std::unique_ptr<Stopper>> stoppers_;  // the spec's "stoppers" list: any one stops
-  std::vector<std::string> stopper_types_;
   std::unique_ptr<Executor> executor_;
+  std::shared_ptr<const Clock> clock_ = steady_time_clock();
   std::vector<Observer> observers_;
   std::string trial_exe_;  // tunelab-trial beside self_exe, or empty
 

@@ -3,7 +3,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/exec/local_executor.h"
 #include "core/run/checkpoint_pin.h"
 #include "core/run/controller.h"
 #include "core/run/trial_state.h"
@@ -43,8 +42,7 @@ void Controller::apply_decision(Trial& t, const Decision& d, const std::string& 
     case Decision::Action::Stop:
       if (t.running) {
         // A trial that used its whole budget (ASHA's or HyperBand's max_t) completed; others stopped early.
-        const bool budget_used = d.details.is_object() && d.details.value("reached_max_t", false);
-        request_end(t, budget_used ? TrialStatus::Completed : TrialStatus::Stopped, source, d.reason, d.details);
+        request_end(t, d.reached_end ? TrialStatus::Completed : TrialStatus::Stopped, source, d.reason, d.details);
       } else if (t.rec.status == TrialStatus::Pending || t.rec.status == TrialStatus::Paused) {
         record_decision(t, source, "stop", d.reason, d.details);
         finish_trial(t, TrialStatus::Stopped, d.reason);
@@ -161,9 +159,8 @@ void Controller::replay_history(const std::vector<ResultRecord>& results) {
     Trial& t = *trials_.at(id);
     const bool unfinished = t.rec.status == TrialStatus::Running || t.rec.status == TrialStatus::Pending;
     if (!unfinished || t.rec.held || d.action != Decision::Action::Stop) continue;
-    if (t.rec.status == TrialStatus::Running) kill_stale_trial_processes(static_cast<int>(t.rec.pgid), t.rec.trial_dir);
-    const bool reached = d.details.is_object() && d.details.value("reached_max_t", false);
-    t.rec.status = reached ? TrialStatus::Completed : TrialStatus::Stopped;
+    if (t.rec.status == TrialStatus::Running) executor_->kill_stale(static_cast<int>(t.rec.pgid), t.rec.trial_dir);
+    t.rec.status = d.reached_end ? TrialStatus::Completed : TrialStatus::Stopped;
     t.rec.pgid = 0;
     t.rec.ended_at = now_seconds();
     store_->put_trial(t.rec);

@@ -1,5 +1,4 @@
 // The controller's resources: the GPU inventory, the allocator and the GPU sampler (docs/gpu.md).
-#include "core/exec/executor_registry.h"
 #include "core/gpu/inventory.h"
 #include "core/gpu/telemetry.h"
 #include "core/run/controller.h"
@@ -7,7 +6,7 @@
 namespace tunelab {
 
 Status Controller::init_resources(double cpu_slots) {
-  if (!executor_is_local(spec_)) {
+  if (!executor_->runs_locally()) {
     // The cluster places trials (docs/cluster.md): only max_concurrent limits how many are submitted.
     resources_ = std::make_unique<gpu::ResourceAllocator>(1e9, std::vector<gpu::GpuDevice>{});
     request_.cpu = spec_.cpu_per_trial;

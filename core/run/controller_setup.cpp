@@ -7,7 +7,6 @@
 #include <thread>
 
 #include "core/exec/executor_registry.h"
-#include "core/exec/local_executor.h"
 #include "core/run/controller.h"
 #include "core/run/trial_state.h"
 
@@ -131,6 +130,7 @@ Status Controller::init(bool resumed, const std::vector<ResultRecord>& history) 
     const fs::path lean = fs::path(options_.self_exe).parent_path() / "tunelab-trial";
     if (fs::is_regular_file(lean, ec) && ::access(lean.c_str(), X_OK) == 0) trial_exe_ = lean.string();
   }
+  if (options_.clock) clock_ = options_.clock;
   if (options_.executor) {
     executor_ = std::move(options_.executor);
   } else {
@@ -142,9 +142,13 @@ Status Controller::init(bool resumed, const std::vector<ResultRecord>& history) 
   if (auto s = init_resources(options_.cpu_slots > 0 ? options_.cpu_slots : cores); !s) return s;
   max_concurrent_ = options_.max_concurrent > 0 ? options_.max_concurrent : spec_.max_concurrent;
 
-  auto searcher = make_searcher(search_context(spec_));
-  if (!searcher) return searcher.errors();
-  searcher_ = std::move(*searcher);
+  if (options_.searcher) {
+    searcher_ = std::move(options_.searcher);
+  } else {
+    auto searcher = make_searcher(search_context(spec_));
+    if (!searcher) return searcher.errors();
+    searcher_ = std::move(*searcher);
+  }
   total_trials_ = searcher_->total_trials();
   if (options_.scheduler) {
     scheduler_ = std::move(options_.scheduler);
@@ -160,7 +164,6 @@ Status Controller::init(bool resumed, const std::vector<ResultRecord>& history) 
         entry, {spec_.objective.metric, spec_.objective.maximize, entry, &spec_.space, spec_.seed.value_or(0)});
     if (!stopper) return stopper.errors();
     stoppers_.push_back(std::move(*stopper));
-    stopper_types_.push_back(entry.value("type", std::string()));
   }
 
   std::error_code ec;
@@ -176,7 +179,7 @@ Status Controller::init(bool resumed, const std::vector<ResultRecord>& history) 
         ++reattached;
       } else if (t->rec.status == TrialStatus::Running) {
         // Left running by an engine that died: its processes must not linger or write on.
-        kill_stale_trial_processes(static_cast<int>(t->rec.pgid), t->rec.trial_dir);
+        executor_->kill_stale(static_cast<int>(t->rec.pgid), t->rec.trial_dir);
         t->rec.status = TrialStatus::Pending;
         t->rec.pgid = 0;
         t->rec.executor_job.clear();
@@ -211,7 +214,7 @@ bool Controller::reattach_trial(Trial& t) {
   if (auto it = l.env.find("TUNELAB_RESTORE_ITERATION"); it != l.env.end()) {
     t.iteration_base = std::atoll(it->second.c_str()) + t.rec.iteration_offset;
   }
-  t.attempt_start = t.last_activity = std::chrono::steady_clock::now();
+  t.attempt_start = t.last_activity = clock_->now();
   log(t.rec.id, "reattached", "trial " + std::to_string(t.rec.id) + " re-attached to its job " + t.rec.executor_job,
       {{"job", t.rec.executor_job}});
   return true;

@@ -15,7 +15,8 @@ namespace tunelab {
 //   Continue  the trial goes on.
 //   Pause     its process ends (after the grace period); it waits, keeping its checkpoint, until the
 //             scheduler picks it in choose_trial_to_run, and then restarts from that checkpoint.
-//   Stop      it ends for good, as STOPPED.
+//   Stop      it ends for good: as COMPLETED when `reached_end` (it reached its planned end: a budget such as
+//             max_t or max_iter, a metric threshold; Decision::complete), else as STOPPED (stopped early).
 //   Exploit   (PBT) its process ends; it restarts at once from the donor's latest checkpoint with `config`
 //             (the donor's config, explored). The trial keeps its id; its parent and generation change.
 struct Decision {
@@ -25,10 +26,15 @@ struct Decision {
   Json details;        // the numbers behind the decision (rung, cutoff, ...), or null
   int64_t donor = -1;  // Exploit: the trial whose checkpoint is copied
   Json config;         // Exploit: the new nested config
+  bool reached_end = false;  // Stop: the trial reached its planned end, set by whoever decides
 
   static Decision keep_going() { return {}; }
   static Decision stop(std::string why, Json numbers = nullptr) {
     return {Action::Stop, std::move(why), std::move(numbers), -1, nullptr};
+  }
+  // A stop because the trial reached its planned end: it ends as completed.
+  static Decision complete(std::string why, Json numbers = nullptr) {
+    return {Action::Stop, std::move(why), std::move(numbers), -1, nullptr, true};
   }
   static Decision pause(std::string why, Json numbers = nullptr) {
     return {Action::Pause, std::move(why), std::move(numbers), -1, nullptr};

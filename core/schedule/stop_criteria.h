@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "core/schedule/scheduler.h"
 #include "core/util/json.h"
 
 namespace tunelab {
@@ -15,9 +16,8 @@ struct StopCriteria {
   std::map<std::string, double> thresholds;  // metric -> threshold
   std::optional<double> time_budget_s;       // whole study, checked by the controller
 
-  // The reason to stop after this result, or nullopt.
-  std::optional<std::string> check(const Json& result, const std::string& objective_metric,
-                                   bool maximize) const;
+  // Decision::complete with the reason when the trial reached a criterion with this result, else Continue.
+  Decision check(const Json& result, const std::string& objective_metric, bool maximize) const;
 };
 
 }  // namespace tunelab

@@ -70,7 +70,7 @@ std::optional<std::string> ExperimentPlateauStopper::stop_study() {
 Decision MaxIterationsStopper::on_result(const TrialSnapshot& trial, const Json&) {
   const int64_t n = ++count_[trial.id];
   if (n < max_iter_) return Decision::keep_going();
-  return Decision::stop("max_iterations stopped trial " + std::to_string(trial.id) + ": " + std::to_string(n) +
+  return Decision::complete("max_iterations stopped trial " + std::to_string(trial.id) + ": " + std::to_string(n) +
                             " results reached max_iter " + std::to_string(max_iter_),
                         {{"results", n}, {"max_iter", max_iter_}});
 }
@@ -78,7 +78,7 @@ Decision MaxIterationsStopper::on_result(const TrialSnapshot& trial, const Json&
 Decision MetricThresholdStopper::on_result(const TrialSnapshot& trial, const Json& result) {
   const MetricRead v = read_metric(result, metric_);
   if (!v.ok() || (maximize_ ? v.value < threshold_ : v.value > threshold_)) return Decision::keep_going();
-  return Decision::stop("metric threshold stopped trial " + std::to_string(trial.id) + ": " + metric_ + " " +
+  return Decision::complete("metric threshold stopped trial " + std::to_string(trial.id) + ": " + metric_ + " " +
                             fmt_num(v.value) + cmp_text(maximize_) + fmt_num(threshold_),
                         {{"metric", metric_}, {"value", v.value}, {"threshold", threshold_}});
 }
@@ -108,14 +108,16 @@ Decision CombinedStopper::on_result(const TrialSnapshot& trial, const Json& resu
     if (d.action == Decision::Action::Stop) stops.push_back(std::move(d));
   }
   if (stops.empty() || (all_ && stops.size() < children_.size())) return Decision::keep_going();
-  if (!all_ || stops.size() == 1) return std::move(stops.front());
+  // The trial reached its planned end when a stopper that fired says so (max_iterations, a threshold).
+  const auto reached = std::find_if(stops.begin(), stops.end(), [](const Decision& d) { return d.reached_end; });
+  if (!all_ || stops.size() == 1) return std::move(reached != stops.end() ? *reached : stops.front());
   std::string why;
   Json details = Json::array();
   for (auto& d : stops) {
     why += (why.empty() ? "all stoppers agree: " : "; ") + d.reason;
     details.push_back(d.details);
   }
-  return Decision::stop(why, {{"all", details}});
+  return reached != stops.end() ? Decision::complete(why, {{"all", details}}) : Decision::stop(why, {{"all", details}});
 }
 
 void CombinedStopper::on_complete(const TrialSnapshot& trial) {

@@ -148,6 +148,8 @@ class TestHyperBand final : public QObject {
     const Decision e = s->on_result(snap(1), res(5, 0.4));
     QCOMPARE(e.action, A::Stop);
     QCOMPARE(e.details["reached_max_t"].get<bool>(), true);
+    QVERIFY(e.reached_end);
+    QVERIFY(!d.reached_end);
   }
 
   void aTrialEndingBeforeItsRungLeavesTheBracket() {

@@ -78,13 +78,15 @@ class TestStoppers final : public QObject {
     auto s = stopper(R"([{"type": "max_iterations", "max_iter": 2}])");
     QCOMPARE(s->on_result(snap(0), res(1, 0.1)).action, A::Continue);
     QCOMPARE(s->on_result(snap(1), res(1, 0.1)).action, A::Continue);
-    QCOMPARE(QString::fromStdString(s->on_result(snap(0), res(2, 0.1)).reason),
-             QStringLiteral("max_iterations stopped trial 0: 2 results reached max_iter 2"));
+    const Decision limit = s->on_result(snap(0), res(2, 0.1));
+    QCOMPARE(QString::fromStdString(limit.reason), QStringLiteral("max_iterations stopped trial 0: 2 results reached max_iter 2"));
+    QVERIFY(limit.reached_end);  // it completed its planned iterations
 
     auto t = stopper(R"([{"type": "metric_threshold", "threshold": 0.9}, {"type": "metric_threshold", "metric": "loss", "threshold": 0.1, "mode": "min"}])");
     QCOMPARE(t->on_result(snap(0), Json{{"acc", 0.89}, {"loss", 0.2}}).action, A::Continue);
-    QCOMPARE(QString::fromStdString(t->on_result(snap(0), Json{{"acc", 0.9}}).reason),
-             QStringLiteral("metric threshold stopped trial 0: acc 0.9 >= 0.9"));
+    const Decision reached = t->on_result(snap(0), Json{{"acc", 0.9}});
+    QCOMPARE(QString::fromStdString(reached.reason), QStringLiteral("metric threshold stopped trial 0: acc 0.9 >= 0.9"));
+    QVERIFY(reached.reached_end);
     QCOMPARE(QString::fromStdString(t->on_result(snap(1), Json{{"loss", 0.05}}).reason),
              QStringLiteral("metric threshold stopped trial 1: loss 0.05 <= 0.1"));
     QCOMPARE(t->on_result(snap(1), Json{{"acc", nullptr}}).action, A::Continue);
@@ -93,6 +95,7 @@ class TestStoppers final : public QObject {
     QCOMPARE(tt->on_result(snap(0), Json{{"time_total_s", 59.9}}).action, A::Continue);
     const Decision d = tt->on_result(snap(0), Json{{"time_total_s", 60.5}});
     QCOMPARE(QString::fromStdString(d.reason), QStringLiteral("trial timeout stopped trial 0: time_total_s 60.5 >= 60 s"));
+    QVERIFY(!d.reached_end);  // stopped early
 
     double now = 100;
     auto study = stopper(R"([{"type": "timeout", "timeout_s": 30}])", true, [&] { return now; });
@@ -107,6 +110,13 @@ class TestStoppers final : public QObject {
     auto any = stopper(R"([{"type": "combined", "stoppers": [{"type": "max_iterations", "max_iter": 3},
                                                              {"type": "metric_threshold", "threshold": 0.9}]}])");
     QCOMPARE(any->on_result(snap(0), res(1, 0.95)).action, A::Stop);
+    QVERIFY(any->on_result(snap(1), res(1, 0.95)).reached_end);  // the threshold's verdict travels up
+    // Several fire at once: a child that reached the planned end wins over one that stops early.
+    auto mixed = stopper(R"([{"type": "combined", "stoppers": [{"type": "trial_timeout", "timeout_s": 1},
+                                                               {"type": "max_iterations", "max_iter": 1}]}])");
+    const Decision m = mixed->on_result(snap(0), Json{{"acc", 0.5}, {"time_total_s", 2.0}});
+    QVERIFY(m.reached_end);
+    QVERIFY(QString::fromStdString(m.reason).startsWith(QStringLiteral("max_iterations")));
     auto all = stopper(R"([{"type": "all", "stoppers": [{"type": "max_iterations", "max_iter": 2},
                                                         {"type": "metric_threshold", "threshold": 0.9}]}])");
     QCOMPARE(all->on_result(snap(0), res(1, 0.95)).action, A::Continue);  // threshold only
@@ -115,6 +125,7 @@ class TestStoppers final : public QObject {
     QCOMPARE(d.action, A::Stop);
     QVERIFY(QString::fromStdString(d.reason).startsWith(QStringLiteral("all stoppers agree: max_iterations stopped")));
     QCOMPARE(d.details["all"].size(), size_t(2));
+    QVERIFY(d.reached_end);  // the docs' example ends trials as completed
     // Study-level: all-of needs every child to say so.
     double now = 0;
     auto both = stopper(R"([{"type": "all", "stoppers": [{"type": "timeout", "timeout_s": 10},
