@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 namespace tunelab {
 
@@ -174,21 +175,34 @@ Json show_json(const StudySummary& s) {
   return j;
 }
 
+namespace {
+
+// Appends the leaves of `j` under `prefix` to `out`. A key that comes again (a literal "a.b" and a nested a: {b})
+// keeps its first place and takes the last value; `at` finds it without a search through `out`.
+void flatten_into(const Json& j, const std::string& prefix, Json::object_t& out,
+                  std::unordered_map<std::string, size_t>& at) {
+  for (const auto& [k, v] : j.items()) {
+    std::string key = prefix.empty() ? k : prefix + "." + k;
+    if (v.is_object() && !v.empty()) {
+      flatten_into(v, key, out, at);
+    } else if (auto [it, fresh] = at.try_emplace(key, out.size()); !fresh) {
+      std::next(out.begin(), static_cast<std::ptrdiff_t>(it->second))->second = v;
+    } else {
+      out.emplace_back(std::move(key), v);  // the member vector's own emplace_back: no search
+    }
+  }
+}
+
+}  // namespace
+
 Json flatten_json(const Json& j, const std::string& prefix) {
   Json out = Json::object();
   if (!j.is_object()) {
     if (!prefix.empty()) out[prefix] = j;
     return out;
   }
-  for (const auto& [k, v] : j.items()) {
-    const std::string key = prefix.empty() ? k : prefix + "." + k;
-    if (v.is_object() && !v.empty()) {
-      const Json inner = flatten_json(v, key);
-      for (const auto& [fk, fv] : inner.items()) out[fk] = fv;
-    } else {
-      out[key] = v;
-    }
-  }
+  std::unordered_map<std::string, size_t> at;
+  flatten_into(j, prefix, out.get_ref<Json::object_t&>(), at);
   return out;
 }
 
@@ -202,7 +216,23 @@ void add_columns(std::vector<std::string>& cols, std::set<std::string>& seen, co
   }
 }
 
-Json cell(const Json& flat, const std::string& key) { return flat.contains(key) ? flat[key] : Json(); }
+// Where each column's value goes in a row: column name (without `strip` leading characters) -> position.
+std::unordered_map<std::string, size_t> column_index(const std::vector<std::string>& cols, size_t strip = 0) {
+  std::unordered_map<std::string, size_t> at;
+  at.reserve(cols.size());
+  for (size_t i = 0; i < cols.size(); ++i) at.emplace(cols[i].substr(strip), i);
+  return at;
+}
+
+// The cells of one flattened row in column order, null where the row has no value: one pass over the row's
+// members (looking each column up in the row would cost columns x members).
+std::vector<Json> cells(const Json& flat, const std::unordered_map<std::string, size_t>& at, size_t ncols) {
+  std::vector<Json> out(ncols);
+  for (const auto& [k, v] : flat.items()) {
+    if (auto it = at.find(k); it != at.end()) out[it->second] = v;
+  }
+  return out;
+}
 
 // A metric named like a fixed column ("status", "trial_id") becomes "metric.<name>" in the header.
 std::vector<std::string> rename_clashes(const std::vector<std::string>& metrics, const std::set<std::string>& fixed) {
@@ -235,11 +265,12 @@ Table trials_table(const StudySummary& s) {
   if (co2) t.columns.push_back("co2_g");
   const bool multi = s.objectives.size() > 1;
   if (multi) t.columns.push_back("pareto_optimal");
+  const auto config_at = column_index(config_cols, 7), metric_at = column_index(metric_cols);
   for (size_t i = 0; i < s.trials.size(); ++i) {
     const auto& tr = s.trials[i];
     std::vector<Json> row = {tr.rec.id, to_string(tr.rec.status), tr.iterations, tr.rec.runtime_s};
-    for (const auto& c : config_cols) row.push_back(cell(flat[i].first, c.substr(7)));
-    for (const auto& c : metric_cols) row.push_back(cell(flat[i].second, c));
+    for (auto& v : cells(flat[i].first, config_at, config_cols.size())) row.push_back(std::move(v));
+    for (auto& v : cells(flat[i].second, metric_at, metric_cols.size())) row.push_back(std::move(v));
     row.push_back(tr.best_value ? Json(*tr.best_value) : Json());
     row.push_back(tr.rec.error.empty() ? Json() : Json(tr.rec.error));
     if (s.energy) {
@@ -274,13 +305,17 @@ Result<Table> results_table(const Store& store, const StudySummary& s, bool with
   t.columns.insert(t.columns.end(), config_cols.begin(), config_cols.end());
   const auto metric_names = rename_clashes(metric_cols, fixed);
   t.columns.insert(t.columns.end(), metric_names.begin(), metric_names.end());
+  const auto config_at = column_index(config_cols, 7), metric_at = column_index(metric_cols);
+  std::map<int64_t, std::vector<Json>> config_cells;
+  for (const auto& [id, c] : configs) config_cells[id] = cells(c, config_at, config_cols.size());
   for (size_t i = 0; i < results->size(); ++i) {
     const auto& r = (*results)[i];
     std::vector<Json> row = {r.trial_id, r.iteration, r.time_total_s, r.ts};
     if (with_attempts) row.insert(row.begin() + 2, {r.attempt > 0 ? Json(r.attempt) : Json(), r.superseded});
-    const Json& cfg = configs[r.trial_id];
-    for (const auto& c : config_cols) row.push_back(cell(cfg, c.substr(7)));
-    for (const auto& c : metric_cols) row.push_back(cell(flat_metrics[i], c));
+    const auto cfg = config_cells.find(r.trial_id);
+    if (cfg != config_cells.end()) row.insert(row.end(), cfg->second.begin(), cfg->second.end());
+    else row.resize(row.size() + config_cols.size());
+    for (auto& v : cells(flat_metrics[i], metric_at, metric_cols.size())) row.push_back(std::move(v));
     t.rows.push_back(std::move(row));
   }
   return t;
@@ -315,10 +350,25 @@ std::string to_csv(const Table& t) {
 }
 
 Json to_json_rows(const Table& t) {
+  // Each column's place among the members: a repeated name keeps its first place and the last value, as
+  // assigning the members one by one would, without a search through the members for each.
+  std::vector<size_t> place(t.columns.size());
+  std::vector<std::string> names;
+  std::unordered_map<std::string, size_t> seen;
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    auto [it, fresh] = seen.try_emplace(t.columns[i], names.size());
+    if (fresh) names.push_back(t.columns[i]);
+    place[i] = it->second;
+  }
   Json out = Json::array();
   for (const auto& row : t.rows) {
     Json o = Json::object();
-    for (size_t i = 0; i < row.size(); ++i) o[t.columns[i]] = row[i];
+    auto& members = o.get_ref<Json::object_t&>();
+    members.reserve(names.size());
+    for (const auto& n : names) members.emplace_back(n, nullptr);
+    for (size_t i = 0; i < row.size() && i < place.size(); ++i) {
+      std::next(members.begin(), static_cast<std::ptrdiff_t>(place[i]))->second = row[i];
+    }
     out.push_back(std::move(o));
   }
   return out;

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "core/util/json_read.h"
+
 namespace tunelab {
 
 namespace {
@@ -65,6 +67,14 @@ std::string replace_non_finite(std::string_view s, std::vector<std::string>& key
   return out;
 }
 
+// "a", "b", "c": the first few names, then how many more (a hostile line may hold thousands).
+std::string quoted_list(const std::vector<std::string>& names, size_t max_shown = 20) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < max_shown; ++i) out += (i ? ", \"" : "\"") + names[i] + "\"";
+  if (names.size() > max_shown) out += " and " + std::to_string(names.size() - max_shown) + " more";
+  return out;
+}
+
 }  // namespace
 
 ReportParser::Item parse_report_line(std::string_view line) {
@@ -76,17 +86,24 @@ ReportParser::Item parse_report_line(std::string_view line) {
     item.error = "nested deeper than " + std::to_string(ReportParser::kMaxDepth) + " levels";
     return item;
   }
-  Json j = Json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+  const JsonReadLimits limits{ReportParser::kMaxKeys, ReportParser::kMaxDepth};
+  JsonRead read = read_json(line, limits);
   std::vector<std::string> non_finite;
-  if (j.is_discarded() && (line.find("NaN") != std::string_view::npos || line.find("Infinity") != std::string_view::npos)) {
+  if (read.outcome == JsonRead::Outcome::Syntax &&
+      (line.find("NaN") != std::string_view::npos || line.find("Infinity") != std::string_view::npos)) {
     const std::string fixed = replace_non_finite(line, non_finite);
-    j = Json::parse(fixed, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_discarded() && j.is_object()) {
-      std::string names;
-      for (const auto& k : non_finite) names += (names.empty() ? "\"" : ", \"") + k + "\"";
-      item.error = "non-finite value (NaN or Infinity) stored as null: " + names;
-    }
+    JsonRead again = read_json(fixed, limits);
+    if (again.outcome != JsonRead::Outcome::Syntax) read = std::move(again);
+    if (read.ok() && read.value.is_object()) item.error = "non-finite value (NaN or Infinity) stored as null: " + quoted_list(non_finite);
   }
+  if (read.outcome == JsonRead::Outcome::TooManyKeys || read.outcome == JsonRead::Outcome::TooDeep) {
+    // Counted while parsing: the rest of the line is not read.
+    item.error = read.outcome == JsonRead::Outcome::TooManyKeys
+                     ? "more than " + std::to_string(ReportParser::kMaxKeys) + " keys (the limit per report)"
+                     : "nested deeper than " + std::to_string(ReportParser::kMaxDepth) + " levels";
+    return item;
+  }
+  Json& j = read.value;
   if (j.is_discarded()) {
     item.error = "not valid JSON: \"" + preview(line) + "\"";
   } else if (!j.is_object()) {

@@ -1,6 +1,8 @@
 #pragma once
 // Splits the bytes a trial writes on its report channel into lines and parses each as a JSON object.
-// Bad lines become errors, never exceptions; an over-long line is dropped up to its newline.
+// Bad lines become errors, never exceptions; an over-long line is dropped up to its newline. Parsing takes time
+// linear in the line (read_json), and a line with more than kMaxKeys keys is refused as soon as the key past the
+// limit is read.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -14,6 +16,7 @@ class ReportParser {
  public:
   static constexpr size_t kMaxLine = 1 << 20;  // 1 MiB
   static constexpr size_t kMaxDepth = 64;      // nesting of arrays and objects
+  static constexpr size_t kMaxKeys = 1000;     // keys in one report, counting those of nested objects
 
   struct Item {
     bool ok = false;

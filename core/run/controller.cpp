@@ -10,6 +10,7 @@
 #include "core/analysis/summary.h"
 #include "core/run/checkpoint_pin.h"
 #include "core/run/trial_state.h"
+#include "core/util/json_read.h"
 
 namespace tunelab {
 namespace fs = std::filesystem;
@@ -353,9 +354,7 @@ void Controller::on_report(Trial& t, Json report) {
     else log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": _checkpoint must be a path string");
   }
   const bool done_flag = report.contains("_done") && report["_done"] == true;
-  for (auto it = report.begin(); it != report.end();) {
-    it = it.key().starts_with("_") ? report.erase(it) : std::next(it);
-  }
+  erase_members_if(report, [](const std::string& k) { return k.starts_with("_"); });  // one pass, not one per key
   int64_t iteration = t.iteration_base + t.reports_in_attempt;
   if (report.contains("training_iteration")) {
     // Iterations count from 1; anything else a trial claims is not believed.

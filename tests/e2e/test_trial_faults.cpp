@@ -135,6 +135,60 @@ class TestTrialFaults final : public QObject {
     auto shown = tunelab::test::run_tunelab({QStringLiteral("show"), db, QStringLiteral("--json")});
     QVERIFY2(shown.exit_code == 0, qPrintable(shown.err));
   }
+
+  void floodOfManyKeyReportsStarvesNoOne() {
+    // Trial 0 sends report lines of 50,000 keys (0.9 MiB each) for 6 s; trial 1 reports every 0.4 s under a
+    // 2 s trial_timeout_s. Each flood line is refused at its 1,001st key, so the engine's loop keeps up and
+    // trial 1 completes. (Parsed whole, with a search per key, each line held the loop for seconds, and
+    // trial 1 was killed as "no report for 2 s".)
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::string root = dir.path().toStdString();
+    std::ofstream(root + "/flood.py")
+        << "import json, os, time\n"
+           "line = (json.dumps({'m%d' % i: i * 0.001 for i in range(50000)}) + '\\n').encode()\n"
+           "assert 900000 < len(line) < 1 << 20\n"
+           "out = os.fdopen(3, 'wb')\n"
+           "end = time.monotonic() + 6\n"
+           "while time.monotonic() < end:\n"
+           "    out.write(line)\n"
+           "    out.flush()\n"
+           "    time.sleep(0.05)\n"
+           "out.write(b'{\"score\": 0}\\n')\n";
+    std::ofstream(root + "/train.sh") << "if [ \"$TUNELAB_TRIAL_ID\" = 0 ]; then exec python3 -S flood.py; fi\n"
+                                         "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do\n"
+                                         "  echo \"{\\\"score\\\": $i}\" >&3\n  sleep 0.4\ndone\n";
+    const Json spec = {{"name", "flood"},
+                       {"objective", {{"metric", "score"}, {"mode", "max"}}},
+                       {"space", {{"x", {{"type", "float"}, {"low", 0.0}, {"high", 1.0}}}}},
+                       {"trainable", {{"command", Json::array({"/bin/sh", root + "/train.sh"})}, {"cwd", root}}},
+                       {"num_samples", 2},
+                       {"max_concurrent", 2},
+                       {"trial_timeout_s", 2},
+                       {"resources_per_trial", {{"cpu", 0.1}}},
+                       {"seed", 3}};
+    std::ofstream(root + "/spec.json") << spec.dump(2);
+    const QString db = dir.filePath(QStringLiteral("study.db"));
+    const auto r = tunelab::test::run_tunelab(
+        {QStringLiteral("run"), dir.filePath(QStringLiteral("spec.json")), QStringLiteral("--db"), db, QStringLiteral("--quiet")},
+        dir.path());
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+
+    auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);
+    QVERIFY(store.ok());
+    const auto trials = *(*store)->load_trials();
+    QCOMPARE(trials.size(), size_t(2));
+    QVERIFY2(trials[1].status == TrialStatus::Completed, trials[1].error.c_str());
+    QCOMPARE((*(*store)->load_results(1)).size(), size_t(12));
+    QVERIFY2(trials[0].status == TrialStatus::Completed, trials[0].error.c_str());
+    QCOMPARE((*(*store)->load_results(0)).size(), size_t(1));  // only its last, small report
+    int refused = 0;
+    const auto events = *(*store)->load_events();
+    for (const auto& e : events) {
+      refused += e.trial_id == 0 && e.kind == "bad_report" && e.message.find("more than 1000 keys") != std::string::npos;
+    }
+    QVERIFY2(refused >= 10, qPrintable(QStringLiteral("%1 flood lines refused").arg(refused)));
+  }
 };
 
 QTEST_GUILESS_MAIN(TestTrialFaults)

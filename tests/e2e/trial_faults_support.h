@@ -39,6 +39,10 @@ inline std::vector<TrialFault> trial_faults(const std::string& dir) {
        false, {}, "completed", "not valid JSON"},
       {"NaN and Infinity", "echo '{\"score\": NaN, \"loss\": -Infinity}' >&3\necho '{\"score\": 0.5}' >&3\n", false, {},
        "completed", "non-finite value (NaN or Infinity) stored as null: \"score\", \"loss\""},
+      {"too many keys",
+       "python3 -S -c 'import json; print(json.dumps({\"k%d\" % i: i for i in range(2000)}))' >&3\n"
+       "echo '{\"score\": 0.5}' >&3\n",
+       false, {}, "completed", "more than 1000 keys (the limit per report)"},
       {"metric as a string", "echo '{\"score\": \"0.9\"}' >&3\necho '{\"score\": 0.5}' >&3\n", false, {}, "completed",
        "metric \"score\" is a string"},
       {"forks children and exits",
