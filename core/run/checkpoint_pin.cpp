@@ -101,6 +101,7 @@ void hold_checkpoint(CheckpointHold& hold, const std::string& trial_dir, int64_t
   if (!hold.loaded) {
     hold.held = find_pins(trial_dir);
     hold.loaded = true;
+    std::erase_if(hold.held, [&](const HeldCheckpoint& h) { return h.pin == pin; });  // the one just made
   }
   for (auto& h : hold.held) {
     if (h.pin == pin) h.pin.clear();
