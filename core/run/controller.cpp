@@ -378,6 +378,7 @@ void Controller::on_report(Trial& t, Json report) {
       t.ignored_after_end = true;
       log(t.rec.id, "ignored_report", "trial " + std::to_string(t.rec.id) + ": reports after it was ended are ignored");
     }
+    if (checkpoint) discard_checkpoint(*store_, t.checkpoints, t.rec.trial_dir, *checkpoint);
     return;
   }
   if (iteration <= t.rec.last_iteration) {
@@ -405,8 +406,7 @@ void Controller::on_report(Trial& t, Json report) {
     } else if (auto pinned = pin_checkpoint(real.string(), t.rec.trial_dir, iteration); !pinned) {
       log(t.rec.id, "checkpoint_failed", "trial " + std::to_string(t.rec.id) + ": " + pinned.error_text());
     } else {
-      // Keep the previous pin too until this one's record is surely committed.
-      prune_checkpoint_pins(t.rec.trial_dir, t.rec.checkpoint_iteration, iteration);
+      hold_checkpoint(t.checkpoints, t.rec.trial_dir, iteration, *pinned, real.string());
       t.rec.checkpoint = *pinned;
       t.rec.checkpoint_iteration = iteration;
       store_->add_checkpoint(t.rec.id, iteration, t.rec.checkpoint, now_seconds());
@@ -423,6 +423,7 @@ void Controller::on_report(Trial& t, Json report) {
   store_->append_result(r);
   // The trial row changes with a checkpoint; last_iteration alone is rebuilt from the results on resume.
   if (checkpoint) store_->put_trial(t.rec);
+  if (checkpoint) release_after_commit(*store_, t.checkpoints, spec_.checkpoint_keep, t.rec.checkpoint);
   note_result(t, report);
   const auto& obj = spec_.objective;
   StudyEvent ev;

@@ -110,7 +110,7 @@ void Controller::exploit(Trial& t) {
     log(t.rec.id, "exploit_failed", "trial " + std::to_string(t.rec.id) + ": " + pinned.error_text() + "; continuing unchanged");
     return;
   }
-  prune_checkpoint_pins(t.rec.trial_dir, t.rec.last_iteration, t.rec.last_iteration);
+  hold_checkpoint(t.checkpoints, t.rec.trial_dir, t.rec.last_iteration, *pinned, "");
   const int64_t donor_count = donor.rec.checkpoint_iteration - donor.rec.iteration_offset;
   Json changes = Json::object();
   config_changes(t.rec.config, d.config, "", changes);
@@ -121,6 +121,8 @@ void Controller::exploit(Trial& t) {
   t.rec.parent_id = d.donor;
   t.rec.generation += 1;
   store_->add_checkpoint(t.rec.id, t.rec.checkpoint_iteration, t.rec.checkpoint, now_seconds());
+  store_->put_trial(t.rec);  // before the release: the stored row must not name a deleted checkpoint
+  release_after_commit(*store_, t.checkpoints, spec_.checkpoint_keep, t.rec.checkpoint);
   const Json lineage = {{"donor", d.donor},
                         {"generation", t.rec.generation},
                         {"donor_iteration", donor.rec.checkpoint_iteration},

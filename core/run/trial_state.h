@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "core/run/checkpoint_pin.h"
 #include "core/run/controller.h"
 
 namespace tunelab {
@@ -31,6 +32,7 @@ struct Controller::Trial {
   bool reattached = false;             // this attempt's job was taken over on resume: its reports are read again
   std::chrono::steady_clock::time_point done_at{};  // when; it is stopped if still running after the grace
   std::optional<Decision> exploit;     // a PBT exploit to apply once this attempt has ended
+  CheckpointHold checkpoints;          // the pins kept ("checkpoint": {"keep": K}) and what they came from
 };
 
 }  // namespace tunelab

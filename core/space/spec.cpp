@@ -25,7 +25,8 @@ namespace {
 constexpr const char* kTopKeys[] = {"name",           "objective",   "space",         "trainable",
                                     "search",         "scheduler",   "num_samples",   "max_concurrent",
                                     "resources_per_trial", "stop",   "max_failures",  "trial_timeout_s",
-                                    "seed",           "description", "stoppers",    "executor"};
+                                    "seed",           "description", "stoppers",    "executor",
+                                    "checkpoint"};
 
 class SpecParser {
  public:
@@ -237,6 +238,16 @@ class SpecParser {
     }
   }
 
+  void checkpoint(const Json& j, StudySpec& s) {
+    if (!j.contains("checkpoint")) return;
+    const Json& c = j["checkpoint"];
+    if (!c.is_object()) return error("checkpoint", "must be an object like {\"keep\": 2}, got " + dump_compact(c));
+    for (const auto& [k, v] : c.items()) {
+      if (k != "keep") error("checkpoint." + k, "unknown key" + did_you_mean(k, {"keep"}));
+    }
+    if (auto keep = integer(c, "keep", 1, "checkpoint.keep")) s.checkpoint_keep = *keep;
+  }
+
   void stop(const Json& j, StudySpec& s) {
     if (!j.contains("stop")) return;
     const Json& st = j["stop"];
@@ -304,6 +315,7 @@ Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
   if (j.contains("max_concurrent")) s.max_concurrent = p.integer(j, "max_concurrent", 1, "max_concurrent").value_or(0);
   p.resources(j, s);
   p.stop(j, s);
+  p.checkpoint(j, s);
   if (j.contains("stoppers")) {
     if (auto st = validate_stoppers(j["stoppers"], "stoppers")) s.stoppers = std::move(*st);
     else p.errors.insert(p.errors.end(), st.errors().begin(), st.errors().end());

@@ -46,6 +46,7 @@ struct StudySpec {
   StopCriteria stop;
   int64_t max_failures = 0;
   std::optional<double> trial_timeout_s;
+  int64_t checkpoint_keep = 2;   // "checkpoint": {"keep": K}: pinned checkpoints kept per trial (docs/protocol.md)
   std::optional<uint64_t> seed;  // fixed when the study is created (drawn if absent)
   Json raw;                      // the spec as given (with the seed filled in once created)
   std::string base_dir;          // relative paths in the spec are resolved against it (the spec file's folder)

@@ -151,6 +151,10 @@ void Store::writer_loop() {
     } else {
       sql::exec(write_db_, "ROLLBACK");
     }
+    if (error.empty()) {
+      for (auto& fn : after_commit_) fn();
+    }
+    after_commit_.clear();
     std::lock_guard lock(mutex_);
     if (!error.empty() && write_error_.empty()) {
       write_error_ = error;
@@ -283,6 +287,13 @@ void Store::add_decision(const DecisionRecord& d) {
     st.bind(6, json_text(d.details));
     st.step();
     return st.error();
+  });
+}
+
+void Store::after_commit(std::function<void()> fn) {
+  enqueue([this, fn = std::move(fn)](sql::StmtCache&) {
+    after_commit_.push_back(fn);
+    return std::string();
   });
 }
 

@@ -68,6 +68,9 @@ class Store {
   void add_event(const EventRecord& event);
   void add_decision(const DecisionRecord& decision);
   void add_checkpoint(int64_t trial_id, int64_t iteration, const std::string& path, double ts);
+  // Runs `fn` on the writer thread once everything queued before it is committed; never if that write
+  // fails. (The engine deletes old checkpoints this way: only once no stored row can name them.)
+  void after_commit(std::function<void()> fn);
 
   // GPU telemetry and per-trial GPU use (store_gpu.cpp). add_trial_gpu adds to the trial's totals.
   void add_gpu_samples(std::vector<GpuSampleRecord> samples);
@@ -106,6 +109,7 @@ class Store {
   std::string write_error_;            // first failed write, guarded by mutex_
   std::atomic<bool> write_failed_{false};
   bool stopping_ = false;              // guarded by mutex_
+  std::vector<std::function<void()>> after_commit_;  // of the open transaction; writer thread only
   std::thread writer_;
 };
 

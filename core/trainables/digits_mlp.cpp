@@ -23,8 +23,8 @@ namespace {
 constexpr int kInputs = 64;
 constexpr int kClasses = 10;
 // One file per epoch: the engine keeps (hard-links) each checkpoint when it reads the report, which may
-// be after the next epoch ended, so a reported file must never be overwritten. The one from two epochs
-// before is removed, as the engine has long kept its own link to it.
+// be after the next epoch ended, so a reported file must never be overwritten. Nor is it deleted: once
+// reported, it is the engine's, which deletes those beyond the study's "checkpoint": {"keep": K}.
 std::string checkpoint_name(int epoch) { return "checkpoint-" + std::to_string(epoch) + ".bin"; }
 constexpr char kMagic[8] = {'T', 'L', 'D', 'I', 'G', 'M', 'L', 'P'};
 constexpr std::uint32_t kCheckpointVersion = 1;
@@ -416,7 +416,6 @@ int run_digits_mlp() try {
       std::fprintf(stderr, "digits_mlp: cannot send report: %s\n", std::strerror(errno));
       return 1;
     }
-    if (dir) std::remove((*dir + "/" + checkpoint_name(model.epoch() - 2)).c_str());
   }
   return 0;
 } catch (const std::exception& e) {

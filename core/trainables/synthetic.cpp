@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -85,14 +86,15 @@ int run_synthetic() {
     Json r = {{"score", score}, {"loss", 1 - score}};
     if (report_iteration) r["training_iteration"] = i;
     if (checkpoint) {
-      // A new file per iteration: the engine links a reported checkpoint when it reads the report.
+      // A new file per iteration, written aside and renamed into place: the engine links a reported
+      // checkpoint when it reads the report, and deletes it itself once it is no longer kept.
       const std::string name = "checkpoint-" + std::to_string(i) + ".txt";
-      std::ofstream(dir + "/" + name) << i << "\n";
+      std::ofstream(dir + "/" + name + ".tmp") << i << "\n";
+      std::rename((dir + "/" + name + ".tmp").c_str(), (dir + "/" + name).c_str());
       r["_checkpoint"] = name;
     }
     if (garbage) write_line(fd, "this is not json {");
     write_line(fd, dump_compact(r));
-    if (checkpoint) std::remove((dir + "/checkpoint-" + std::to_string(i - 2) + ".txt").c_str());
   }
   return 0;
 }

@@ -77,12 +77,12 @@ int run_table() {
     line.number(metric, row->curve[e]).number("training_iteration", static_cast<double>(e + 1));
     const std::string name = "checkpoint-" + std::to_string(e + 1) + ".txt";
     if (dir) {
-      // A new file per epoch: the engine links a reported checkpoint when it reads the report.
+      // A new file per epoch: the engine links a reported checkpoint when it reads the report, and
+      // deletes it itself once it is no longer kept.
       if (!client::write_file_atomic(*dir + "/" + name, std::to_string(e + 1) + "\n")) return 1;
       line.checkpoint(name);
     }
     if (!client::report(line)) return 1;
-    if (dir) std::remove((*dir + "/checkpoint-" + std::to_string(e - 1) + ".txt").c_str());
   }
   return 0;
 }

@@ -7,6 +7,7 @@ end of a pipe as fd 3, and the test reads the lines back from the read end.
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import os
 import subprocess
@@ -109,8 +110,11 @@ class ReportTest(unittest.TestCase):
                 tunelab.report(loss=1.0, checkpoint=path)
                 tunelab.report(loss=0.5, done=True)
             """, {"TUNELAB_TRIAL_DIR": tdir})
+            # The version the name links to is sent: saving again later cannot change what was reported.
+            version = os.path.realpath(Path(tdir) / "checkpoint")
+            self.assertTrue(Path(version).name.startswith(".checkpoint."), version)
             self.assertEqual([json.loads(line) for line in lines], [
-                {"loss": 1.0, "_checkpoint": str(Path(tdir) / "checkpoint")},
+                {"loss": 1.0, "_checkpoint": version},
                 {"loss": 0.5, "_done": True},
             ])
 
@@ -188,7 +192,9 @@ class CheckpointTest(unittest.TestCase):
         self.addCleanup(self.tmp.cleanup)
 
     def entries(self):
-        return sorted(p.name for p in self.dir.iterdir())
+        """The visible names, and how many hidden versions (``.name.XXXX``) lie beside them."""
+        names = sorted(p.name for p in self.dir.iterdir())
+        return [n for n in names if not n.startswith(".")], len([n for n in names if n.startswith(".")])
 
     def test_save_replaces_previous(self):
         first = tunelab.save_json_checkpoint({"v": 1})
@@ -202,7 +208,7 @@ class CheckpointTest(unittest.TestCase):
             self.assertEqual(tunelab.load_json_checkpoint(first), {"v": 1}, "not visible before the block ends")
         self.assertEqual(tunelab.load_json_checkpoint(first), {"v": 2})
         self.assertEqual(sorted(p.name for p in first.iterdir()), ["state.json", "weights.bin"])
-        self.assertEqual(self.entries(), ["checkpoint"], "no temporary or old copies left")
+        self.assertEqual(self.entries(), (["checkpoint"], 1), "no temporary or unreported old copies left")
 
     def test_exception_keeps_previous(self):
         tunelab.save_json_checkpoint({"v": 1}, name="ckpt")
@@ -211,11 +217,11 @@ class CheckpointTest(unittest.TestCase):
                 (d / "state.json").write_text('{"v": 2}')
                 raise RuntimeError("crash while writing")
         self.assertEqual(tunelab.load_json_checkpoint(self.dir / "ckpt"), {"v": 1})
-        self.assertEqual(self.entries(), ["ckpt"])
+        self.assertEqual(self.entries(), (["ckpt"], 1))
         with self.assertRaises(ZeroDivisionError):
             tunelab.save_checkpoint(lambda d: 1 / 0, name="ckpt")
         self.assertEqual(tunelab.load_json_checkpoint(self.dir / "ckpt"), {"v": 1})
-        self.assertEqual(self.entries(), ["ckpt"])
+        self.assertEqual(self.entries(), (["ckpt"], 1))
 
     def test_interrupted_replacement_is_recovered(self):
         tunelab.save_json_checkpoint({"v": 1})
@@ -225,12 +231,36 @@ class CheckpointTest(unittest.TestCase):
             self.assertEqual(tunelab.restore_path(), self.dir / "checkpoint")
             self.assertEqual(tunelab.load_json_checkpoint(), {"v": 1})
             self.assertEqual(tunelab.restore_iteration(), 5)
-        self.assertEqual(self.entries(), ["checkpoint"])
+        self.assertEqual(self.entries(), (["checkpoint"], 1))
         # Killed after the swap, before deleting the old copy: the stale copy is dropped on the next save.
         (self.dir / ".checkpoint.old").mkdir()
         tunelab.save_json_checkpoint({"v": 2})
-        self.assertEqual(self.entries(), ["checkpoint"])
+        self.assertEqual(self.entries(), (["checkpoint"], 1))
+        self.assertFalse((self.dir / ".checkpoint.old").exists())
         self.assertEqual(tunelab.load_json_checkpoint(self.dir / "checkpoint"), {"v": 2})
+
+    def test_reported_versions_are_never_deleted(self):
+        # Once reported, a checkpoint is the engine's: saving again keeps it; an unreported one is replaced.
+        with mock.patch("sys.stdout", new_callable=io.StringIO):
+            first = Path(os.path.realpath(tunelab.save_json_checkpoint({"v": 1})))
+            tunelab.report(loss=1, checkpoint=tunelab.checkpoint_path())
+            second = Path(os.path.realpath(tunelab.save_json_checkpoint({"v": 2})))
+            third = Path(os.path.realpath(tunelab.save_json_checkpoint({"v": 3})))
+        self.assertEqual(tunelab.load_json_checkpoint(first), {"v": 1})
+        self.assertFalse(second.exists(), "an unreported version is deleted when replaced")
+        self.assertEqual(tunelab.load_json_checkpoint(third), {"v": 3})
+        self.assertEqual(tunelab.load_json_checkpoint(self.dir / "checkpoint"), {"v": 3})
+        self.assertEqual(self.entries(), (["checkpoint"], 2))
+
+    def test_plain_directory_is_kept_under_a_version_name(self):
+        # A checkpoint saved as a plain directory (as this client did before): it may have been reported.
+        (self.dir / "checkpoint").mkdir()
+        (self.dir / "checkpoint" / "state.json").write_text('{"v": 0}')
+        tunelab.save_json_checkpoint({"v": 1})
+        self.assertEqual(tunelab.load_json_checkpoint(self.dir / "checkpoint"), {"v": 1})
+        kept = [p for p in self.dir.iterdir() if p.name.startswith(".") and p != Path(os.path.realpath(self.dir / "checkpoint"))]
+        self.assertEqual(len(kept), 1)
+        self.assertEqual(tunelab.load_json_checkpoint(kept[0]), {"v": 0})
 
     def test_bad_names(self):
         for name in ("", ".hidden", "a/b", ".."):

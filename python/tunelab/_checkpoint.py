@@ -1,9 +1,12 @@
-"""Checkpoints: written to a temporary directory in the trial directory, then renamed into place.
+"""Checkpoints: each one written to a new hidden directory in the trial directory, then published under its name.
 
-A checkpoint named ``name`` lives at ``trial_dir() / name``. Saving a new one replaces the previous one in two
-renames (previous -> ``.name.old``, new -> ``name``), then deletes the old copy. A process killed between the two
-renames leaves ``.name.old`` behind; the next ``checkpoint_dir(name)`` and ``restore_path()`` put it back, so at every
-instant one complete checkpoint can be recovered. Atomic with respect to process crashes, not power loss (no fsync).
+A checkpoint named ``name`` is reached at ``trial_dir() / name``: a symbolic link to the newest version, a hidden
+directory ``.name.XXXX`` next to it. Saving writes a new version and swaps the link in one rename, so at every
+instant one complete checkpoint can be recovered (atomic with respect to process crashes, not power loss: no fsync).
+
+A version that was reported (``report(checkpoint=...)``, which sends the version's own path) is never deleted here:
+once reported, a checkpoint belongs to the engine, which keeps the newest few and deletes the rest (docs/protocol.md).
+A version this process saved and never reported is deleted when the next one replaces it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 from ._env import trial_dir
+
+# Versions this process saved, and the resolved paths it reported (report() adds to it).
+_saved: set = set()
+reported: set = set()
 
 _STATE_JSON = "state.json"
 
@@ -33,7 +40,8 @@ def _old(final: Path) -> Path:
 
 
 def _recover(final: Path) -> None:
-    """Finish a replacement interrupted by a crash: bring back ``.name.old`` if ``name`` is missing, else drop it."""
+    """Finish a replacement interrupted by a crash (the layout before versions): bring back ``.name.old`` if
+    ``name`` is missing, else drop it."""
     old = _old(final)
     if not (old.exists() or old.is_symlink()):
         return
@@ -54,24 +62,34 @@ def checkpoint_path(name: str = "checkpoint") -> Path:
 def checkpoint_dir(name: str = "checkpoint") -> Iterator[Path]:
     """Yield an empty temporary directory inside the trial directory; write the checkpoint's files into it.
 
-    When the ``with`` block finishes without an exception, the directory replaces ``checkpoint_path(name)``. When it
-    raises, the temporary directory is deleted and the previous checkpoint is left untouched. Report the result with
+    When the ``with`` block finishes without an exception, ``checkpoint_path(name)`` names it (a link swapped in one
+    rename); the previous version is deleted unless it was reported. When it raises, the temporary directory is
+    deleted and the previous checkpoint is left untouched. Report the result with
     ``report(..., checkpoint=checkpoint_path(name))`` (``save_checkpoint`` returns that path for you).
     """
     final = checkpoint_path(name)
     final.parent.mkdir(parents=True, exist_ok=True)
     _recover(final)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=final.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=final.parent))
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        _saved.discard(str(tmp))
         raise
-    old = _old(final)
-    if final.exists() or final.is_symlink():
-        os.rename(final, old)
-    os.rename(tmp, final)
-    _remove(old)
+    previous = Path(os.path.realpath(final)) if final.is_symlink() else None
+    if final.exists() and not final.is_symlink():
+        # A checkpoint saved as a plain directory: kept under a version name (it may have been reported).
+        os.rename(final, tempfile.mkdtemp(prefix=f".{name}.", dir=final.parent))  # replaces the empty directory
+    link = final.with_name(f".{name}.link-{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    os.symlink(tmp.name, link)
+    os.replace(link, final)
+    _saved.add(str(tmp))
+    if previous is not None and str(previous) in _saved and str(previous) not in reported:
+        _saved.discard(str(previous))
+        shutil.rmtree(previous, ignore_errors=True)
 
 
 def save_checkpoint(write: Callable[[Path], Any], name: str = "checkpoint") -> Path:

@@ -9,6 +9,7 @@ import sys
 import threading
 from typing import Any, Mapping, Optional, Union
 
+from . import _checkpoint
 from ._gpu import _auto_limit
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -58,7 +59,8 @@ def report(
     ``training_iteration`` and ``time_total_s`` may be given, otherwise the engine fills them in.
 
     ``checkpoint``: a file or directory written completely *before* this call (see ``checkpoint_dir``). A relative
-    path is resolved against the current directory, and sent as an absolute path. ``FileNotFoundError`` if absent.
+    path is resolved against the current directory, and sent as an absolute path with links resolved.
+    ``FileNotFoundError`` if absent. Once reported, it belongs to the engine: do not change or delete it.
     ``done``: the trial says it has finished; the engine treats it as complete after this report.
 
     The line is written and flushed before returning. When not run by TuneLab (no ``TUNELAB_REPORT_FD``), it is
@@ -81,6 +83,10 @@ def report(
         path = os.path.abspath(os.fspath(checkpoint))
         if not os.path.exists(path):
             raise FileNotFoundError(f"report(): checkpoint {path!r} does not exist; write it before reporting")
+        # Resolved: a name saved again (checkpoint_dir) then still names what was reported. From now on the
+        # checkpoint is the engine's, which deletes it once it is no longer among those it keeps.
+        path = os.path.realpath(path)
+        _checkpoint.reported.add(path)
         payload["_checkpoint"] = path
     if done:
         payload["_done"] = True

@@ -35,9 +35,6 @@ for i in range(start + 1, int(cfg["iterations"]) + 1):
     truth.write(line + "\n")
     out.write(line + "\n")
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
-    old = os.path.join(tdir, "checkpoint-%d.json" % (i - 3))
-    if os.path.exists(old):
-        os.remove(old)
 )PY";
 
 }  // namespace tunelab::test

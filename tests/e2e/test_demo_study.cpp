@@ -3,9 +3,11 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "core/store/store.h"
 #include "support/test_util.h"
 
 using namespace tunelab;
@@ -105,6 +107,28 @@ class TestDemoStudy final : public QObject {
     const Json rows = Json::parse(r.out.toStdString());
     QCOMPARE(rows.size(), size_t(total_iterations_));
     QVERIFY(rows[0].contains("config.lr") && rows[0].contains("val_loss") && rows[0].contains("iteration"));
+  }
+
+  // No warning on a first run: every reported checkpoint was found (the engine, not the trainable,
+  // deletes old ones), and each trial keeps the default 2, pinned and as its own files.
+  void noWarningAndTwoCheckpointsPerTrial() {
+    auto store = Store::open(db_.toStdString(), Store::Mode::ReadOnly);
+    QVERIFY(store.ok());
+    const std::vector<EventRecord> events = *(*store)->load_events();
+    for (const auto& e : events) {
+      QVERIFY2(e.kind != "bad_report" && e.kind != "checkpoint_failed", e.message.c_str());
+    }
+    const std::vector<TrialRecord> trials = *(*store)->load_trials();
+    for (const auto& t : trials) {
+      QVERIFY2(std::filesystem::exists(t.checkpoint), t.checkpoint.c_str());
+      int own = 0, pins = 0;
+      for (const auto& f : std::filesystem::directory_iterator(t.trial_dir)) {
+        own += f.path().extension() == ".bin";
+      }
+      for (const auto& f : std::filesystem::directory_iterator(t.trial_dir + "/.checkpoints")) pins += f.is_directory();
+      QCOMPARE(own, 2);
+      QCOMPARE(pins, 2);
+    }
   }
 
   void trialDirectoriesHoldLogsConfigAndCheckpoint() {

@@ -81,8 +81,6 @@ class _TrialState:
         self.metric: Optional[str] = None
         self.checked_metric = False
         self.iteration = _client_checkpoint.restore_iteration()
-        self.num_to_keep: Optional[int] = None
-        self.kept: list = []
 
 
 _state = _TrialState()
@@ -111,10 +109,6 @@ def _persist(checkpoint: Union[Checkpoint, str, "os.PathLike[str]"], iteration: 
             shutil.copytree(source, directory, dirs_exist_ok=True)
         else:
             shutil.copy2(source, directory / source.name)
-    if _state.num_to_keep is not None:
-        _state.kept.append(final)
-        while len(_state.kept) > max(_state.num_to_keep, 2):  # the engine may still be copying the last two
-            shutil.rmtree(_state.kept.pop(0), ignore_errors=True)
     return final
 
 

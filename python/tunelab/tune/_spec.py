@@ -319,6 +319,8 @@ def build_spec(o: RunOptions, info: TrainableInfo) -> Tuple[Dict[str, Any], Opti
     spec["max_failures"] = 1_000_000 if o.max_failures is not None and o.max_failures < 0 else int(o.max_failures or 0)
     if o.seed is not None:
         spec["seed"] = int(o.seed)
+    if o.num_to_keep:
+        spec["checkpoint"] = {"keep": int(o.num_to_keep)}  # the engine keeps that many per trial, deletes the rest
 
     if info.kind == "function" and (o.checkpoint_at_end or o.checkpoint_frequency):
         raise ValueError(
@@ -329,8 +331,6 @@ def build_spec(o: RunOptions, info: TrainableInfo) -> Tuple[Dict[str, Any], Opti
     job["sys_path"] = [os.path.abspath(p) if p else os.getcwd() for p in sys.path]
     if metric is not None:
         job["metric"] = metric
-    if o.num_to_keep:
-        job["num_to_keep"] = int(o.num_to_keep)
     if info.kind == "class":
         job["checkpoint_frequency"] = int(o.checkpoint_frequency or 0)
         job["checkpoint_at_end"] = bool(o.checkpoint_at_end)

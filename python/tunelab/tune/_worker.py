@@ -110,7 +110,6 @@ def main() -> int:
     config = _env.get_config()
     config.pop(EMPTY_KEY, None)
     _session._state.metric = job.get("metric")
-    _session._state.num_to_keep = job.get("num_to_keep")
     trial_dir = _env.trial_dir().absolute()
 
     trainable = _load(job)

@@ -5,6 +5,7 @@
 #include "support/test_util.h"
 
 using namespace tunelab;
+using tunelab::test::must_parse;
 using tunelab::test::synthetic_spec;
 
 namespace {
@@ -52,6 +53,11 @@ class TestSpec final : public QObject {
     QCOMPARE(s->search["seed"].get<int>(), 7);
     QCOMPARE(s->trainable.builtin, std::string("synthetic"));
     QCOMPARE(s->trainable.cwd, std::string("/tmp"));
+  }
+
+  void checkpointKeep() {
+    QCOMPARE(must_parse(synthetic_spec()).checkpoint_keep, int64_t(2));  // the default
+    QCOMPARE(must_parse(synthetic_spec({{"checkpoint", {{"keep", 5}}}})).checkpoint_keep, int64_t(5));
   }
 
   void commandTrainable() {
@@ -116,6 +122,10 @@ class TestSpec final : public QObject {
         << R"({"space": {"opt": {"choice": ["a", "b"]}, "g": {"type": "grid", "values": [1, 2], "when": {"opt": "a"}}}})"
         << "space.g.when" << "cannot be conditional";
     QTest::newRow("shorthand arity") << R"({"space": {"x": {"uniform": [1]}}})" << "space.x.uniform" << "expects";
+    QTest::newRow("checkpoint keep 0") << R"({"checkpoint": {"keep": 0}})" << "checkpoint.keep" << "must be >= 1";
+    QTest::newRow("checkpoint keep text") << R"({"checkpoint": {"keep": "2"}})" << "checkpoint.keep" << "must be an integer";
+    QTest::newRow("checkpoint unknown key") << R"({"checkpoint": {"kep": 2}})" << "checkpoint.kep" << "did you mean";
+    QTest::newRow("checkpoint not object") << R"({"checkpoint": 3})" << "checkpoint" << "must be an object";
   }
   void errorCases() {
     QFETCH(QString, patch);
