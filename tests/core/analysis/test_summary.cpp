@@ -7,8 +7,10 @@
 #include <functional>
 
 #include "core/analysis/summary.h"
+#include "support/timing.h"
 
 using namespace tunelab;
+using test::best_of_three;
 
 namespace {
 
@@ -45,16 +47,6 @@ size_t read_back(const std::string& path) {
   const Table trials = trials_table(*s);
   return show_json(*s).dump().size() + to_csv(*results).size() + to_json_rows(*results).dump().size() +
          to_csv(trials).size() + to_json_rows(trials).dump().size();
-}
-
-double best_of_three(const std::function<void()>& f) {
-  double best = 1e9;
-  for (int i = 0; i < 3; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return best;
 }
 
 }  // namespace

@@ -6,8 +6,10 @@
 
 #include "core/exec/report_parser.h"
 #include "core/util/json_read.h"
+#include "support/timing.h"
 
 using namespace tunelab;
+using test::best_of_three;
 
 namespace {
 
@@ -24,17 +26,6 @@ std::string array_line_of(size_t bytes) {
   std::string s = "{\"a\": [0";
   for (size_t i = 1; s.size() + 16 < bytes; ++i) s += ", " + std::to_string(i);
   return s + "]}";
-}
-
-// The fastest of three runs, in seconds.
-double best_of_three(const std::function<void()>& f) {
-  double best = 1e9;
-  for (int i = 0; i < 3; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return best;
 }
 
 }  // namespace
