@@ -164,6 +164,24 @@ class TestStore final : public QObject {
     QVERIFY2(events.error_text().find("no such table: events") != std::string::npos, events.error_text().c_str());
   }
 
+  // Opening for writing checks the tables before changing anything.
+  void damagedStudyIsRefusedAtOpen() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("damaged.db")).toStdString();
+    new_study(path, "damaged");
+    {
+      sqlite3* db = nullptr;
+      QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+      QCOMPARE(sqlite3_exec(db, "DROP TABLE decisions", nullptr, nullptr, nullptr), SQLITE_OK);
+      sqlite3_close(db);
+    }
+    for (auto mode : {Store::Mode::Open, Store::Mode::ReadOnly}) {
+      auto r = Store::open(path, mode);
+      QVERIFY(!r.ok());
+      QVERIFY2(r.error_text().find("lacks table `decisions`") != std::string::npos, r.error_text().c_str());
+    }
+  }
+
   void readerSeesCommittedWritesWhileWriterIsOpen() {
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("live.db")).toStdString();
