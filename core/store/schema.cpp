@@ -1,5 +1,9 @@
 #include "core/store/schema.h"
 
+#include <cctype>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -125,35 +129,123 @@ const std::vector<const char*>& migrations() {
   return m;
 }
 
-int user_version(sqlite3* db) {
+// The database's user_version, or nothing (and `error` set) when it cannot be read.
+std::optional<int> user_version(sqlite3* db, std::string* error = nullptr) {
   sql::Stmt st(db, "PRAGMA user_version");
-  return st.step() ? static_cast<int>(st.int64(0)) : -1;
+  if (st.step()) return static_cast<int>(st.int64(0));
+  if (error) *error = st.error().empty() ? "unreadable" : st.error();
+  return std::nullopt;
+}
+
+// Table name -> column names (lower case, as SQLite compares them).
+using Shape = std::map<std::string, std::set<std::string>>;
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The tables and columns of `db`, without SQLite's own; empty with `error` set when unreadable.
+Shape shape_of(sqlite3* db, std::string& error) {
+  Shape shape;
+  sql::Stmt tables(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+  while (tables.step()) shape[lower(tables.text(0))];
+  error = tables.error();
+  for (auto& [table, columns] : shape) {
+    sql::Stmt cols(db, "SELECT name FROM pragma_table_info(?)");
+    cols.bind(1, table);
+    while (cols.step()) columns.insert(lower(cols.text(0)));
+    if (error.empty()) error = cols.error();
+  }
+  return shape;
+}
+
+// The tables and columns each schema version has, index v - 1: the migrations applied to an empty database.
+const std::vector<Shape>& expected_shapes() {
+  static const std::vector<Shape> shapes = [] {
+    std::vector<Shape> out;
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) == SQLITE_OK) {
+      for (const char* m : migrations()) {
+        std::string error = sql::exec(db, m);
+        if (!error.empty()) break;
+        out.push_back(shape_of(db, error));
+      }
+    }
+    sqlite3_close(db);
+    return out;
+  }();
+  return shapes;
+}
+
+// Empty when `db` has every table and column of schema `version`; else what it lacks.
+std::string check_tables(sqlite3* db, int version) {
+  const auto& shapes = expected_shapes();
+  if (version < 1 || version > static_cast<int>(shapes.size())) return "cannot check schema version " + std::to_string(version);
+  std::string error;
+  const Shape actual = shape_of(db, error);
+  if (!error.empty()) return "cannot read its tables: " + error;
+  std::vector<std::string> missing;
+  for (const auto& [table, columns] : shapes[static_cast<size_t>(version - 1)]) {
+    const auto it = actual.find(table);
+    if (it == actual.end()) {
+      missing.push_back("table `" + table + "`");
+      continue;
+    }
+    for (const auto& c : columns) {
+      if (!it->second.count(c)) missing.push_back("column `" + table + "." + c + "`");
+    }
+  }
+  if (missing.empty()) return {};
+  std::string list;
+  for (size_t i = 0; i < missing.size() && i < 5; ++i) list += (i ? ", " : "") + missing[i];
+  if (missing.size() > 5) list += " and " + std::to_string(missing.size() - 5) + " more";
+  return "not a TuneLab study database, or a damaged one: it says schema version " + std::to_string(version) +
+         " (PRAGMA user_version) but lacks " + list + "; it was left untouched";
+}
+
+// Checks, changing nothing, that `db` is a TuneLab study of a version this build reads (or, with
+// `allow_new`, a new empty database). Returns an error text, or empty.
+std::string check_study(sqlite3* db, bool allow_new) {
+  std::string error;
+  const auto version = user_version(db, &error);
+  if (!version) return "not a SQLite database, or unreadable: " + error;
+  const int latest = static_cast<int>(migrations().size());
+  if (*version < 0) {
+    return "not a TuneLab study database: its schema version (PRAGMA user_version) is " + std::to_string(*version) +
+           ", which no TuneLab writes (a database of a foreign or unknown schema); it was left untouched";
+  }
+  if (*version > latest) {
+    return "the study database has schema version " + std::to_string(*version) + ", newer than this TuneLab (" +
+           std::to_string(latest) + "); upgrade TuneLab";
+  }
+  if (*version == 0) {
+    // A non-empty database without our version is someone else's file: refuse to touch it.
+    sql::Stmt st(db, "SELECT COUNT(*) FROM sqlite_master");
+    if (!st.step()) return "not a SQLite database, or unreadable: " + st.error();
+    if (st.int64(0) > 0) return "not a TuneLab study database (it has other tables); it was left untouched";
+    return allow_new ? std::string() : "not a TuneLab study database (it holds no study)";
+  }
+  return check_tables(db, *version);
 }
 
 }  // namespace
 
-int schema_version(sqlite3* db) { return user_version(db); }
+int schema_version(sqlite3* db) { return user_version(db).value_or(-1); }
+
+std::string check_study_file(sqlite3* db) { return check_study(db, true); }
 
 std::string migrate(sqlite3* db) {
+  // Nothing is changed (not even the journal mode) before the file is known to be ours.
+  if (auto err = check_study(db, true); !err.empty()) return err;
   // WAL lets readers in other processes read while the study runs; NORMAL sync is durable
   // against a crash of this process (a committed transaction survives a SIGKILL).
   if (auto err = sql::exec(db, "PRAGMA journal_mode = WAL"); !err.empty()) return "cannot enable WAL: " + err;
   sql::exec(db, "PRAGMA synchronous = NORMAL");
   sql::exec(db, "PRAGMA foreign_keys = ON");
-  int version = user_version(db);
-  if (version < 0) return "not a SQLite database, or unreadable";
-  const int latest = static_cast<int>(migrations().size());
   static_assert(Store::kSchemaVersion == 5, "update migrations() with the schema version");
-  if (version > latest) {
-    return "the study database has schema version " + std::to_string(version) + ", newer than this TuneLab (" +
-           std::to_string(latest) + "); upgrade TuneLab";
-  }
-  if (version == 0) {
-    // A non-empty database without our version is someone else's file: refuse to touch it.
-    sql::Stmt st(db, "SELECT COUNT(*) FROM sqlite_master");
-    if (st.step() && st.int64(0) > 0) return "not a TuneLab study database (it has other tables)";
-  }
-  for (; version < latest; ++version) {
+  const int latest = static_cast<int>(migrations().size());
+  for (int version = user_version(db).value_or(latest); version < latest; ++version) {
     std::string err = sql::exec(db, "BEGIN IMMEDIATE");
     if (err.empty()) err = sql::exec(db, migrations()[static_cast<size_t>(version)]);
     const std::string set_version = "PRAGMA user_version = " + std::to_string(version + 1);
@@ -167,13 +259,6 @@ std::string migrate(sqlite3* db) {
   return {};
 }
 
-std::string check_schema_readable(sqlite3* db) {
-  const int version = user_version(db);
-  if (version <= 0) return "not a TuneLab study database";
-  if (version > static_cast<int>(migrations().size())) {
-    return "the study database has schema version " + std::to_string(version) + ", newer than this TuneLab";
-  }
-  return {};
-}
+std::string check_schema_readable(sqlite3* db) { return check_study(db, false); }
 
 }  // namespace tunelab

@@ -28,7 +28,8 @@ class Stmt {
   Stmt& bind_null(int i);
   template <typename T>
   Stmt& bind(int i, const std::optional<T>& v) { return v ? bind(i, *v) : bind_null(i); }
-  // Steps once: true on SQLITE_ROW, false on SQLITE_DONE; an error sets error().
+  // Steps once: true on SQLITE_ROW, false on SQLITE_DONE; an error sets error(). A statement that failed to
+  // prepare never steps: every step fails with its prepare error (binding and reset do nothing).
   bool step();
   int64_t int64(int col) const;
   double real(int col) const;
@@ -40,6 +41,7 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  std::string prepare_error_;  // why the statement could not be prepared; empty when it was
   std::string error_;
 };
 

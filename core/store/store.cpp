@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -39,14 +40,38 @@ Result<sqlite3*> open_connection(const std::string& path, int flags) {
   return db;
 }
 
+// Why `path` cannot be a study database before SQLite sees it, or empty. `st` receives its stat when it exists.
+std::string refuse_path(const std::string& path, struct stat& st, bool& exists) {
+  exists = false;
+  if (path.empty()) return "the study database path is empty; give the path of a study file";
+  // SQLite reads a name starting with "file:" as a URI (mode=memory, vfs=..., immutable=1); TuneLab opens plain
+  // paths only, so the lock and the trials folder always sit beside the file that holds the study.
+  if (path.rfind("file:", 0) == 0) {
+    return "looks like an SQLite URI; TuneLab opens plain file paths only (for a file whose name starts with "
+           "\"file:\", write ./" + path + ")";
+  }
+  if (::stat(path.c_str(), &st) != 0) return {};
+  exists = true;
+  if (S_ISREG(st.st_mode)) return {};
+  const char* kind = S_ISDIR(st.st_mode)    ? "a directory"
+                     : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
+                     : S_ISCHR(st.st_mode)  ? "a character device"
+                     : S_ISBLK(st.st_mode)  ? "a block device"
+                     : S_ISSOCK(st.st_mode) ? "a socket"
+                                            : "not a plain file";
+  return std::string("not a regular file (") + kind + "); a study database must be a regular file";
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, Mode mode) {
+  struct stat st{};
+  bool exists = false;
+  if (auto why = refuse_path(path, st, exists); !why.empty()) return Error{path, why};
   std::unique_ptr<Store> store(new Store());
   store->path_ = path;
   namespace fs = std::filesystem;
   std::error_code ec;
-  const bool exists = fs::exists(path, ec);
   if (mode != Mode::Create && !exists) return Error{path, "no such study database"};
   if (mode == Mode::Create && !fs::path(path).parent_path().empty()) {
     fs::create_directories(fs::path(path).parent_path(), ec);
@@ -69,6 +94,21 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Mode mode) {
                              (file_ro ? "the file" : "its folder " + folder) + " is not writable (" +
                              std::strerror(errno) + "); `tunelab show` can still read it, `run` and `resume` need to write"};
     }
+  }
+  // A file that is not a study this build can write is refused before anything changes: no lock file, no
+  // journal mode switch, no migration.
+  if (exists && st.st_size > 0) {
+    auto pre = open_connection(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+    if (!pre) return pre.errors();
+    std::string err = check_study_file(*pre);
+    if (err.empty() && mode == Mode::Create) {
+      sql::Stmt count(*pre, "SELECT COUNT(*) FROM study");
+      if (count.step() && count.int64(0) > 0) {
+        err = "already holds a study; use `tunelab resume " + path + "` or choose another --db";
+      }
+    }
+    sqlite3_close(*pre);
+    if (!err.empty()) return Error{path, err};
   }
   // One engine per study: a second `run`/`resume` of a live study would run its trials twice.
   const std::string lock_path = path + ".lock";

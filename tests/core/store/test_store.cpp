@@ -137,6 +137,51 @@ class TestStore final : public QObject {
     QVERIFY(!ro.ok());
   }
 
+  // A table dropped under an open store: the writer's statement fails to prepare, and that is a write error
+  // naming the statement and the table, never a crash; reading it fails the same way.
+  void statementThatFailsToPrepareIsAnError() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("dropped.db")).toStdString();
+    auto store = new_study(path, "dropped");
+    {
+      sqlite3* db = nullptr;
+      QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+      QCOMPARE(sqlite3_exec(db, "DROP TABLE events", nullptr, nullptr, nullptr), SQLITE_OK);
+      sqlite3_close(db);
+    }
+    // A write that sees the new schema first, so the event's statement is prepared against it.
+    store->set_study_status("running", 1.0);
+    QVERIFY(store->flush().ok());
+    store->add_event({std::nullopt, 1.0, "note", "hello", nullptr});
+    const auto flushed = store->flush();
+    QVERIFY(!flushed.ok());
+    const std::string err = flushed.error_text();
+    QVERIFY2(err.find("INSERT INTO events") != std::string::npos && err.find("no such table: events") != std::string::npos,
+             err.c_str());
+    QVERIFY(store->write_failed());
+    const auto events = store->load_events();
+    QVERIFY(!events.ok());
+    QVERIFY2(events.error_text().find("no such table: events") != std::string::npos, events.error_text().c_str());
+  }
+
+  // Opening for writing checks the tables before changing anything.
+  void damagedStudyIsRefusedAtOpen() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("damaged.db")).toStdString();
+    new_study(path, "damaged");
+    {
+      sqlite3* db = nullptr;
+      QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+      QCOMPARE(sqlite3_exec(db, "DROP TABLE decisions", nullptr, nullptr, nullptr), SQLITE_OK);
+      sqlite3_close(db);
+    }
+    for (auto mode : {Store::Mode::Open, Store::Mode::ReadOnly}) {
+      auto r = Store::open(path, mode);
+      QVERIFY(!r.ok());
+      QVERIFY2(r.error_text().find("lacks table `decisions`") != std::string::npos, r.error_text().c_str());
+    }
+  }
+
   void readerSeesCommittedWritesWhileWriterIsOpen() {
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("live.db")).toStdString();

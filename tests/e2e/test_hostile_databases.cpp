@@ -1,0 +1,206 @@
+// Hostile databases given to run, resume, show and export: each is refused with a clear message naming the file,
+// without a crash (no exit by a signal), without a hang, and a file that is not a TuneLab study is left exactly as
+// it was (no journal mode switch, no migration, no lock file). Each file is made here with the SQLite API.
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "support/test_util.h"
+
+using namespace tunelab;
+
+namespace {
+
+const QString kRun = QStringLiteral("run"), kResume = QStringLiteral("resume"), kShow = QStringLiteral("show"),
+              kExport = QStringLiteral("export"), kDb = QStringLiteral("--db"), kQuiet = QStringLiteral("--quiet");
+
+// Runs SQL on a new or existing file with a rollback journal (the default), as another program would.
+void make_db(const QString& path, const char* sql) {
+  sqlite3* db = nullptr;
+  QCOMPARE(sqlite3_open(path.toUtf8().constData(), &db), SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  const QString msg = QString::fromUtf8(err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+  QVERIFY2(rc == SQLITE_OK, qPrintable(msg));
+}
+
+QByteArray bytes(const QString& path) {
+  QFile f(path);
+  return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// The command ended by itself (no signal, no timeout) with status 1, naming the file and saying `why`.
+void refused(const test::RunResult& r, const QString& file, const QString& why, const QString& what) {
+  QVERIFY2(r.err != QStringLiteral("timed out"), qPrintable(what + QStringLiteral(": hung")));
+  QVERIFY2(r.exit_code != -1, qPrintable(what + QStringLiteral(": ended by a signal: ") + r.err));
+  QVERIFY2(r.exit_code == 1, qPrintable(what + QStringLiteral(": exit %1: ").arg(r.exit_code) + r.out + r.err));
+  QVERIFY2(r.err.contains(file), qPrintable(what + QStringLiteral(": the message does not name ") + file + QStringLiteral(": ") + r.err));
+  QVERIFY2(r.err.contains(why), qPrintable(what + QStringLiteral(": expected \"") + why + QStringLiteral("\" in: ") + r.err));
+}
+
+}  // namespace
+
+class TestHostileDatabases final : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString spec_;
+  QString study_;  // a real finished study
+
+  QString path(const char* name) const { return dir_.filePath(QString::fromUtf8(name)); }
+
+  // run --db, resume, show and export on `file` all refuse it with `why`; with `untouched`, the file keeps
+  // its bytes and gets no lock file, journal or WAL beside it.
+  void all_refuse(const QString& file, const QString& why, bool untouched, int timeout_ms = 60000) {
+    const QByteArray before = untouched ? bytes(file) : QByteArray();  // (reading a FIFO would block)
+    const QList<QStringList> commands = {{kResume, file, kQuiet}, {kRun, spec_, kDb, file, kQuiet}, {kShow, file}, {kExport, file}};
+    for (const auto& args : commands) {
+      const auto r = test::run_tunelab(args, dir_.path(), timeout_ms);
+      refused(r, file, why, args.first() + QLatin1Char(' ') + QFileInfo(file).fileName());
+      if (QTest::currentTestFailed()) return;
+      if (untouched) {
+        QVERIFY2(bytes(file) == before, qPrintable(args.first() + QStringLiteral(": the file was changed")));
+        for (const char* suffix : {".lock", "-wal", "-shm", "-journal"}) {
+          QVERIFY2(!QFileInfo::exists(file + QLatin1String(suffix)),
+                   qPrintable(args.first() + QStringLiteral(": left ") + file + QLatin1String(suffix)));
+        }
+      }
+    }
+  }
+
+ private slots:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    spec_ = path("spec.json");
+    test::write_file(spec_, test::synthetic_spec({{"num_samples", 2}}).dump());
+    study_ = path("study.db");
+    const auto r = test::run_tunelab({kRun, spec_, kDb, study_, kQuiet});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+  }
+
+  // A study whose events table was dropped: resume used to crash (a write statement that failed to prepare).
+  void studyMissingATableIsRefused() {
+    const QString db = path("no_events.db");
+    QVERIFY(QFile::copy(study_, db));
+    make_db(db, "DROP TABLE events");
+    all_refuse(db, QStringLiteral("lacks table `events`"), false);
+  }
+
+  void studyMissingAColumnIsRefused() {
+    const QString db = path("no_column.db");
+    QVERIFY(QFile::copy(study_, db));
+    make_db(db, "ALTER TABLE trials DROP COLUMN checkpoint");
+    all_refuse(db, QStringLiteral("lacks column `trials.checkpoint`"), false);
+  }
+
+  // Someone else's database with a `trials` table and user_version 3: the engine used to add a column to that
+  // table and then crash.
+  void foreignTableWithAStudyVersionIsUntouched() {
+    const QString db = path("foreign_v3.db");
+    make_db(db,
+            "CREATE TABLE trials(id INTEGER PRIMARY KEY, patient TEXT); INSERT INTO trials(patient) VALUES('a');"
+            "PRAGMA user_version = 3;");
+    all_refuse(db, QStringLiteral("not a TuneLab study database"), true);
+  }
+
+  void foreignDatabaseIsUntouched() {
+    const QString db = path("foreign.db");
+    make_db(db, "CREATE TABLE photos(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO photos(name) VALUES('x');");
+    all_refuse(db, QStringLiteral("not a TuneLab study database"), true);
+  }
+
+  // user_version -1 used to read as "not a SQLite database".
+  void negativeSchemaVersionIsNamed() {
+    const QString db = path("minus_one.db");
+    make_db(db, "CREATE TABLE t(x); PRAGMA user_version = -1;");
+    all_refuse(db, QStringLiteral("schema version (PRAGMA user_version) is -1"), true);
+  }
+
+  void futureSchemaIsUntouched() {
+    const QString db = path("future.db");
+    QVERIFY(QFile::copy(study_, db));
+    make_db(db, "PRAGMA journal_mode = DELETE; PRAGMA user_version = 99;");
+    const QByteArray before = bytes(db);
+    // Readers say it is newer; run and resume too, and leave it alone.
+    for (const auto& args : QList<QStringList>{{kRun, spec_, kDb, db, kQuiet}, {kResume, db, kQuiet}, {kShow, db}}) {
+      const auto r = test::run_tunelab(args, dir_.path());
+      refused(r, db, QStringLiteral("newer than this TuneLab"), args.first());
+      if (QTest::currentTestFailed()) return;
+      QVERIFY2(bytes(db) == before, qPrintable(args.first() + QStringLiteral(": the file was changed")));
+      QVERIFY2(!QFileInfo::exists(db + QStringLiteral(".lock")), qPrintable(args.first() + QStringLiteral(": left a lock file")));
+    }
+  }
+
+  void textFileIsUntouched() {
+    const QString db = path("notes.db");
+    test::write_file(db, "this is not a database, but it is long enough to have a header of sorts\n");
+    all_refuse(db, QStringLiteral("not a SQLite database"), true);
+  }
+
+  // show and export used to block for ever opening a FIFO.
+  void fifoIsRefusedWithoutHanging() {
+    const QString fifo = path("pipe.db");
+    QCOMPARE(::mkfifo(fifo.toUtf8().constData(), 0644), 0);
+    all_refuse(fifo, QStringLiteral("not a regular file (a FIFO"), false, 15000);
+    QVERIFY(!QFileInfo::exists(fifo + QStringLiteral(".lock")));
+  }
+
+  void directoryAndDeviceAreRefused() {
+    const QString sub = path("folder.db");
+    QVERIFY(QDir(dir_.path()).mkdir(QStringLiteral("folder.db")));
+    all_refuse(sub, QStringLiteral("not a regular file (a directory)"), false);
+    const auto r = test::run_tunelab({kShow, QStringLiteral("/dev/null")}, dir_.path(), 15000);
+    refused(r, QStringLiteral("/dev/null"), QStringLiteral("not a regular file (a character device)"), kShow);
+  }
+
+  // A path starting with "file:" is not read as an SQLite URI: results never go to memory, and the lock and
+  // trials folder never get "file:" names beside another file.
+  void sqliteUriIsRefused() {
+    QDir cwd(dir_.path());
+    for (const QString& uri : {QStringLiteral("file:s.db?mode=memory"), QStringLiteral("file:r.db")}) {
+      const auto r = test::run_tunelab({kRun, spec_, kDb, uri, kQuiet}, dir_.path());
+      refused(r, uri, QStringLiteral("looks like an SQLite URI"), uri);
+      if (QTest::currentTestFailed()) return;
+      QVERIFY2(r.err.contains(QStringLiteral("./") + uri), qPrintable(r.err));
+      const auto s = test::run_tunelab({kShow, uri}, dir_.path());
+      refused(s, uri, QStringLiteral("looks like an SQLite URI"), QStringLiteral("show ") + uri);
+    }
+    for (const QString& name : cwd.entryList(QDir::AllEntries | QDir::NoDotAndDotDot)) {
+      QVERIFY2(!name.startsWith(QStringLiteral("file:")) && !name.startsWith(QStringLiteral("s.db")) &&
+                   !name.startsWith(QStringLiteral("r.db")),
+               qPrintable(QStringLiteral("left ") + name));
+    }
+    // Written as ./file:..., it is a plain file of that name, with its lock and trials folder beside it.
+    const auto r = test::run_tunelab({kRun, spec_, kDb, QStringLiteral("./file:r.db"), kQuiet}, dir_.path());
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    QVERIFY(QFileInfo(cwd.filePath(QStringLiteral("file:r.db"))).isFile());
+    QVERIFY(QFileInfo::exists(cwd.filePath(QStringLiteral("file:r.db.lock"))));
+    const auto s = test::run_tunelab({kShow, QStringLiteral("./file:r.db"), QStringLiteral("--json")}, dir_.path());
+    QVERIFY2(s.exit_code == 0, qPrintable(s.err));
+    QCOMPARE(Json::parse(s.out.toStdString())["trials"].size(), size_t(2));
+  }
+
+  void emptyPathIsNamed() {
+    for (const auto& args : QList<QStringList>{{kRun, spec_, kDb, QString(), kQuiet}, {kResume, QString()}, {kShow, QString()}}) {
+      const auto r = test::run_tunelab(args, dir_.path());
+      QVERIFY2(r.exit_code == 1, qPrintable(args.first() + QStringLiteral(": exit %1: ").arg(r.exit_code) + r.err));
+      QVERIFY2(r.err.contains(QStringLiteral("the study database path is empty")), qPrintable(args.first() + QStringLiteral(": ") + r.err));
+      QVERIFY2(!r.err.contains(QStringLiteral("read-only")), qPrintable(r.err));
+    }
+  }
+
+  // The real study is still fine after all this.
+  void theStudyStillOpens() {
+    const auto r = test::run_tunelab({kShow, study_, QStringLiteral("--json")}, dir_.path());
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    QCOMPARE(Json::parse(r.out.toStdString())["trials"].size(), size_t(2));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestHostileDatabases)
+#include "test_hostile_databases.moc"
