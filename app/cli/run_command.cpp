@@ -60,6 +60,7 @@ int drive(Controller& c, bool quiet) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);  // the terminal closed: end the study as for SIGTERM, resumable
   signal(SIGPIPE, SIG_IGN);
   auto status = c.run();
   g_controller = nullptr;
