@@ -4,6 +4,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/terminal_view.h"
 #include "core/search/refine.h"
 
 namespace tunelab::cli {
@@ -52,7 +53,7 @@ int refine_command(const Args& args) {
   if (!check_output(out, {db, summary->study.trials_dir}, p.has("force"), "refine")) return kExitUsage;
   if (!write_output_file(out, r->spec.dump(2) + "\n", "refine")) return kExitFailed;
   std::printf("%s: a space narrowed to the best %zu trials\n", out.c_str(), r->top_trials);
-  for (const auto& c : r->changes) std::printf("  %s\n", c.c_str());
+  for (const auto& c : r->changes) std::printf("  %s\n", terminal_safe(c).c_str());
   if (r->changes.empty()) std::printf("  (no parameter could be narrowed)\n");
   return kExitOk;
 }

@@ -38,15 +38,16 @@ void print_summary(const Store& store, bool quiet) {
   }
   auto counts = show_json(*s)["counts"];
   std::printf("Study \"%s\": %s. %lld completed, %lld stopped early, %lld errored, %lld not run.\n",
-              s->study.name.c_str(), s->study.status.c_str(), (long long)counts["completed"].get<int64_t>(),
+              terminal_safe(s->study.name).c_str(), terminal_safe(s->study.status).c_str(), (long long)counts["completed"].get<int64_t>(),
               (long long)counts["stopped"].get<int64_t>(), (long long)counts["error"].get<int64_t>(),
               (long long)(counts["pending"].get<int64_t>() + counts["paused"].get<int64_t>()));
   if (s->best_trial) {
     const auto& t = s->trials[static_cast<size_t>(*s->best_trial)];
-    std::printf("Best trial %lld: %s = %.6g (%s)\n  config: %s\n", (long long)t.rec.id, s->objective.metric.c_str(),
-                *t.best_value, s->objective.maximize ? "max" : "min", dump_compact(t.rec.config).c_str());
+    std::printf("Best trial %lld: %s = %.6g (%s)\n  config: %s\n", (long long)t.rec.id,
+                terminal_safe(s->objective.metric).c_str(), *t.best_value, s->objective.maximize ? "max" : "min",
+                terminal_safe(dump_compact(t.rec.config)).c_str());
   } else {
-    std::printf("No trial reported %s.\n", s->objective.metric.c_str());
+    std::printf("No trial reported %s.\n", terminal_safe(s->objective.metric).c_str());
   }
   if (!quiet) std::printf("Results: %s\n", store.path().c_str());
 }
@@ -124,7 +125,7 @@ int run_command(const Args& args) {
     std::cerr << "tunelab run: " << c.error_text() << "\n";
     return kExitFailed;
   }
-  if (!p.has("quiet")) std::printf("Study \"%s\" -> %s\n", (*c)->spec().name.c_str(), db.c_str());
+  if (!p.has("quiet")) std::printf("Study \"%s\" -> %s\n", terminal_safe((*c)->spec().name).c_str(), db.c_str());
   return drive(**c, p.has("quiet"));
 }
 
@@ -143,7 +144,9 @@ int resume_command(const Args& args) {
     std::cerr << "tunelab resume: " << c.error_text() << "\n";
     return kExitFailed;
   }
-  if (!p.has("quiet")) std::printf("Resuming study \"%s\" in %s\n", (*c)->spec().name.c_str(), p.positional[0].c_str());
+  if (!p.has("quiet")) {
+    std::printf("Resuming study \"%s\" in %s\n", terminal_safe((*c)->spec().name).c_str(), p.positional[0].c_str());
+  }
   return drive(**c, p.has("quiet"));
 }
 

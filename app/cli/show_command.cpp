@@ -28,7 +28,9 @@ void print_energy(const StudySummary& s) {
   const auto& e = *s.energy;
   std::printf("GPU: %d trials, %.3g GPU-hours, energy %.4g kJ (%.3g kWh)", e.trials, e.gpu_seconds / 3600,
               e.energy_j / 1000, e.energy_j / 3.6e6);
-  if (e.energy_per_unit_j) std::printf(", %.4g kJ per unit of %s improved", *e.energy_per_unit_j / 1000, s.objective.metric.c_str());
+  if (e.energy_per_unit_j) {
+    std::printf(", %.4g kJ per unit of %s improved", *e.energy_per_unit_j / 1000, terminal_safe(s.objective.metric).c_str());
+  }
   if (e.co2_g) {
     std::printf(", ~%.4g g CO2 at %g g/kWh", *e.co2_g, *e.grid_g_per_kwh);
     if (e.co2_per_unit_g) std::printf(" (%.4g g per unit)", *e.co2_per_unit_g);
@@ -51,15 +53,17 @@ bool apply_grid_intensity(const ParsedArgs& p, StudySummary& s, std::string* err
 }
 
 void print_table(const StudySummary& s) {
-  std::printf("Study \"%s\" (%s), objective %s (%s), %zu trials, %s elapsed\n", s.study.name.c_str(),
-              s.study.status.c_str(), s.objective.metric.c_str(), s.objective.maximize ? "max" : "min",
+  // Everything read from the study (names, config strings, errors, reasons) goes through terminal_safe.
+  std::printf("Study \"%s\" (%s), objective %s (%s), %zu trials, %s elapsed\n", terminal_safe(s.study.name).c_str(),
+              terminal_safe(s.study.status).c_str(), terminal_safe(s.objective.metric).c_str(), s.objective.maximize ? "max" : "min",
               s.trials.size(), format_duration(s.study.elapsed_s).c_str());
   if (s.energy) print_energy(s);
-  std::printf("%5s  %-9s  %5s  %12s  %s\n", "trial", "status", "iter", ("best " + s.objective.metric).c_str(), "config");
+  std::printf("%5s  %-9s  %5s  %12s  %s\n", "trial", "status", "iter", ("best " + terminal_safe(s.objective.metric)).c_str(), "config");
   for (const auto& t : s.trials) {
     std::string cfg;
     const Json flat = flatten_json(t.rec.config);
     for (const auto& [k, v] : flat.items()) cfg += (cfg.empty() ? "" : " ") + k + "=" + short_value(v);
+    cfg = terminal_safe(cfg);
     char best[32] = "-";
     if (t.best_value) std::snprintf(best, sizeof best, "%.6g", *t.best_value);
     const bool is_best = s.best_trial && *s.best_trial == t.rec.id;
@@ -76,9 +80,9 @@ void print_table(const StudySummary& s) {
         lines.push_back(t.rec.error.substr(start, nl - start));
         start = nl + 1;
       }
-      std::printf("       error: %s\n", lines.front().c_str());
+      std::printf("       error: %s\n", terminal_safe(lines.front()).c_str());
       for (size_t i = lines.size() > 4 ? lines.size() - 3 : 1; i < lines.size(); ++i) {
-        std::printf("         | %s\n", lines[i].c_str());
+        std::printf("         | %s\n", terminal_safe(lines[i]).c_str());
       }
     }
   }
@@ -93,8 +97,8 @@ void print_decisions(const StudySummary& s) {
   if (from > 0) std::printf("  ... %zu earlier ones in `tunelab show DB --json`\n", from);
   for (size_t i = from; i < s.decisions.size(); ++i) {
     const auto& d = s.decisions[i];
-    std::printf("  trial %-5lld %-8s by %-9s %s\n", (long long)d.trial_id, d.action.c_str(), d.source.c_str(),
-                d.reason.c_str());
+    std::printf("  trial %-5lld %-8s by %-9s %s\n", (long long)d.trial_id, terminal_safe(d.action).c_str(),
+                terminal_safe(d.source).c_str(), terminal_safe(d.reason, true).c_str());
   }
 }
 

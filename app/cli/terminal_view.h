@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 #include "core/run/events.h"
 
@@ -26,5 +27,11 @@ class TerminalView {
 };
 
 std::string format_duration(double seconds);
+
+// Text a trial or a study file supplied (stderr tails, error messages, reasons, config strings, metric names),
+// made safe to print on a terminal: C0 control characters (all but '\n' when `keep_newlines`), DEL, C1 controls
+// (U+0080 to U+009F) and bytes that are not valid UTF-8 are written as `\xNN`, so an ESC or BEL sequence cannot set
+// the window title, clear the screen or move the cursor. Other text, UTF-8 included, is kept as it is.
+std::string terminal_safe(std::string_view text, bool keep_newlines = false);
 
 }  // namespace tunelab::cli
