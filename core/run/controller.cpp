@@ -288,6 +288,7 @@ bool Controller::start_trial(Trial& t) {
   t.ignored_after_end = false;
   t.reattached = false;
   t.reports_in_attempt = 0;
+  t.last_reported.reset();
   t.attempt_start = t.last_activity = clock_->now();
   ++running_;
   t.alloc = *alloc;
@@ -355,7 +356,9 @@ void Controller::on_report(Trial& t, Json report) {
   }
   const bool done_flag = report.contains("_done") && report["_done"] == true;
   erase_members_if(report, [](const std::string& k) { return k.starts_with("_"); });  // one pass, not one per key
-  int64_t iteration = t.iteration_base + t.reports_in_attempt;
+  // Left out, it is one more than the attempt's previous report (explicit or counted), not the report count:
+  // after a jump to 5, the next reports are 6, 7, ... (a re-attached job's reports count from its base again).
+  int64_t iteration = t.last_reported.value_or(t.iteration_base) + 1;
   if (report.contains("training_iteration")) {
     // Iterations count from 1; anything else a trial claims is not believed.
     const Json& v = report["training_iteration"];
@@ -367,6 +370,7 @@ void Controller::on_report(Trial& t, Json report) {
     }
   }
   report["training_iteration"] = iteration;
+  t.last_reported = iteration;
   if (!report.contains("time_total_s") || !report["time_total_s"].is_number()) {
     report["time_total_s"] = t.rec.runtime_s + seconds_between(t.attempt_start, now);
   }

@@ -25,6 +25,7 @@ struct Controller::Trial {
   std::chrono::steady_clock::time_point attempt_start{}, last_activity{};
   int64_t reports_in_attempt = 0;
   int64_t iteration_base = 0;          // training_iteration the attempt restored from
+  std::optional<int64_t> last_reported;  // training_iteration of this attempt's previous report, stored or not
   std::optional<TrialStatus> end_as;   // set when the engine asked it to end: how to record it
   std::string end_reason;
   bool done_reported = false;          // the trial reported _done

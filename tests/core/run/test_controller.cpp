@@ -276,6 +276,26 @@ class TestController final : public QObject {
     QCOMPARE(count_events(o, "ignored_report"), 1);
   }
 
+  void countingContinuesAfterAnExplicitIteration() {
+    QTemporaryDir dir;
+    // One explicit jump, then reports without training_iteration: they continue from it (6, 7, 8).
+    auto o = run_study(synthetic_spec({{"num_samples", 1},
+                                       {"trainable", {{"command", "echo '{\"score\": 1, \"training_iteration\": 5}' >&3; "
+                                                                  "echo '{\"score\": 2}' >&3; "
+                                                                  "echo '{\"score\": 3}' >&3; "
+                                                                  "echo '{\"score\": 4}' >&3"},
+                                                      {"shell", true}}}}),
+                       dir);
+    QCOMPARE(o.results.size(), size_t(4));
+    for (size_t i = 0; i < 4; ++i) {
+      QCOMPARE(o.results[i].iteration, int64_t(5 + i));
+      QCOMPARE(o.results[i].metrics["score"].get<int>(), int(1 + i));
+      QCOMPARE(o.results[i].metrics["training_iteration"].get<int64_t>(), int64_t(5 + i));
+    }
+    QCOMPARE(count_events(o, "duplicate_report"), 0);
+    QCOMPARE(o.trials[0].status, TrialStatus::Completed);
+  }
+
   void elapsedTimeIsStoredWhileRunning() {
     QTemporaryDir dir;
     double seen = 0;
