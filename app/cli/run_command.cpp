@@ -119,7 +119,8 @@ int run_command(const Args& args) {
     return kExitUsage;
   }
   print_lint(*spec);
-  const std::string db = p.value("db").value_or(default_study_db_path(spec->name));
+  const auto given_db = p.value("db");  // the default path is looked at only when no --db is given
+  const std::string db = given_db ? *given_db : default_study_db_path(spec->name);
   auto c = Controller::create(std::move(*spec), db, std::move(options));
   if (!c) {
     std::cerr << "tunelab run: " << c.error_text() << "\n";

@@ -294,6 +294,9 @@ Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
     s.name = j["name"].get<std::string>();
     if (s.name.find('/') != std::string::npos || s.name == "." || s.name == "..") {
       p.error("name", "must not contain '/' (it names the study's folder)");
+    } else if (constexpr size_t kMaxNameBytes = 200; s.name.size() > kMaxNameBytes) {
+      p.error("name", "is " + std::to_string(s.name.size()) + " bytes long; at most " + std::to_string(kMaxNameBytes) +
+                          " (it names the study's folder)");
     }
   }
   p.objective(j, s);

@@ -13,7 +13,9 @@ std::string default_study_db_path(const std::string& study_name) {
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
   const std::string base = std::string(kResultsDir) + "/" + study_name + "-" + stamp;
   std::string path = base;
-  for (int i = 2; std::filesystem::exists(path); ++i) path = base + "-" + std::to_string(i);
+  // An unusable results folder (a loop, no permission) is left for creating the study to report, not thrown here.
+  std::error_code ec;
+  for (int i = 2; std::filesystem::exists(path, ec); ++i) path = base + "-" + std::to_string(i);
   return path + "/study.db";
 }
 

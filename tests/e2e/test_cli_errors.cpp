@@ -1,4 +1,5 @@
 // The CLI's answers to bad input: clear messages naming what and where, distinct exit codes.
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -68,6 +69,23 @@ class TestCliErrors final : public QObject {
     r = run_tunelab({QStringLiteral("run"), spec, QStringLiteral("--db"), db, QStringLiteral("--quiet")});
     QCOMPARE(r.exit_code, 1);
     QVERIFY2(r.err.contains(QStringLiteral("tunelab resume")), qPrintable(r.err));
+  }
+
+  void runWithDbNeverComputesTheDefaultPath() {
+    // The default results folder is unusable here (a symlink loop); with --db it must not matter.
+    QTemporaryDir dir;
+    QVERIFY(QFile::link(QStringLiteral("tunelab_results"), dir.filePath(QStringLiteral("tunelab_results"))));
+    const QString spec = dir.filePath(QStringLiteral("s.json"));
+    write_file(spec, R"({"name": "s", "objective": {"metric": "score", "mode": "max"},
+      "space": {"iterations": 2}, "trainable": {"builtin": "synthetic"}, "num_samples": 1})");
+    auto r = run_tunelab({QStringLiteral("run"), spec, QStringLiteral("--db"), dir.filePath(QStringLiteral("s.db")),
+                          QStringLiteral("--quiet")}, dir.path());
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    // Without --db the same folder is an error with a reason, not an abort.
+    r = run_tunelab({QStringLiteral("run"), spec, QStringLiteral("--quiet")}, dir.path());
+    QCOMPARE(r.exit_code, 1);
+    QVERIFY2(!r.err.contains(QStringLiteral("terminate called")), qPrintable(r.err));
+    QVERIFY2(r.err.contains(QStringLiteral("tunelab_results")), qPrintable(r.err));
   }
 
   void everyTrialFailingIsAFailure() {
