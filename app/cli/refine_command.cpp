@@ -4,7 +4,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "core/search/refine.h"
+#include "core/analysis/refine.h"
 
 namespace tunelab::cli {
 
