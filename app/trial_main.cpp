@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <string>
 
-#include "core/space/spec.h"
+#include "core/study/spec.h"
 #include "core/trainables/builtin.h"
 
 int main(int argc, char** argv) {

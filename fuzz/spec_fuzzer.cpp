@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <string>
 
-#include "core/space/lint.h"
-#include "core/space/spec.h"
 #include "core/search/searcher.h"
+#include "core/study/lint.h"
+#include "core/study/spec.h"
 
 namespace {
 

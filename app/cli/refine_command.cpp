@@ -5,7 +5,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/terminal_view.h"
-#include "core/search/refine.h"
+#include "core/analysis/refine.h"
 
 namespace tunelab::cli {
 

@@ -11,7 +11,7 @@
 #include "cli/terminal_view.h"
 #include "core/analysis/summary.h"
 #include "core/run/controller.h"
-#include "core/space/lint.h"
+#include "core/study/lint.h"
 #include "core/store/results_dir.h"
 
 namespace tunelab::cli {

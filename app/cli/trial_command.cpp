@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
-#include "core/space/spec.h"
+#include "core/study/spec.h"
 #include "core/trainables/builtin.h"
 
 namespace tunelab::cli {

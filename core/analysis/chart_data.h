@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/analysis/importance.h"
-#include "core/analysis/pareto.h"
 #include "core/analysis/summary.h"
+#include "core/util/pareto.h"
 
 namespace tunelab {
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "core/schedule/scheduler.h"
-#include "core/space/spec.h"
 #include "core/store/store.h"
+#include "core/study/spec.h"
 
 namespace tunelab {
 

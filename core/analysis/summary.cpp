@@ -1,6 +1,6 @@
 #include "core/analysis/summary.h"
 
-#include "core/analysis/pareto.h"
+#include "core/util/pareto.h"
 
 #include <algorithm>
 #include <cmath>

@@ -7,8 +7,8 @@
 
 #include "core/gpu/energy.h"
 #include "core/search/searcher.h"
-#include "core/space/spec.h"
 #include "core/store/store.h"
+#include "core/study/spec.h"
 
 namespace tunelab {
 

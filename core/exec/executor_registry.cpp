@@ -2,7 +2,6 @@
 
 #include "core/exec/local_executor.h"
 #include "core/exec/slurm_executor.h"
-#include "core/space/spec.h"
 
 namespace tunelab {
 
@@ -37,16 +36,15 @@ Status check_executor_block(const Json& block, const std::string& path) {
   return {};
 }
 
-bool executor_is_local(const StudySpec& spec) {
-  return !spec.executor.is_object() || spec.executor.value("type", std::string("local")) == "local";
+bool executor_is_local(const Json& block) {
+  return !block.is_object() || block.value("type", std::string("local")) == "local";
 }
 
-Result<std::unique_ptr<Executor>> make_executor(const StudySpec& spec) {
-  if (executor_is_local(spec)) return std::unique_ptr<Executor>(std::make_unique<LocalExecutor>());
-  auto o = slurm_options_from(spec.executor, "executor");
+Result<std::unique_ptr<Executor>> make_executor(const Json& block, const SlurmResources& resources) {
+  if (executor_is_local(block)) return std::unique_ptr<Executor>(std::make_unique<LocalExecutor>());
+  auto o = slurm_options_from(block, "executor");
   if (!o) return o.errors();
-  return std::unique_ptr<Executor>(
-      std::make_unique<SlurmExecutor>(std::move(*o), SlurmResources{spec.cpu_per_trial, spec.gpu_per_trial}));
+  return std::unique_ptr<Executor>(std::make_unique<SlurmExecutor>(std::move(*o), resources));
 }
 
 }  // namespace tunelab

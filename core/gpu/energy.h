@@ -4,7 +4,7 @@
 #include <optional>
 #include <vector>
 
-#include "core/store/gpu_records.h"
+#include "core/model/gpu_records.h"
 #include "core/util/json.h"
 
 namespace tunelab::gpu {

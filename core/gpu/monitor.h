@@ -16,7 +16,7 @@
 
 #include "core/gpu/allocator.h"
 #include "core/gpu/telemetry.h"
-#include "core/store/gpu_records.h"
+#include "core/model/gpu_records.h"
 
 namespace tunelab::gpu {
 

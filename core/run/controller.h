@@ -20,8 +20,8 @@
 #include "core/schedule/scheduler.h"
 #include "core/schedule/stopper.h"
 #include "core/search/searcher.h"
-#include "core/space/spec.h"
 #include "core/store/store.h"
+#include "core/study/spec.h"
 #include "core/util/clock.h"
 
 namespace tunelab {

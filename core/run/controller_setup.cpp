@@ -134,7 +134,7 @@ Status Controller::init(bool resumed, const std::vector<ResultRecord>& history) 
   if (options_.executor) {
     executor_ = std::move(options_.executor);
   } else {
-    auto executor = make_executor(spec_);
+    auto executor = make_executor(spec_.executor, {spec_.cpu_per_trial, spec_.gpu_per_trial});
     if (!executor) return executor.errors();
     executor_ = std::move(*executor);
   }

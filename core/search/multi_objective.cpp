@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "core/analysis/pareto.h"
+#include "core/util/pareto.h"
 
 namespace tunelab {
 

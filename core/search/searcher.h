@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/run/trial.h"
-#include "core/space/options.h"
+#include "core/model/trial.h"
+#include "core/options/options.h"
 #include "core/space/space.h"
 
 namespace tunelab {

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "core/run/trial.h"
+#include "core/model/trial.h"
 #include "core/util/json.h"
 
 namespace tunelab {

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/store/gpu_records.h"
+#include "core/model/gpu_records.h"
 #include "core/store/records.h"
 #include "core/util/result.h"
 

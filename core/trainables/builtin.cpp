@@ -7,7 +7,7 @@
 
 namespace tunelab::trainables {
 
-// Keep in step with builtin_trainable_names() in core/space/spec.cpp.
+// Keep in step with builtin_trainable_names() in core/study/spec.cpp.
 std::optional<int> run_builtin(const std::string& name) {
   if (name == "digits_mlp") return run_digits_mlp();
   if (name == "synthetic") return run_synthetic();

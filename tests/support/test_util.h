@@ -10,7 +10,7 @@
 #include <iterator>
 #include <string>
 
-#include "core/space/spec.h"
+#include "core/study/spec.h"
 #include "core/util/json.h"
 
 namespace tunelab::test {

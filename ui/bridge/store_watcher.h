@@ -11,8 +11,8 @@
 #include <memory>
 
 #include "core/run/events.h"
-#include "core/space/spec.h"
 #include "core/store/store.h"
+#include "core/study/spec.h"
 
 namespace tunelab::ui {
 

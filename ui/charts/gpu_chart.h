@@ -4,7 +4,7 @@
 #include <map>
 #include <vector>
 
-#include "core/store/gpu_records.h"
+#include "core/model/gpu_records.h"
 #include "ui/charts/chart_panel.h"
 
 QT_BEGIN_NAMESPACE

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "core/model/trial.h"
 #include "core/run/events.h"
-#include "core/run/trial.h"
-#include "core/space/spec.h"
+#include "core/study/spec.h"
 
 namespace tunelab::ui {
 

@@ -7,7 +7,7 @@
 
 #include <map>
 
-#include "core/store/gpu_records.h"
+#include "core/model/gpu_records.h"
 
 #include "ui/models/study_state.h"
 

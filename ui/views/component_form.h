@@ -1,13 +1,13 @@
 #pragma once
 // ComponentForm: a form for one pluggable component block ("search", "scheduler"), generated from
-// the ComponentDefs the engine validates against (core/space/options.h). A type combo picks the
+// the ComponentDefs the engine validates against (core/options/options.h). A type combo picks the
 // component; each option gets an editor by its kind, with its help as the tooltip. New searchers and
 // schedulers appear here without GUI code.
 #include <QWidget>
 
 #include <map>
 
-#include "core/space/options.h"
+#include "core/options/options.h"
 
 class QComboBox;
 class QFormLayout;

@@ -18,7 +18,7 @@
 
 #include "core/schedule/scheduler.h"
 #include "core/search/searcher.h"
-#include "core/space/spec.h"
+#include "core/study/spec.h"
 #include "ui/design/space_lint.h"
 #include "ui/models/space_model.h"
 #include "ui/views/component_form.h"

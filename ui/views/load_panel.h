@@ -14,7 +14,7 @@
 #include <optional>
 
 #include "core/gpu/energy.h"
-#include "core/store/gpu_records.h"
+#include "core/model/gpu_records.h"
 
 class QLabel;
 class QStackedWidget;

@@ -9,7 +9,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 
-#include "core/space/spec.h"
+#include "core/study/spec.h"
 
 namespace tunelab::ui {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <random>
 
-#include "core/analysis/pareto.h"
+#include "core/util/pareto.h"
 
 using namespace tunelab;
 

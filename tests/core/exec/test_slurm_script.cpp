@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "core/exec/slurm_script.h"
-#include "core/space/spec.h"
+#include "core/study/spec.h"
 #include "support/test_util.h"
 
 using namespace tunelab;

@@ -3,7 +3,7 @@
 #include <QTest>
 
 #include "core/schedule/stoppers.h"
-#include "core/space/spec.h"
+#include "core/study/spec.h"
 #include "schedule_test_util.h"
 
 using namespace tunelab;

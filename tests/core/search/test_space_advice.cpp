@@ -5,9 +5,9 @@
 #include <random>
 #include <set>
 
-#include "core/analysis/pareto.h"
-#include "core/search/refine.h"
-#include "core/space/lint.h"
+#include "core/analysis/refine.h"
+#include "core/study/lint.h"
+#include "core/util/pareto.h"
 #include "tests/core/search/advice_specs.h"
 
 using namespace tunelab;

@@ -3,7 +3,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include "core/space/spec.h"
+#include "core/study/spec.h"
 #include "core/util/suggest.h"
 
 using namespace tunelab;

@@ -1,7 +1,7 @@
 // Spec parsing: every documented mistake gives an error naming its JSON path, all at once.
 #include <QTest>
 
-#include "core/space/spec.h"
+#include "core/study/spec.h"
 #include "support/test_util.h"
 
 using namespace tunelab;

@@ -1,4 +1,4 @@
-#include "core/search/refine.h"
+#include "core/analysis/refine.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "core/space/lint.h"
+#include "core/study/lint.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "core/analysis/pareto.h"
+#include "core/util/pareto.h"
 
 #include <algorithm>
 #include <cmath>

@@ -9,7 +9,7 @@
 // a condition on an exact value of a continuous parameter (almost never met).
 #include <vector>
 
-#include "core/space/spec.h"
+#include "core/study/spec.h"
 
 namespace tunelab {
 

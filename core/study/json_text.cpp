@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "core/space/spec.h"
+#include "core/study/spec.h"
 
 namespace tunelab {
 

@@ -1,4 +1,4 @@
-#include "core/run/trial.h"
+#include "core/model/trial.h"
 
 namespace tunelab {
 

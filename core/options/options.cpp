@@ -1,4 +1,4 @@
-#include "core/space/options.h"
+#include "core/options/options.h"
 
 #include <cmath>
 

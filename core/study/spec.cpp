@@ -1,4 +1,4 @@
-#include "core/space/spec.h"
+#include "core/study/spec.h"
 
 #include <cmath>
 #include <filesystem>
