@@ -13,23 +13,18 @@
 
 #include "core/search/random_searcher.h"
 #include "core/store/store.h"
+#include "support/store_util.h"
 #include "support/test_util.h"
 
 using namespace tunelab;
 using namespace std::chrono_literals;
 using tunelab::test::run_tunelab;
+using tunelab::test::stored_results;
 
 namespace {
 
 constexpr int kTrials = 10;
 constexpr int kIterations = 30;
-
-size_t stored_results(const QString& db) {
-  auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);
-  if (!store) return 0;
-  auto r = (*store)->load_results();
-  return r ? r->size() : 0;
-}
 
 // Starts `tunelab ARGS`, waits until at least `results` results are stored, then SIGKILLs it.
 void kill_when(const QStringList& args, const QString& db, size_t results, const QString& cwd) {

@@ -9,24 +9,19 @@
 #include <thread>
 
 #include "core/store/store.h"
+#include "support/store_util.h"
 #include "support/test_util.h"
 
 using namespace tunelab;
 using namespace std::chrono_literals;
 using tunelab::test::processes_left;
 using tunelab::test::run_tunelab;
+using tunelab::test::stored_results;
 
 namespace {
 
 constexpr int kTrials = 4;
 constexpr int kIterations = 40;
-
-size_t stored_results(const QString& db) {
-  auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);
-  if (!store) return 0;
-  auto r = (*store)->load_results();
-  return r ? r->size() : 0;
-}
 
 struct Ended {
   bool by_signal = false;
