@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <set>
 #include <thread>
@@ -96,6 +97,28 @@ QStringList missing_checkpoint_events(Store& store) {
   return out;
 }
 
+// SIGSTOP for `stopped`, then SIGCONT: the engine reads nothing meanwhile while the trial goes on.
+void stop_engine_for(const QProcess& p, std::chrono::milliseconds stopped) {
+  ::kill(static_cast<pid_t>(p.processId()), SIGSTOP);
+  std::this_thread::sleep_for(stopped);
+  ::kill(static_cast<pid_t>(p.processId()), SIGCONT);
+}
+
+// The study's one trial, once no event says a checkpoint was missing; an empty result with `why` otherwise.
+std::optional<TrialRecord> only_trial(const QString& db, QString* why) {
+  auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);
+  if (!store) {
+    *why = QString::fromStdString(store.error_text());
+    return std::nullopt;
+  }
+  const QStringList missing = missing_checkpoint_events(**store);
+  auto trials = (*store)->load_trials();
+  if (!missing.isEmpty()) *why = missing.join(QStringLiteral("\n"));
+  else if (!trials || trials->size() != 1) *why = QStringLiteral("the study should hold exactly one trial");
+  if (!why->isEmpty()) return std::nullopt;
+  return (*trials)[0];
+}
+
 void start_engine(QProcess& p, const QTemporaryDir& dir, const QStringList& args) {
   p.setWorkingDirectory(dir.path());
   p.start(QStringLiteral(TUNELAB_BIN), args);
@@ -129,19 +152,14 @@ class TestCheckpointKeep final : public QObject {
                           QStringLiteral("--quiet")});
     QVERIFY(p.waitForStarted());
     QVERIFY2(wait_for_file(root, "checkpoint-3.txt", 20s), "the trial never wrote its third checkpoint");
-    ::kill(static_cast<pid_t>(p.processId()), SIGSTOP);
-    std::this_thread::sleep_for(2s);  // the trial writes and reports the rest meanwhile
-    ::kill(static_cast<pid_t>(p.processId()), SIGCONT);
+    stop_engine_for(p, 2s);  // the trial writes and reports the rest meanwhile
     QVERIFY(p.waitForFinished(60000));
     QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
 
-    auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);
-    QVERIFY(store.ok());
-    const QStringList missing = missing_checkpoint_events(**store);
-    QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QStringLiteral("\n"))));
-    const auto trials = *(*store)->load_trials();
-    QCOMPARE(trials.size(), size_t(1));
-    const TrialRecord& t = trials[0];
+    QString why;
+    const auto trial = only_trial(db, &why);
+    QVERIFY2(trial, qPrintable(why));
+    const TrialRecord& t = *trial;
     QCOMPARE(t.status, TrialStatus::Completed);
     QCOMPARE(t.last_iteration, int64_t(50));
     QCOMPARE(t.checkpoint_iteration, int64_t(50));
@@ -176,9 +194,7 @@ class TestCheckpointKeep final : public QObject {
                             db, QStringLiteral("--quiet")});
       QVERIFY(p.waitForStarted());
       QVERIFY2(wait_for_file(root, "checkpoint-20.json", 30s), "the trial never wrote its 20th checkpoint");
-      ::kill(static_cast<pid_t>(p.processId()), SIGSTOP);
-      std::this_thread::sleep_for(2s);
-      ::kill(static_cast<pid_t>(p.processId()), SIGCONT);
+      stop_engine_for(p, 2s);
       std::this_thread::sleep_for(300ms);
       ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
       QVERIFY(p.waitForFinished());
@@ -186,13 +202,12 @@ class TestCheckpointKeep final : public QObject {
     auto last = test::run_tunelab({QStringLiteral("resume"), db, QStringLiteral("--quiet")}, dir.path(), 120000);
     QVERIFY2(last.exit_code == 0, qPrintable(last.err + last.out));
 
+    QString why;
+    const auto trial = only_trial(db, &why);
+    QVERIFY2(trial, qPrintable(why));
+    const TrialRecord& t = *trial;
     auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);
     QVERIFY(store.ok());
-    const QStringList missing = missing_checkpoint_events(**store);
-    QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QStringLiteral("\n"))));
-    const auto trials = *(*store)->load_trials();
-    QCOMPARE(trials.size(), size_t(1));
-    const TrialRecord& t = trials[0];
     QVERIFY2(t.status == TrialStatus::Completed, qPrintable(QString::fromStdString(t.error)));
     QCOMPARE(t.attempts, int64_t(2));
     // It restarted from a checkpoint, not from the start.
