@@ -125,6 +125,29 @@ const std::vector<const char*>& migrations() {
         superseded_at REAL NOT NULL);
       CREATE INDEX results_history_trial ON results_history(trial_id, attempt, iteration);
       )sql",
+      // 6: a control channel (commands that another process writes and the running engine applies, each
+      // with its outcome), trial attributes (kept from imported studies), where the study came from, and a
+      // count of the reports each trial sent after it was told to stop.
+      R"sql(
+      CREATE TABLE commands(
+        id INTEGER PRIMARY KEY,
+        ts REAL NOT NULL,
+        kind TEXT NOT NULL,
+        trial_id INTEGER,
+        args TEXT NOT NULL DEFAULT '{}',
+        issuer TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL DEFAULT 'pending',
+        outcome TEXT NOT NULL DEFAULT '',
+        done_ts REAL);
+      CREATE INDEX commands_state ON commands(state, id);
+      CREATE TABLE trial_attrs(
+        trial_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (trial_id, key));
+      ALTER TABLE trials ADD COLUMN ignored_reports INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE study ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+      )sql",
   };
   return m;
 }
@@ -243,7 +266,7 @@ std::string migrate(sqlite3* db) {
   if (auto err = sql::exec(db, "PRAGMA journal_mode = WAL"); !err.empty()) return "cannot enable WAL: " + err;
   sql::exec(db, "PRAGMA synchronous = NORMAL");
   sql::exec(db, "PRAGMA foreign_keys = ON");
-  static_assert(Store::kSchemaVersion == 5, "update migrations() with the schema version");
+  static_assert(Store::kSchemaVersion == 6, "update migrations() with the schema version");
   const int latest = static_cast<int>(migrations().size());
   for (int version = user_version(db).value_or(latest); version < latest; ++version) {
     std::string err = sql::exec(db, "BEGIN IMMEDIATE");

@@ -28,7 +28,7 @@ class StmtCache;
 class Store {
  public:
   enum class Mode { Create, Open, ReadOnly };
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Create: a new file (fails if it holds a study). Open: an existing study, migrated to the
   // current schema. ReadOnly: an existing study, no writer thread.

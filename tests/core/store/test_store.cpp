@@ -258,7 +258,8 @@ class TestStore final : public QObject {
       QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
       QCOMPARE(sqlite3_exec(db,
                             "DROP TABLE results_history; ALTER TABLE results DROP COLUMN attempt; "
-                            "PRAGMA user_version = 4;",
+                            "DROP TABLE commands; DROP TABLE trial_attrs; ALTER TABLE trials DROP COLUMN "
+                            "ignored_reports; ALTER TABLE study DROP COLUMN origin; PRAGMA user_version = 4;",
                             nullptr, nullptr, nullptr),
                SQLITE_OK);
       sqlite3_close(db);
