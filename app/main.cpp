@@ -24,7 +24,7 @@ void print_usage() {
       "  tunelab [SPEC]                       open the workbench (on SPEC, or the demo study)\n"
       "  tunelab run SPEC [--db FILE] [--max-concurrent N] [--quiet]\n"
       "                                       run a study in the terminal\n"
-      "  tunelab resume DB [--max-concurrent N] [--quiet]\n"
+      "  tunelab resume DB [--max-concurrent N] [--quiet] [--num-samples N] [--trainable CMD]\n"
       "                                       continue a study whose engine was stopped or killed\n"
       "  tunelab show DB [--json] [--grid-intensity G]\n"
       "                                       trials, their status and best results (G: g CO2/kWh)\n"
@@ -40,6 +40,8 @@ void print_usage() {
       "                                       draw a chart of a study headless\n"
       "  tunelab refine DB [--top 0.2] [--out FILE [--force]]\n"
       "                                       a narrower spec from the best trials\n"
+      "  tunelab import PATH --db OUT.db [--study NAME] [--metric M --mode max|min]\n"
+      "                                       a Ray Tune experiment folder or an Optuna storage as a study\n"
       "  tunelab schema                       searchers, schedulers and stoppers with their options (JSON)\n"
       "  tunelab trial NAME                   run a built-in trainable (started by the engine)\n"
       "  tunelab --version\n\n"
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
   if (cmd == "plot") return plot_command(rest);
   if (cmd == "refine") return refine_command(rest);
   if (cmd == "replay") return replay_command(rest);
+  if (cmd == "import") return import_command(rest);
   if (cmd == "schema") {
     tunelab::Json j = {{"searchers", tunelab::Json::array()},
                        {"schedulers", tunelab::Json::array()},

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 
@@ -13,6 +14,7 @@
 #include "core/run/controller.h"
 #include "core/study/lint.h"
 #include "core/store/results_dir.h"
+#include "core/importers/import_model.h"
 
 namespace tunelab::cli {
 namespace {
@@ -100,6 +102,50 @@ ControllerOptions options_from(const ParsedArgs& p, std::string& error) {
   return o;
 }
 
+// --num-samples N and --trainable CMD change the stored spec before the study resumes (an imported study has no
+// trainable until one is given: docs/import.md). Returns an error text, or empty.
+std::string update_stored_spec(const std::string& db, const ParsedArgs& p) {
+  const auto n = p.value("num-samples");
+  const auto trainable = p.value("trainable");
+  Json spec;
+  {
+    auto store = Store::open(db, Store::Mode::ReadOnly);
+    if (!store) return store.error_text();
+    auto study = (*store)->load_study();
+    if (!study) return study.error_text();
+    spec = study->spec;
+  }
+  const Json& cmd = spec.contains("trainable") ? spec["trainable"].value("command", Json()) : Json();
+  const bool unset = cmd.is_array() && cmd.size() == 1 && cmd[0] == kImportedNoTrainable;
+  if (unset && !trainable) {
+    return db + ": this study was imported, and TuneLab does not know what ran its trials; give its trainable once: "
+                "tunelab resume " + db + " --trainable 'python3 train.py' --num-samples N (or --trainable builtin:NAME)";
+  }
+  if (!n && !trainable) return {};
+  if (n) {
+    char* end = nullptr;
+    const long v = std::strtol(n->c_str(), &end, 10);
+    if (n->empty() || *end || v < 1) return "--num-samples needs a positive integer, got \"" + *n + "\"";
+    spec["num_samples"] = v;
+  }
+  if (trainable) {
+    if (trainable->empty()) return "--trainable needs a command (or builtin:NAME)";
+    if (trainable->rfind("builtin:", 0) == 0) {
+      spec["trainable"] = {{"builtin", trainable->substr(8)}};
+    } else {
+      std::error_code ec;
+      spec["trainable"] = {{"command", *trainable}, {"shell", true}, {"cwd", std::filesystem::current_path(ec).string()}};
+    }
+  }
+  auto store = Store::open(db, Store::Mode::Open);
+  if (!store) return store.error_text();
+  auto study = (*store)->load_study();
+  if (!study) return study.error_text();
+  if (auto parsed = parse_spec(spec, study->base_dir); !parsed) return "the changed spec is not valid: " + parsed.error_text();
+  if (auto s = (*store)->set_study_spec(spec); !s) return s.error_text();
+  return {};
+}
+
 }  // namespace
 
 int run_command(const Args& args) {
@@ -131,13 +177,17 @@ int run_command(const Args& args) {
 }
 
 int resume_command(const Args& args) {
-  auto p = parse_args(args, {"max-concurrent"}, {"quiet"});
+  auto p = parse_args(args, {"max-concurrent", "num-samples", "trainable"}, {"quiet"});
   if (p.error.empty() && p.positional.size() != 1) p.error = "give exactly one study database";
   std::string opt_error;
   ControllerOptions options = options_from(p, opt_error);
   if (!p.error.empty() || !opt_error.empty()) {
     std::cerr << "tunelab resume: " << (p.error.empty() ? opt_error : p.error)
-              << "\nusage: tunelab resume DB [--max-concurrent N] [--quiet]\n";
+              << "\nusage: tunelab resume DB [--max-concurrent N] [--quiet] [--num-samples N] [--trainable CMD]\n";
+    return kExitUsage;
+  }
+  if (auto err = update_stored_spec(p.positional[0], p); !err.empty()) {
+    std::cerr << "tunelab resume: " << err << "\n";
     return kExitUsage;
   }
   auto c = Controller::resume(p.positional[0], std::move(options));

@@ -142,7 +142,7 @@ void Controller::exploit(Trial& t) {
 void Controller::replay_history(const std::vector<ResultRecord>& results) {
   // Schedulers keep no storage: they see the stored history again, in the order it happened.
   for (auto& [id, t] : trials_) {
-    if (t->rec.origin == "user") searcher_->note_external_trial(id);
+    if (t->rec.origin != "search") searcher_->note_external_trial(id);
     scheduler_->on_trial_add(snapshot(*t));
   }
   // The scheduler's decision on each trial's last stored result: an engine killed between storing a

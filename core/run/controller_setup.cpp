@@ -174,7 +174,7 @@ Status Controller::init(bool resumed, const std::vector<ResultRecord>& history) 
     replay_history(history);
     int restarted = 0, reattached = 0;
     for (auto& [id, t] : trials_) {
-      if (t->rec.origin == "user" && total_trials_ >= 0) ++total_trials_;
+      if (t->rec.origin != "search" && total_trials_ >= 0) ++total_trials_;
       if (t->rec.status == TrialStatus::Running && reattach_trial(*t)) {
         ++reattached;
       } else if (t->rec.status == TrialStatus::Running) {

@@ -458,6 +458,55 @@ Result<std::vector<DecisionRecord>> Store::load_decisions() const {
   return out;
 }
 
+Status Store::set_study_origin(const std::string& origin) {
+  enqueue([origin](sql::StmtCache& c) {
+    auto& st = c.get("UPDATE study SET origin = ? WHERE id = 1");
+    st.bind(1, origin).step();
+    return st.error();
+  });
+  return flush();
+}
+
+Status Store::set_study_spec(const Json& spec) {
+  enqueue([text = json_text(spec)](sql::StmtCache& c) {
+    auto& st = c.get("UPDATE study SET spec = ?, updated_at = ? WHERE id = 1");
+    st.bind(1, text).bind(2, now_seconds()).step();
+    return st.error();
+  });
+  return flush();
+}
+
+Result<std::string> Store::load_study_origin() const {
+  if (schema_version_ < 6) return std::string();
+  sql::Stmt st(read_db_, "SELECT origin FROM study WHERE id = 1");
+  if (!st.ok()) return Error{path_, st.error()};
+  if (!st.step()) return Error{path_, st.error().empty() ? "holds no study" : st.error()};
+  return st.text(0);
+}
+
+void Store::set_trial_attr(int64_t trial_id, const std::string& key, const Json& value) {
+  enqueue([trial_id, key, value](sql::StmtCache& c) {
+    auto& st = c.get("INSERT OR REPLACE INTO trial_attrs(trial_id, key, value) VALUES(?, ?, ?)");
+    st.bind(1, trial_id).bind(2, key).bind(3, dump_compact(value)).step();
+    return st.error();
+  });
+}
+
+Result<std::vector<Store::TrialAttr>> Store::load_trial_attrs(std::optional<int64_t> trial_id) const {
+  std::vector<TrialAttr> out;
+  if (schema_version_ < 6) return out;
+  sql::Stmt st(read_db_, trial_id ? "SELECT trial_id, key, value FROM trial_attrs WHERE trial_id = ? ORDER BY key"
+                                  : "SELECT trial_id, key, value FROM trial_attrs ORDER BY trial_id, key");
+  if (!st.ok()) return Error{path_, st.error()};
+  if (trial_id) st.bind(1, *trial_id);
+  while (st.step()) {
+    Json v = parse_or_null(st.text(2));
+    out.push_back({st.int64(0), st.text(1), v.is_discarded() ? Json(st.text(2)) : v});
+  }
+  if (!st.error().empty()) return Error{path_, st.error()};
+  return out;
+}
+
 Status Store::check_integrity() const {
   sql::Stmt st(read_db_, "PRAGMA integrity_check");
   if (!st.ok()) return Error{path_, st.error()};

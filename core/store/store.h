@@ -79,6 +79,22 @@ class Store {
   Result<std::vector<GpuSampleRecord>> load_gpu_samples_after(double ts) const;  // readings newer than ts
   Result<std::vector<TrialGpuRecord>> load_trial_gpu() const;
 
+  // Where the study came from (study.origin): empty for a study run from its spec; an imported study's
+  // JSON text {"kind": "ray"|"optuna", "path": ..., "imported_at": ...} (docs/import.md). Synchronous.
+  Status set_study_origin(const std::string& origin);
+  // Replaces the stored spec (`tunelab resume --num-samples/--trainable`, re-imports). Synchronous.
+  Status set_study_spec(const Json& spec);
+  Result<std::string> load_study_origin() const;  // empty before schema 6
+  // Named attributes of trials (trial_attrs): insert or replace one; read one trial's or all, in
+  // (trial, key) order. Values are JSON.
+  void set_trial_attr(int64_t trial_id, const std::string& key, const Json& value);
+  struct TrialAttr {
+    int64_t trial_id = 0;
+    std::string key;
+    Json value;
+  };
+  Result<std::vector<TrialAttr>> load_trial_attrs(std::optional<int64_t> trial_id = std::nullopt) const;
+
   // Waits until everything queued so far is committed. Returns the first write error, if any.
   Status flush();
   // A write failed (disk full, I/O error, read-only file). The writer then drops every later write,
