@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/terminal_view.h"
 #include "core/analysis/summary.h"
+#include "core/util/json_read.h"
 
 namespace tunelab::cli {
 namespace {
@@ -52,11 +53,12 @@ bool apply_grid_intensity(const ParsedArgs& p, StudySummary& s, std::string* err
   return true;
 }
 
-void print_table(const StudySummary& s) {
+void print_table(const StudySummary& s, const std::string& origin) {
   // Everything read from the study (names, config strings, errors, reasons) goes through terminal_safe.
   std::printf("Study \"%s\" (%s), objective %s (%s), %zu trials, %s elapsed\n", terminal_safe(s.study.name).c_str(),
               terminal_safe(s.study.status).c_str(), terminal_safe(s.objective.metric).c_str(), s.objective.maximize ? "max" : "min",
               s.trials.size(), format_duration(s.study.elapsed_s).c_str());
+  if (!origin.empty()) std::printf("Origin: %s\n", terminal_safe(origin).c_str());
   if (s.energy) print_energy(s);
   std::printf("%5s  %-9s  %5s  %12s  %s\n", "trial", "status", "iter", ("best " + terminal_safe(s.objective.metric)).c_str(), "config");
   for (const auto& t : s.trials) {
@@ -102,13 +104,54 @@ void print_decisions(const StudySummary& s) {
   }
 }
 
+// One trial in full: status, config, results, error and its attributes (trial_attrs). Returns the exit status.
+int show_trial(const Store& store, const StudySummary& s, const std::string& which, bool json) {
+  char* end = nullptr;
+  const long long id = std::strtoll(which.c_str(), &end, 10);
+  const TrialSummary* t = nullptr;
+  for (const auto& tr : s.trials) {
+    if (!which.empty() && *end == '\0' && tr.rec.id == id) t = &tr;
+  }
+  if (!t) {
+    std::cerr << "tunelab show: --trial " << terminal_safe(which) << ": no such trial (the study has trials 0 to "
+              << (s.trials.empty() ? -1 : s.trials.back().rec.id) << ")\n";
+    return kExitUsage;
+  }
+  auto attrs = store.load_trial_attrs(t->rec.id);
+  if (!attrs) {
+    std::cerr << "tunelab show: " << attrs.error_text() << "\n";
+    return kExitFailed;
+  }
+  Json a = Json::object();
+  for (const auto& at : *attrs) a[at.key] = at.value;
+  if (json) {
+    Json j = {{"id", t->rec.id},          {"status", to_string(t->rec.status)}, {"origin", t->rec.origin},
+              {"config", t->rec.config},   {"iterations", t->iterations},       {"last", t->last},
+              {"best", t->best},           {"error", t->rec.error},             {"attrs", a}};
+    std::cout << j.dump(2, ' ', false, nlohmann::detail::error_handler_t::replace) << "\n";
+    return kExitOk;
+  }
+  std::printf("Trial %lld of \"%s\": %s (%s), %lld results\n", (long long)t->rec.id, terminal_safe(s.study.name).c_str(),
+              to_string(t->rec.status), terminal_safe(t->rec.origin).c_str(), (long long)t->iterations);
+  std::printf("  config: %s\n", terminal_safe(dump_compact(t->rec.config)).c_str());
+  if (!t->last.is_null()) std::printf("  last:   %s\n", terminal_safe(dump_compact(t->last)).c_str());
+  if (!t->rec.error.empty()) std::printf("  error:  %s\n", terminal_safe(t->rec.error, true).c_str());
+  if (!a.empty()) {
+    std::printf("  attributes:\n");
+    for (const auto& [k, v] : a.items()) {
+      std::printf("    %s = %s\n", terminal_safe(k).c_str(), terminal_safe(v.is_string() ? v.get<std::string>() : dump_compact(v)).c_str());
+    }
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int show_command(const Args& args) {
-  auto p = parse_args(args, {"grid-intensity"}, {"json"});
+  auto p = parse_args(args, {"grid-intensity", "trial"}, {"json"});
   if (p.error.empty() && p.positional.size() != 1) p.error = "give exactly one study database";
   if (!p.error.empty()) {
-    std::cerr << "tunelab show: " << p.error << "\nusage: tunelab show DB [--json] [--grid-intensity G_PER_KWH]\n";
+    std::cerr << "tunelab show: " << p.error << "\nusage: tunelab show DB [--json] [--trial N] [--grid-intensity G_PER_KWH]\n";
     return kExitUsage;
   }
   auto store = open_read_only(p.positional[0]);
@@ -125,9 +168,18 @@ int show_command(const Args& args) {
     std::cerr << "tunelab show: " << err << "\n";
     return kExitUsage;
   }
-  if (p.has("json")) std::cout << show_json(*s).dump(2, ' ', false, nlohmann::detail::error_handler_t::replace) << "\n";
-  else {
-    print_table(*s);
+  if (auto which = p.value("trial")) return show_trial(**store, *s, *which, p.has("json"));
+  const auto origin = (*store)->load_study_origin();
+  const std::string origin_text = origin ? *origin : std::string();
+  if (p.has("json")) {
+    Json j = show_json(*s);
+    if (!origin_text.empty()) {
+      const auto r = read_json(origin_text);
+      j["study"]["origin"] = r.ok() ? r.value : Json(origin_text);
+    }
+    std::cout << j.dump(2, ' ', false, nlohmann::detail::error_handler_t::replace) << "\n";
+  } else {
+    print_table(*s, origin_text);
     print_decisions(*s);
   }
   return kExitOk;

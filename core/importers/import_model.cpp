@@ -174,12 +174,14 @@ Result<ImportOutcome> write_import(const ImportedStudy& s, const std::string& db
   std::map<int64_t, TrialRecord> old;
   std::map<int64_t, std::set<int64_t>> stored_iterations;
   std::unique_ptr<Store> store;
+  std::string trials_dir;
   if (exists) {
     auto st = Store::open(db, Store::Mode::Open);
     if (!st) return st.errors();
     store = std::move(*st);
     auto study = store->load_study();
     if (!study) return study.errors();
+    trials_dir = study->trials_dir;
     auto text = store->load_study_origin();
     if (!text) return text.errors();
     const Json was = text->empty() ? Json() : read_json(*text).value;
@@ -217,6 +219,7 @@ Result<ImportOutcome> write_import(const ImportedStudy& s, const std::string& db
     rec.base_dir = abs.parent_path().string();
     rec.trials_dir = (abs.parent_path() / (abs.stem().string() + "_trials")).string();
     rec.status = "completed";
+    trials_dir = rec.trials_dir;
     rec.created_at = rec.updated_at = now_seconds();
     if (auto c = store->create_study(rec); !c) return c.errors();
     out.created = true;
@@ -240,6 +243,8 @@ Result<ImportOutcome> write_import(const ImportedStudy& s, const std::string& db
     t.runtime_s = it.runtime_s;
     t.attempts = it.started_at || !it.results.empty() ? 1 : 0;
     t.origin = "import";
+    // Where the engine runs it, should a resumed study run it (pending, paused); TuneLab's layout.
+    if (t.trial_dir.empty()) t.trial_dir = (fs::path(trials_dir) / pad_trial_id(t.id)).string();
     t.last_iteration = it.results.empty() ? 0 : it.results.back().iteration;
     store->put_trial(t);
     known ? ++out.trials_updated : ++out.trials_added;

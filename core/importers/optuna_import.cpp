@@ -359,7 +359,8 @@ Result<ImportedStudy> read_optuna_study(const std::string& file_in, const Import
                                    : "failed in Optuna (state FAIL; Optuna 3 stores no reason: an exception, or a "
                                      "value that was nan or missing)";
     } else if (row.state == "RUNNING") {
-      t.status = TrialStatus::Paused;  // running when read; it may still end in Optuna
+      // Running when read: it may still end in Optuna. Without parameters yet there is nothing to run again.
+      t.status = flat.empty() ? TrialStatus::Stopped : TrialStatus::Paused;
     } else if (row.state == "WAITING") {
       t.status = TrialStatus::Pending;
     } else {

@@ -33,11 +33,49 @@ bool has_file(const fs::path& dir, const char* name) {
   return fs::is_regular_file(dir / name, ec);
 }
 
+// Python's json module writes NaN, Infinity and -Infinity, which JSON has not: outside strings they become null.
+std::string python_json(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) {
+        out += text[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    bool replaced = false;
+    for (std::string_view token : {"-Infinity", "Infinity", "NaN"}) {
+      if (text.substr(i, token.size()) == token) {
+        out += "null";
+        i += token.size() - 1;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out += c;
+  }
+  return out;
+}
+
+JsonRead read_python_json(std::string_view text) {
+  if (text.find("NaN") == std::string_view::npos && text.find("Infinity") == std::string_view::npos) {
+    return read_json(text);
+  }
+  return read_json(python_json(text));
+}
+
 // A JSON text that Ray stored as a string inside the state file.
 Json parse_embedded(const Json& v) {
   if (v.is_object()) return v;
   if (!v.is_string()) return Json();
-  auto r = read_json(v.get<std::string>());
+  auto r = read_python_json(v.get<std::string>());
   return r.ok() ? r.value : Json();
 }
 
@@ -67,7 +105,7 @@ std::optional<State> read_state(const fs::path& dir, std::vector<std::string>& p
   st.file = files.back().string();
   std::string text;
   JsonRead r;
-  if (read_file(files.back(), text)) r = read_json(text);
+  if (read_file(files.back(), text)) r = read_python_json(text);
   if (text.empty() || !r.ok() || !r.value.is_object()) {
     problems.push_back(st.file + ": not a JSON object (" + (text.empty() ? "empty or unreadable" : r.error) +
                        "); trial statuses come from the trial folders");
@@ -234,7 +272,7 @@ Result<ImportedStudy> read_ray_experiment(const std::string& dir_in, const Impor
     if (has_file(sub, "params.json")) {
       std::string text;
       read_file(sub / "params.json", text);
-      auto r = read_json(text);
+      auto r = read_python_json(text);
       if (!r.ok() || !r.value.is_object()) {
         out.problems.push_back((sub / "params.json").string() + ": not a JSON object (" +
                                (r.ok() ? "a " + std::string(r.value.type_name()) : r.error) + "); trial skipped");
@@ -246,10 +284,8 @@ Result<ImportedStudy> read_ray_experiment(const std::string& dir_in, const Impor
       out.problems.push_back(sub.string() + ": no params.json (its configuration is unknown); trial skipped");
       ++out.skipped_trials;
       continue;
-    } else if (st && fs::is_empty(sub, ec)) {
-      f.trial.config = st->config;  // not started yet: Ray made its folder only
     } else {
-      continue;  // not a trial folder
+      continue;  // not a trial folder (or one Ray made for a trial it had not started: see below)
     }
 
     // Results: result.json (JSON lines), else progress.csv.
@@ -267,7 +303,7 @@ Result<ImportedStudy> read_ray_experiment(const std::string& dir_in, const Impor
         start = nl + 1;
         ++line_no;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        auto r = read_json(line);
+        auto r = read_python_json(line);
         if (r.ok() && r.value.is_object()) {
           rows.push_back(std::move(r.value));
           continue;
@@ -338,7 +374,22 @@ Result<ImportedStudy> read_ray_experiment(const std::string& dir_in, const Impor
     folders.push_back(std::move(f));
   }
 
-  // Trials the state knows whose folder is gone: not importable (their configs may be known, their results not).
+  // Trials Ray had not started yet (PENDING in its state) may have no folder, or an empty one: their
+  // configuration is in the state.
+  std::set<std::string> seen;
+  for (const auto& f : folders) seen.insert(f.trial.key);
+  if (state) {
+    for (const auto& t : state->trials) {
+      if (seen.count(t.id) || t.status != "PENDING" || !t.config.is_object()) continue;
+      Folder f;
+      f.trial.key = t.id;
+      f.trial.config = t.config;
+      f.ray_status = t.status;
+      f.trial.attrs["ray.status"] = t.status;
+      folders.push_back(std::move(f));
+      seen.insert(t.id);
+    }
+  }
   if (folders.empty()) {
     return Error{dir.string(), "no trial of this experiment can be imported" +
                                    (out.problems.empty() ? std::string() : ":\n  " + [&] {
@@ -379,6 +430,7 @@ Result<ImportedStudy> read_ray_experiment(const std::string& dir_in, const Impor
   }
   const std::string where = state ? state->file : dir.string();
   if (metric.empty()) {
+    for (const auto& p : out.problems) std::fprintf(stderr, "tunelab import: %s\n", p.c_str());
     return Error{where, "Ray recorded no metric for this experiment; give --metric M --mode max|min (metrics found: " +
                             (found.empty() ? "none" : found) + ")"};
   }

@@ -109,7 +109,7 @@ ModelSearcher::ModelSearcher(const SearchContext& ctx)
       total_(ctx.num_samples) {}
 
 Suggestion ModelSearcher::suggest(int64_t trial_id) {
-  if (trial_id >= total_) return Suggestion::finished();
+  if (own_index(trial_id) >= total_) return Suggestion::finished();  // trials added by hand or imported take ids
   Rng rng(derive_seed({seed_, static_cast<uint64_t>(trial_id), tag_}));
   auto x = propose(trial_id, rng);
   if (!x) return Suggestion::wait();
