@@ -77,6 +77,12 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
     return {};
   };
   auto start = [&](SimTrial& t) {
+    // Paused on its last recorded result (a curve shorter than the scheduler's max_t, as Ray's or an early
+    // stop leaves it): resuming has nothing more to deliver.
+    if (t.next >= t.rec->results.size()) {
+      finish(t, "completed", "end of the recorded curve");
+      return;
+    }
     t.status = SimStatus::Running;
     t.snap.status = TrialStatus::Running;
     ++running;

@@ -75,6 +75,11 @@ class ImportCli final : public QObject {
                            QStringLiteral(R"({"type":"asha","max_t":8,"grace_period":1,"reduction_factor":2})")});
     QVERIFY2(rp.exit_code == 0, qPrintable(rp.err));
     QVERIFY(rp.out.contains(QStringLiteral("Replayed 4 trials")));
+    // HyperBand pauses trials at the end of their (short) recorded curves and resumes them later.
+    auto hb = run_tunelab({QStringLiteral("replay"), db, QStringLiteral("--scheduler"),
+                           QStringLiteral(R"({"type":"hyperband","max_t":8,"reduction_factor":2})")});
+    QVERIFY2(hb.exit_code == 0, qPrintable(hb.err));
+    QVERIFY(hb.out.contains(QStringLiteral("Replayed 4 trials")));
   }
 
   void metricMissingListsTheMetrics() {
@@ -114,7 +119,7 @@ class ImportCli final : public QObject {
     // Neither format: an empty folder, a text file.
     auto empty_dir = import({dir.path(), QStringLiteral("--db"), db});
     QCOMPARE(empty_dir.exit_code, 1);
-    QVERIFY2(empty_dir.err.contains(QStringLiteral("not a Ray Tune experiment folder")), qPrintable(empty_dir.err));
+    QVERIFY2(empty_dir.err.contains(QStringLiteral("neither a Ray Tune experiment folder (no experiment_state-*.json")), qPrintable(empty_dir.err));
     write_file(dir.filePath(QStringLiteral("notes.txt")), "hello\n");
     auto text = import({dir.filePath(QStringLiteral("notes.txt")), QStringLiteral("--db"), db});
     QCOMPARE(text.exit_code, 1);
