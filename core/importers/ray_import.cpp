@@ -243,8 +243,8 @@ Result<ImportedStudy> read_ray_experiment(const std::string& dir_in, const Impor
                                    dir.parent_path().string()};
   }
   if (!looks_like_ray_experiment(dir.string())) {
-    return Error{dir.string(), "not a Ray Tune experiment folder: no experiment_state-*.json and no trial folder "
-                               "with params.json or result.json"};
+    return Error{dir.string(), "neither a Ray Tune experiment folder (no experiment_state-*.json, no trial folder "
+                               "with params.json or result.json) nor an Optuna storage (an SQLite file)"};
   }
   const auto state = read_state(dir, out.problems);
   std::map<std::string, const StateTrial*> state_by_dir, state_by_id;

@@ -3,6 +3,9 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
@@ -23,6 +26,7 @@
 #include "ui/bridge/store_watcher.h"
 #include "ui/views/analyze_view.h"
 #include "ui/views/design_view.h"
+#include "ui/views/import_flow.h"
 #include "ui/views/monitor_view.h"
 #include "ui/views/trust_prompt.h"
 
@@ -62,6 +66,7 @@ MainWindow::MainWindow(QString spec_text, QString base_dir, QWidget* parent)
   statusBar()->addPermanentWidget(results_label_);
   design_->set_spec_text(spec_text, base_dir_);
   build_menus();
+  setAcceptDrops(true);
   resize(1400, 860);
   QSettings settings;
   restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -90,6 +95,17 @@ void MainWindow::build_menus() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open study database"), base_dir_,
                                                       tr("Study databases (*.db);;All files (*)"));
     if (!path.isEmpty()) open_database(path);
+  });
+  QMenu* import = file->addMenu(tr("&Import…"));
+  import->setObjectName(QStringLiteral("importMenu"));
+  import->addAction(tr("Ray Tune experiment folder…"), this, [this] {
+    const QString path = QFileDialog::getExistingDirectory(this, tr("Import a Ray Tune experiment"), base_dir_);
+    if (!path.isEmpty()) import_path(path);
+  });
+  import->addAction(tr("Optuna storage (SQLite)…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Import an Optuna storage"), base_dir_,
+                                                      tr("SQLite files (*.db *.sqlite *.sqlite3);;All files (*)"));
+    if (!path.isEmpty()) import_path(path);
   });
   recent_menu_ = file->addMenu(tr("Open &recent"));
   fill_recent_menu();
@@ -224,6 +240,37 @@ bool MainWindow::open_database(const QString& path) {
   show_view(Monitor);
   setWindowTitle(tr("TuneLab — %1").arg(path));
   return true;
+}
+
+bool MainWindow::import_path(const QString& path, bool interactive) {
+  const auto r = import_study(this, path, interactive);
+  if (r.db.isEmpty()) {
+    if (interactive) QMessageBox::warning(this, tr("Import"), r.error);
+    message(tr("Import failed: %1").arg(r.error));
+    return false;
+  }
+  if (interactive && !r.notes.isEmpty()) {
+    QMessageBox::information(this, tr("Import"), tr("Imported, except:\n%1").arg(r.notes));
+  }
+  return open_database(r.db);
+}
+
+bool MainWindow::handle_drop(const QMimeData* mime, bool interactive) {
+  const QStringList paths = dropped_paths(mime);
+  if (paths.size() != 1) return false;
+  const QString& path = paths.front();
+  if (QFileInfo(path).isFile() && path.endsWith(QStringLiteral(".json"), Qt::CaseInsensitive)) return open_spec(path);
+  if (is_importable(path)) return import_path(path, interactive);
+  if (QFileInfo(path).isFile()) return open_database(path);
+  return false;
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+  if (dropped_paths(e->mimeData()).size() == 1) e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+  if (handle_drop(e->mimeData())) e->acceptProposedAction();
 }
 
 bool MainWindow::open_spec(const QString& path) {

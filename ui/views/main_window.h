@@ -7,6 +7,7 @@
 
 class QLabel;
 class QMenu;
+class QMimeData;
 class QTabWidget;
 
 namespace tunelab::ui {
@@ -30,6 +31,11 @@ class MainWindow final : public QMainWindow {
   // Shows a study database (one another process may be running; it refreshes live).
   bool open_database(const QString& path);
   bool open_spec(const QString& path);
+  // Imports a Ray Tune experiment folder or an Optuna storage as a study and opens it (docs/import.md).
+  // Without `interactive`, nothing is asked: what the source lacks is an error.
+  bool import_path(const QString& path, bool interactive = true);
+  // A drop on the window: a study database opens, a spec loads, a Ray folder or Optuna storage is imported.
+  bool handle_drop(const QMimeData* mime, bool interactive = true);
   bool save_spec(const QString& path);
   QString status_text() const;
   QString db_path() const { return db_path_; }
@@ -45,6 +51,8 @@ class MainWindow final : public QMainWindow {
 
  protected:
   void closeEvent(QCloseEvent* e) override;
+  void dragEnterEvent(QDragEnterEvent* e) override;
+  void dropEvent(QDropEvent* e) override;
 
  private:
   void build_menus();

@@ -193,7 +193,7 @@ class RayImport final : public QObject {
     QTemporaryDir dir;
     auto neither = read_ray_experiment(dir.path().toStdString(), {"", "loss", "min"});
     QVERIFY(!neither.ok());
-    QVERIFY2(neither.error_text().find("not a Ray Tune experiment folder") != std::string::npos, neither.error_text().c_str());
+    QVERIFY2(neither.error_text().find("neither a Ray Tune experiment folder (no experiment_state-*.json") != std::string::npos, neither.error_text().c_str());
 
     const std::string exp = copy_fixture(dir, "asha_nested");
     auto one = read_ray_experiment(trial_folder(exp, "8b0ac_00000").string(), {"", "loss", "min"});
