@@ -481,7 +481,8 @@ void Controller::request_end(Trial& t, TrialStatus as, const std::string& source
   }
   t.end_as = as;
   t.end_reason = reason;
-  if (!action) action = as == TrialStatus::Paused ? "pause" : "stop";
+  // The action names what the trial becomes: pause, stop (stopped early), or complete (reached its planned end).
+  if (!action) action = as == TrialStatus::Paused ? "pause" : as == TrialStatus::Completed ? "complete" : "stop";
   if (source != "trial") record_decision(t, source, action, reason, details);
   // A trial that said it is done gets the grace period to exit by itself before being signalled.
   if (!t.done_reported) executor_->stop(t.rec.id, options_.kill_grace);
