@@ -132,6 +132,32 @@ class TestHyperBandRay final : public QObject {
     QCOMPARE(*s->choose_trial_to_run({snap(4, TrialStatus::Paused), snap(5, TrialStatus::Paused)}), int64_t(4));
   }
 
+  void aReplayedHistoryRebuildsTheBrackets() {
+    // As the engine resumes a study: every trial added first, then every stored result in order.
+    const double acc[] = {0.5, 0.9, 0.3, 0.8, 0.1, 0.7};
+    auto live = scheduler(kRay);
+    std::vector<std::pair<int64_t, Json>> history;
+    for (int i = 0; i < 10; ++i) live->on_trial_add(snap(i));
+    for (int i = 0; i < 4; ++i) history.push_back({i, res(20, 0.1 * i)});
+    for (int i = 4; i < 10; ++i) history.push_back({i, res(6, acc[i - 4])});
+    for (const auto& [id, r] : history) live->on_result(snap(id), r);
+    live->take_decisions();
+    auto resumed = scheduler(kRay);
+    for (int i = 0; i < 10; ++i) resumed->on_trial_add(snap(i, TrialStatus::Paused));
+    for (const auto& [id, r] : history) resumed->on_result(snap(id), r);
+    for (int i = 0; i < 10; ++i) {
+      const auto a = dynamic_cast<RayHyperBandScheduler*>(live.get())->position(i);
+      const auto b = dynamic_cast<RayHyperBandScheduler*>(resumed.get())->position(i);
+      QVERIFY(a && b && *a == *b);
+    }
+    // The promoted trials of bracket s=1 (5 and 7) run next, in both.
+    const std::vector<TrialSnapshot> waiting = {snap(5, TrialStatus::Paused), snap(7, TrialStatus::Paused)};
+    QCOMPARE(*live->choose_trial_to_run(waiting), int64_t(5));
+    QCOMPARE(*resumed->choose_trial_to_run(waiting), int64_t(5));
+    QCOMPARE(resumed->on_result(snap(5), res(18, 0.9)).action, A::Pause);
+    QCOMPARE(resumed->on_result(snap(7), res(18, 0.8)).action, A::Stop);
+  }
+
   void aTrialEndingOnItsOwnLetsTheBracketDecide() {
     auto s = scheduler(kRay);
     for (int i = 0; i < 4; ++i) s->on_trial_add(snap(i));
