@@ -109,7 +109,7 @@ void TerminalView::on_event(const StudyEvent& e) {
       break;
     case StudyEvent::Kind::Decision:
       // Stops by the scheduler or the user are news; a trial reaching its iteration limit is not.
-      if (e.data.value("source", "") != "stopper" || e.data.value("action", "") != "stop" ||
+      if (e.data.value("source", "") != "stopper" || e.data.value("action", "") != "complete" ||
           e.message.find("reached training_iteration") == std::string::npos) {
         print_line("  " + e.message);
       }

@@ -158,6 +158,7 @@ Json show_json(const StudySummary& s) {
     if (t.rec.parent_id) tj["parent_id"] = *t.rec.parent_id;
     if (t.rec.generation) tj["generation"] = t.rec.generation;
     if (t.rec.origin != "search") tj["origin"] = t.rec.origin;
+    if (t.rec.ignored_reports) tj["ignored_reports"] = t.rec.ignored_reports;
     j["trials"].push_back(std::move(tj));
   }
   j["counts"] = counts;

@@ -377,10 +377,12 @@ void Controller::on_report(Trial& t, Json report) {
   if (t.end_as && *t.end_as != TrialStatus::Pending) {
     // It was told to end or pause (done, stop criterion, scheduler, user, timeout): what it says on its
     // way out does not count; a paused trial repeats it after its checkpoint. (An interrupted session
-    // keeps everything: the trial continues on resume.)
-    if (!t.ignored_after_end) {
-      t.ignored_after_end = true;
-      log(t.rec.id, "ignored_report", "trial " + std::to_string(t.rec.id) + ": reports after it was ended are ignored");
+    // keeps everything: the trial continues on resume.) They are expected: counted on the trial (stored with
+    // it when it exits), with one ignored_report event for its first.
+    t.ignored_after_end = true;
+    if (t.rec.ignored_reports++ == 0) {
+      log(t.rec.id, "ignored_report", "trial " + std::to_string(t.rec.id) +
+                                          ": reports after it was told to end are ignored (counted in ignored_reports)");
     }
     if (checkpoint) discard_checkpoint(*store_, t.checkpoints, t.rec.trial_dir, *checkpoint);
     return;
@@ -470,18 +472,21 @@ void Controller::request_end(Trial& t, TrialStatus as, const std::string& source
                              const Json& details, const char* action) {
   if (!t.running) return;
   if (t.end_as) {
-    // Already on its way out. Only a pause can still become a stop (e.g. a scheduler stopping a trial
-    // whose pause has not taken effect yet).
-    if (*t.end_as != TrialStatus::Paused || as != TrialStatus::Stopped) return;
+    // Already on its way out. Only a pause can still become a stop or a completion (e.g. a scheduler
+    // deciding about a trial whose pause has not taken effect yet).
+    if (*t.end_as != TrialStatus::Paused || (as != TrialStatus::Stopped && as != TrialStatus::Completed)) return;
     t.exploit.reset();
     t.end_as = as;
     t.end_reason = reason;
-    if (source != "trial") record_decision(t, source, action ? action : "stop", reason, details);
+    if (source != "trial") {
+      record_decision(t, source, action ? action : as == TrialStatus::Completed ? "complete" : "stop", reason, details);
+    }
     return;
   }
   t.end_as = as;
   t.end_reason = reason;
-  if (!action) action = as == TrialStatus::Paused ? "pause" : "stop";
+  // The action names what the trial becomes: pause, stop (stopped early), or complete (reached its planned end).
+  if (!action) action = as == TrialStatus::Paused ? "pause" : as == TrialStatus::Completed ? "complete" : "stop";
   if (source != "trial") record_decision(t, source, action, reason, details);
   // A trial that said it is done gets the grace period to exit by itself before being signalled.
   if (!t.done_reported) executor_->stop(t.rec.id, options_.kill_grace);

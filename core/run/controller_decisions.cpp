@@ -44,8 +44,8 @@ void Controller::apply_decision(Trial& t, const Decision& d, const std::string& 
         // A trial that used its whole budget (ASHA's or HyperBand's max_t) completed; others stopped early.
         request_end(t, d.reached_end ? TrialStatus::Completed : TrialStatus::Stopped, source, d.reason, d.details);
       } else if (t.rec.status == TrialStatus::Pending || t.rec.status == TrialStatus::Paused) {
-        record_decision(t, source, "stop", d.reason, d.details);
-        finish_trial(t, TrialStatus::Stopped, d.reason);
+        record_decision(t, source, d.reached_end ? "complete" : "stop", d.reason, d.details);
+        finish_trial(t, d.reached_end ? TrialStatus::Completed : TrialStatus::Stopped, d.reason);
       }
       return;
     case Decision::Action::Pause:

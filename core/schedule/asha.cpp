@@ -58,7 +58,7 @@ Decision AshaScheduler::on_result(const TrialSnapshot& trial, const Json& result
   const double time = t.value;
   const std::string id = std::to_string(trial.id);
   if (time >= o_.max_t) {
-    return Decision::complete("ASHA stopped trial " + id + ": reached max_t " + fmt_num(o_.max_t) + " (" +
+    return Decision::complete("ASHA completed trial " + id + ": reached max_t = " + fmt_num(o_.max_t) + " (" +
                               o_.time_attr + " " + fmt_num(time) + ")",
                           {{"max_t", o_.max_t}, {"time", time}, {"reached_max_t", true}});
   }

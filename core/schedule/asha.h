@@ -6,7 +6,7 @@
 // its value is compared with the (1 - 1/reduction_factor) quantile (linear interpolation) of the values
 // recorded there before it; strictly worse stops it. A report that jumps several milestones is judged
 // at the highest one only (a later report may be judged at a skipped lower one, as in Ray). In min
-// mode values are negated first, as Ray does. Trials reaching max_t stop ("reached max_t"). A NaN objective at a milestone stops the trial; a result without the metric
+// mode values are negated first, as Ray does. Trials reaching max_t complete ("ASHA completed trial N: reached max_t = ..."). A NaN objective at a milestone stops the trial; a result without the metric
 // or the time attribute is not judged (the next result that has them is).
 #include <map>
 #include <set>

@@ -136,7 +136,7 @@ Decision HyperBandScheduler::on_result(const TrialSnapshot& trial, const Json& r
   const std::string id = std::to_string(trial.id);
   if (b.rung + 1 >= plan.rungs.size() || t.value >= o_.max_t) {
     m.state = State::Done;
-    return Decision::complete("HyperBand stopped trial " + id + ": reached max_t " + fmt_num(o_.max_t) + " (" +
+    return Decision::complete("HyperBand completed trial " + id + ": reached max_t = " + fmt_num(o_.max_t) + " (" +
                               o_.time_attr + " " + fmt_num(t.value) + ")",
                           {{"max_t", o_.max_t}, {"time", t.value}, {"reached_max_t", true}, {"bracket", plan.s}});
   }

@@ -5,6 +5,7 @@
 #include "core/schedule/asha.h"
 #include "core/schedule/fifo_scheduler.h"
 #include "core/schedule/hyperband.h"
+#include "core/schedule/hyperband_ray.h"
 #include "core/schedule/median_stopping.h"
 #include "core/schedule/pbt.h"
 #include "core/schedule/pruners.h"
@@ -74,6 +75,12 @@ const std::vector<ComponentDef>& scheduler_defs() {
        {time_attr_option(),
         {"max_t", OptionKind::Float, 81.0, 1.0, {}, {}, "the largest resource a trial gets (R in the paper)"},
         {"reduction_factor", OptionKind::Float, 3.0, 1.01, {}, {}, "eta in the paper: each rung keeps 1/eta"}}},
+      {"hyperband_ray",
+       "Ray Tune's synchronous HyperBand (HyperBandScheduler): Ray's brackets, starting with the one that stops "
+       "nothing early, and Ray's budget.",
+       {time_attr_option(),
+        {"max_t", OptionKind::Float, 81.0, 1.0, {}, {}, "trials stop at this time at the latest (Ray's max_t)"},
+        {"reduction_factor", OptionKind::Float, 3.0, 1.01, {}, {}, "eta: each halving keeps 1/eta"}}},
       {"pbt",
        "Population-based training: at each perturbation interval, trials in the bottom quantile copy a top "
        "trial's checkpoint and explore its config.",
@@ -144,6 +151,16 @@ Result<std::unique_ptr<Scheduler>> make_scheduler(const ScheduleContext& ctx) {
     }
     return std::unique_ptr<Scheduler>(
         new HyperBandScheduler(c, {time_attr, o["max_t"].get<double>(), o["reduction_factor"].get<double>()}));
+  }
+  if (type == "hyperband_ray") {
+    const double max_t = o["max_t"].get<double>(), eta = o["reduction_factor"].get<double>();
+    if (max_t > 1e12) return Error{"scheduler.max_t", "must be at most 1e12, got " + dump_compact(o["max_t"])};
+    if (std::log(max_t) / std::log(eta) + 1 > 64) {
+      return Error{"scheduler.reduction_factor", "max_t " + dump_compact(o["max_t"]) + " and reduction_factor " +
+                                                     dump_compact(o["reduction_factor"]) +
+                                                     " give more than 64 brackets; raise reduction_factor or lower max_t"};
+    }
+    return std::unique_ptr<Scheduler>(new RayHyperBandScheduler(c, {time_attr, max_t, eta}));
   }
   if (type == "pbt") return PbtScheduler::create(c);
   if (type == "percentile") {

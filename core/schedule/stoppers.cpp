@@ -70,7 +70,7 @@ std::optional<std::string> ExperimentPlateauStopper::stop_study() {
 Decision MaxIterationsStopper::on_result(const TrialSnapshot& trial, const Json&) {
   const int64_t n = ++count_[trial.id];
   if (n < max_iter_) return Decision::keep_going();
-  return Decision::complete("max_iterations stopped trial " + std::to_string(trial.id) + ": " + std::to_string(n) +
+  return Decision::complete("max_iterations completed trial " + std::to_string(trial.id) + ": " + std::to_string(n) +
                             " results reached max_iter " + std::to_string(max_iter_),
                         {{"results", n}, {"max_iter", max_iter_}});
 }
@@ -78,7 +78,7 @@ Decision MaxIterationsStopper::on_result(const TrialSnapshot& trial, const Json&
 Decision MetricThresholdStopper::on_result(const TrialSnapshot& trial, const Json& result) {
   const MetricRead v = read_metric(result, metric_);
   if (!v.ok() || (maximize_ ? v.value < threshold_ : v.value > threshold_)) return Decision::keep_going();
-  return Decision::complete("metric threshold stopped trial " + std::to_string(trial.id) + ": " + metric_ + " " +
+  return Decision::complete("metric threshold completed trial " + std::to_string(trial.id) + ": " + metric_ + " " +
                             fmt_num(v.value) + cmp_text(maximize_) + fmt_num(threshold_),
                         {{"metric", metric_}, {"value", v.value}, {"threshold", threshold_}});
 }

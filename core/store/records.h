@@ -44,6 +44,7 @@ struct TrialRecord {
   // keeps counting its own iterations while its trainable continues from the donor's checkpoint.
   int64_t iteration_offset = 0;
   std::string executor_job;         // batch job of the running attempt (Slurm job id), or empty
+  int64_t ignored_reports = 0;      // reports sent after it was told to stop or pause (schema 6)
 };
 
 struct ResultRecord {

@@ -253,14 +253,14 @@ void Store::put_trial(const TrialRecord& t) {
     auto& st = c.get(
         "INSERT OR REPLACE INTO trials(id, config, status, attempts, failures, created_at, started_at, ended_at, "
         "runtime_s, error, trial_dir, parent_id, pgid, last_iteration, checkpoint, checkpoint_iteration, "
-        "generation, held, origin, iteration_offset, executor_job) "
-        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "generation, held, origin, iteration_offset, executor_job, ignored_reports) "
+        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st.bind(1, t.id).bind(2, json_text(t.config)).bind(3, std::string(to_string(t.status)));
     st.bind(4, t.attempts).bind(5, t.failures).bind(6, t.created_at).bind(7, t.started_at).bind(8, t.ended_at);
     st.bind(9, t.runtime_s).bind(10, t.error).bind(11, t.trial_dir).bind(12, t.parent_id).bind(13, t.pgid);
     st.bind(14, t.last_iteration).bind(15, t.checkpoint).bind(16, t.checkpoint_iteration);
     st.bind(17, t.generation).bind(18, static_cast<int64_t>(t.held)).bind(19, t.origin).bind(20, t.iteration_offset);
-    st.bind(21, t.executor_job);
+    st.bind(21, t.executor_job).bind(22, t.ignored_reports);
     st.step();
     return st.error();
   });
@@ -370,7 +370,8 @@ Result<std::vector<TrialRecord>> Store::load_trials() const {
       "SELECT id, config, status, attempts, failures, created_at, started_at, ended_at, runtime_s, error, "
       "trial_dir, parent_id, pgid, last_iteration, checkpoint, checkpoint_iteration, " +
       std::string(schema_version_ >= 2 ? "generation, held, origin, iteration_offset" : "0, 0, 'search', 0") +
-      std::string(schema_version_ >= 4 ? ", executor_job" : ", ''") + " FROM trials ORDER BY id";
+      std::string(schema_version_ >= 4 ? ", executor_job" : ", ''") +
+      std::string(schema_version_ >= 6 ? ", ignored_reports" : ", 0") + " FROM trials ORDER BY id";
   sql::Stmt st(read_db_, query.c_str());
   if (!st.ok()) return Error{path_, st.error()};
   std::vector<TrialRecord> out;
@@ -397,6 +398,7 @@ Result<std::vector<TrialRecord>> Store::load_trials() const {
     t.origin = st.text(18);
     t.iteration_offset = st.int64(19);
     t.executor_job = st.text(20);
+    t.ignored_reports = st.int64(21);
     out.push_back(std::move(t));
   }
   if (!st.error().empty()) return Error{path_, st.error()};

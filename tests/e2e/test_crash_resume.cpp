@@ -162,7 +162,7 @@ class TestCrashResume final : public QObject {
     std::map<int64_t, int> stops;
     const auto decisions = *(*store)->load_decisions();
     for (const auto& d : decisions) {
-      if (d.source != "scheduler" || d.action != "stop") continue;
+      if (d.source != "scheduler" || (d.action != "stop" && d.action != "complete")) continue;
       const Json at = d.details.contains("rung") ? d.details["rung"] : d.details["time"];
       const std::string who = "trial " + std::to_string(d.trial_id) + ": " + d.reason;
       QVERIFY2(++stops[d.trial_id] == 1, qPrintable(QString::fromStdString(who + " (a second stop)")));

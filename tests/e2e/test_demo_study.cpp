@@ -4,6 +4,7 @@
 #include <QTest>
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -43,10 +44,22 @@ class TestDemoStudy final : public QObject {
     QVERIFY2(stopped >= 12, qPrintable(QString::number(stopped)));
     QVERIFY(completed >= 1);
     int stop_decisions = 0;
+    std::map<int64_t, std::string> status_of;
+    for (const auto& t : j["trials"]) status_of[t["id"].get<int64_t>()] = t["status"].get<std::string>();
     for (const auto& d : j["decisions"]) {
+      // Every decision's action agrees with the trial's final status: complete -> completed, stop -> stopped.
+      const std::string status = status_of.at(d["trial_id"].get<int64_t>());
+      if (d["action"] == "complete") QVERIFY2(status == "completed", d.dump().c_str());
+      if (d["action"] == "stop") QVERIFY2(status == "stopped", d.dump().c_str());
       if (d["source"] != "scheduler") continue;  // the spec's stop block ends trials at 20 too
       QVERIFY2(d["details"].is_object(), d.dump().c_str());  // ASHA gives its numbers with every decision
-      if (d["action"] != "stop" || d["details"].value("reached_max_t", false)) continue;
+      if (d["action"] == "complete") {
+        // A trial reaching max_t completed: its decision says so, and its status agrees.
+        QVERIFY2(d["reason"].get<std::string>().starts_with("ASHA completed trial"), d["reason"].dump().c_str());
+        QVERIFY(d["details"].value("reached_max_t", false));
+        continue;
+      }
+      if (d["action"] != "stop") continue;
       ++stop_decisions;
       QVERIFY2(d["reason"].get<std::string>().starts_with("ASHA stopped trial"), d["reason"].dump().c_str());
       QVERIFY(d["details"].contains("cutoff") || d["details"].contains("rung"));

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
-from ._analysis import ExperimentAnalysis, ResultGrid
+from ._analysis import ExperimentAnalysis, ResultGrid, TuneError
 from ._driver import _holds_study, execute
 from ._spec import RunOptions, describe_trainable
 
@@ -56,7 +56,7 @@ def run(run_or_experiment: Any, name: Optional[str] = None, metric: Optional[str
         num_samples=num_samples, scheduler=scheduler, search_alg=search_alg, metric=metric, mode=mode, stop=stop,
         time_budget_s=time_budget_s, resources=resources_per_trial, max_concurrent=max_concurrent_trials,
         max_failures=max_failures, checkpoint_frequency=checkpoint_freq, checkpoint_at_end=checkpoint_at_end,
-        num_to_keep=keep_checkpoints_num, seed=seed)
+        num_to_keep=keep_checkpoints_num, seed=seed, fail_fast=fail_fast)
     return execute(options, storage_path=storage_path or local_dir, resume=resume, verbose=verbose, gui=gui,
                    raise_on_failed_trial=raise_on_failed_trial)
 
@@ -115,6 +115,12 @@ class Tuner:
     def __init__(self, trainable: Any = None, *, param_space: Optional[Dict[str, Any]] = None,
                  tune_config: Optional[TuneConfig] = None, run_config: Optional[RunConfig] = None,
                  _resume: Any = None):
+        # Ray's checks and messages first.
+        if not trainable:
+            raise TuneError("You need to provide a trainable to tune.")
+        if not isinstance(param_space, dict) and param_space is not None:
+            raise ValueError(f"The `param_space` passed to the `Tuner` must be a dict. Got '{type(param_space)}' "
+                             "instead.")
         describe_trainable(trainable)
         self.trainable = trainable
         self.param_space = param_space
@@ -152,7 +158,8 @@ class Tuner:
             num_samples=tc.num_samples, scheduler=tc.scheduler, search_alg=tc.search_alg, metric=tc.metric,
             mode=tc.mode, stop=rc.stop, time_budget_s=tc.time_budget_s, max_concurrent=tc.max_concurrent_trials,
             max_failures=failure.max_failures, checkpoint_frequency=ckpt.checkpoint_frequency,
-            checkpoint_at_end=ckpt.checkpoint_at_end, num_to_keep=ckpt.num_to_keep, seed=tc.seed)
+            checkpoint_at_end=ckpt.checkpoint_at_end, num_to_keep=ckpt.num_to_keep, seed=tc.seed,
+            entrypoint="Tuner(...)", search_space_arg="param_space", fail_fast=failure.fail_fast)
         verbose = 1 if rc.verbose is None else rc.verbose
         self._analysis = execute(options, storage_path=rc.storage_path or rc.local_dir, resume=self._resume,
                                  verbose=verbose, gui=rc.gui, raise_on_failed_trial=False)
@@ -160,5 +167,6 @@ class Tuner:
 
     def get_results(self) -> ResultGrid:
         if self._analysis is None:
-            raise RuntimeError("Tuner.get_results(): call fit() first")
+            raise RuntimeError("Can't return results as experiment has not been run, yet. Call `Tuner.fit()` to run "
+                               "the experiment first.")
         return ResultGrid(self._analysis)

@@ -226,12 +226,70 @@ class RunOptions:
     seed: Optional[int] = None
     parameters_file: Optional[str] = None
     extra_env: Dict[str, str] = field(default_factory=dict)
+    entrypoint: str = "tune.run(...)"  # how Ray's messages name the call (Tuner(...) for Tuner.fit)
+    search_space_arg: str = "config"   # and the search space argument (param_space for Tuner)
+    fail_fast: Any = False
+
+
+def _has_unresolved_values(config: Any) -> bool:
+    if isinstance(config, (Domain, SampleFrom)):
+        return True
+    if isinstance(config, Mapping):
+        return set(config) == {"grid_search"} or any(_has_unresolved_values(v) for v in config.values())
+    if isinstance(config, (list, tuple)):
+        return any(_has_unresolved_values(v) for v in config)
+    return False
+
+
+def check_like_ray(o: RunOptions) -> None:
+    """What Ray 2.60's tune.run refuses (the same exception and message), before anything else is checked."""
+    if o.mode and o.mode not in ("min", "max"):
+        raise ValueError(f"The `mode` parameter passed to `{o.entrypoint}` must be one of ['min', 'max']")
+    if o.config is not None and not isinstance(o.config, dict):
+        raise ValueError(f"The `{o.search_space_arg}` passed to `{o.entrypoint}` must be a dict. "
+                         f"Got '{type(o.config)}' instead.")
+    if o.fail_fast and o.max_failures != 0:
+        raise ValueError("max_failures must be 0 if fail_fast=True.")
+    search_alg = o.search_alg
+    if search_alg is not None and o.max_concurrent:
+        from .search import BasicVariantGenerator, ConcurrencyLimiter
+        if isinstance(search_alg, ConcurrencyLimiter):
+            if search_alg.max_concurrent != o.max_concurrent:
+                raise ValueError(
+                    f"You have specified `max_concurrent_trials={o.max_concurrent}`, but the `search_alg` is already a "
+                    f"`ConcurrencyLimiter` with `max_concurrent={search_alg.max_concurrent}. FIX THIS by setting "
+                    "`max_concurrent_trials=None`.")
+            print(f"tunelab.tune: warning: You have specified `max_concurrent_trials={o.max_concurrent}`, but the "
+                  "`search_alg` is already a `ConcurrencyLimiter`. `max_concurrent_trials` will be ignored.",
+                  file=sys.stderr)
+            o.max_concurrent = None
+        else:
+            if o.max_concurrent < 1:
+                raise ValueError(f"`max_concurrent_trials` must be greater or equal than 1, got {o.max_concurrent}.")
+            if isinstance(search_alg, BasicVariantGenerator):
+                # Ray ignores it here (BasicVariantGenerator is not a Searcher): so does TuneLab, as Ray says.
+                print("tunelab.tune: warning: You have passed a `SearchGenerator` instance as the `search_alg`, but "
+                      "`max_concurrent_trials` requires a `Searcher` instance`. `max_concurrent_trials` will be "
+                      "ignored.", file=sys.stderr)
+                o.max_concurrent = None
+    if search_alg is not None and getattr(search_alg, "space", None) and o.config and \
+            _has_unresolved_values(o.config):
+        raise ValueError(
+            f"You passed a `{o.search_space_arg}` parameter to `{o.entrypoint}` with unresolved parameters, but the "
+            "search algorithm was already instantiated with a search space. Make sure that `config` does not contain "
+            "any more parameter definitions - include them in the search algorithm's search space if necessary.")
+    scheduler = o.scheduler
+    if scheduler is not None and ((getattr(scheduler, "metric", None) and o.metric) or
+                                  (getattr(scheduler, "mode", None) and o.mode)):
+        raise ValueError(
+            f"You passed a `metric` or `mode` argument to `{o.entrypoint}`, but the scheduler you are using was "
+            "already instantiated with their own `metric` and `mode` parameters. Either remove the arguments from "
+            f"your scheduler or from `{o.entrypoint}` args.")
 
 
 def resolve_objective(o: RunOptions) -> Tuple[Optional[str], Optional[str]]:
     """metric and mode from tune.run / TuneConfig, the scheduler and the searcher, with Ray's rules."""
-    if o.mode not in (None, "min", "max"):
-        raise ValueError(f"`mode` must be one of [min, max]. Got: {o.mode!r}")
+    check_like_ray(o)
     metric, mode = o.metric, o.mode
     for component in (o.scheduler, o.search_alg):
         if component is None:

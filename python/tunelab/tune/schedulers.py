@@ -2,19 +2,26 @@
 
 Each maps to the study spec's ``scheduler`` block (docs/spec.md); the engine makes every decision. An argument
 Ray has and TuneLab cannot honour raises ``ValueError`` naming it; an argument Ray does not have raises
-``TypeError``, as Python does for any unknown keyword.
+``TypeError``, as Python does for any unknown keyword. What Ray 2.60 refuses is refused with Ray's exception and
+message (its ``assert``s raise ``AssertionError`` here too, also under ``python -O``).
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence
 
-from ._space import Domain
+from ._space import Domain, SampleFrom
 
 
-def _check_mode(mode: Optional[str]) -> Optional[str]:
-    if mode not in (None, "min", "max"):
-        raise ValueError(f"`mode` must be 'min' or 'max', got {mode!r}")
+def _require(condition: bool, message: str) -> None:
+    """Ray checks its arguments with ``assert``: the same exception and message, whatever python's -O says."""
+    if not condition:
+        raise AssertionError(message)
+
+
+def _check_mode(mode: Optional[str], message: str = "`mode` must be 'min' or 'max'.") -> Optional[str]:
+    if mode:
+        _require(mode in ("min", "max"), message)
     return mode
 
 
@@ -45,9 +52,11 @@ class TrialScheduler(_SpecComponent):
 
     _type = "fifo"
 
+    _mode_message = "`mode` must be 'min' or 'max'."
+
     def __init__(self, metric: Optional[str] = None, mode: Optional[str] = None):
         self.metric = metric
-        self.mode = _check_mode(mode)
+        self.mode = _check_mode(mode, self._mode_message)
 
     def _options(self) -> Dict[str, Any]:
         return {}
@@ -88,17 +97,18 @@ class AsyncHyperBandScheduler(TrialScheduler):
     """Asynchronous successive halving (``asha``), as Ray's AsyncHyperBandScheduler / ASHAScheduler."""
 
     _type = "asha"
+    _mode_message = "`mode` must be 'min' or 'max'!"
 
     def __init__(self, time_attr: str = "training_iteration", metric: Optional[str] = None,
                  mode: Optional[str] = None, max_t: float = 100, grace_period: float = 1,
                  reduction_factor: float = 4, brackets: int = 1, stop_last_trials: bool = True):
+        # Ray's checks, in Ray's order, with its messages.
+        _require(max_t > 0, "Max (time_attr) not valid!")
+        _require(max_t >= grace_period, "grace_period must be <= max_t!")
+        _require(grace_period > 0, "grace_period must be positive!")
+        _require(reduction_factor > 1, "Reduction Factor not valid!")
+        _require(brackets > 0, "brackets must be positive!")
         super().__init__(metric, mode)
-        if grace_period <= 0:
-            raise ValueError("grace_period must be positive!")  # Ray's check and message
-        if reduction_factor <= 1:
-            raise ValueError("Reduction Factor not valid!")
-        if brackets < 1:
-            raise ValueError("brackets must be >= 1!")
         if not stop_last_trials:
             raise ValueError("AsyncHyperBandScheduler: stop_last_trials=False is not supported by TuneLab "
                              "(trials reaching max_t always stop)")
@@ -117,13 +127,17 @@ ASHAScheduler = AsyncHyperBandScheduler
 
 
 class HyperBandScheduler(TrialScheduler):
-    """Synchronous HyperBand (``hyperband``): pauses trials at rungs and resumes the best from checkpoints."""
+    """Ray's synchronous HyperBand (``hyperband_ray``): Ray's brackets (the first stops nothing early) and budget;
+    pauses trials at milestones and resumes the best from their checkpoints. TuneLab's own, paper-style HyperBand
+    is ``TuneLabHyperBandScheduler``."""
 
-    _type = "hyperband"
+    _type = "hyperband_ray"
+    _mode_message = "`mode` must be 'min' or 'max'!"
 
     def __init__(self, time_attr: str = "training_iteration", metric: Optional[str] = None,
                  mode: Optional[str] = None, max_t: int = 81, reduction_factor: float = 3,
                  stop_last_trials: bool = True):
+        _require(max_t > 0, "Max (time_attr) not valid!")
         super().__init__(metric, mode)
         if not stop_last_trials:
             raise ValueError("HyperBandScheduler: stop_last_trials=False is not supported by TuneLab")
@@ -136,7 +150,16 @@ class HyperBandScheduler(TrialScheduler):
 
 
 class HyperBandForBOHB(HyperBandScheduler):
-    """Ray pairs it with TuneBOHB; here it is HyperBand, and TuneBOHB is the ``bohb`` searcher."""
+    """Ray pairs it with TuneBOHB; here it is Ray's HyperBand (the same brackets), and TuneBOHB is the ``bohb``
+    searcher."""
+
+
+class TuneLabHyperBandScheduler(HyperBandScheduler):
+    """TuneLab's synchronous HyperBand (``hyperband``), as in the paper (Li et al. 2017): brackets from the most
+    aggressive (s = s_max) down to the one that stops nothing early, each rung keeping floor(n / eta). A TuneLab
+    addition (Ray has no such class): fewer epochs than Ray's HyperBand for the same max_t."""
+
+    _type = "hyperband"
 
 
 def _mutation(name: str, value: Any) -> Any:
@@ -164,6 +187,25 @@ class PopulationBasedTraining(TrialScheduler):
                  resample_probability: float = 0.25, perturbation_factors: Sequence[float] = (1.2, 0.8),
                  custom_explore_fn: Optional[Callable[..., Any]] = None, log_config: bool = True,
                  require_attrs: bool = True, synch: bool = False):
+        # Ray's checks first, with its exceptions and messages.
+        for value in (hyperparam_mutations or {}).values():
+            if not isinstance(value, (dict, list, tuple, Domain, SampleFrom)) and not callable(value):
+                raise TypeError("`hyperparam_mutation` values must be either a List, Tuple, Dict, a tune search "
+                                "space object, or a callable.")
+            if isinstance(value, SampleFrom):
+                raise ValueError("arbitrary tune.sample_from objects are not supported for `hyperparam_mutation` "
+                                 "values.You must use other built in primitives liketune.uniform, tune.loguniform, "
+                                 "etc.")
+        if not hyperparam_mutations and not custom_explore_fn:
+            from ._analysis import TuneError
+            raise TuneError("You must specify at least one of `hyperparam_mutations` or `custom_explore_fn` to use "
+                            "PBT.")
+        if quantile_fraction > 0.5 or quantile_fraction < 0:
+            raise ValueError("You must set `quantile_fraction` to a value between 0 and0.5. Current value: "
+                             f"'{quantile_fraction}'")
+        if perturbation_interval <= 0:
+            raise ValueError("perturbation_interval must be a positive number greater than 0. Current value: "
+                             f"'{perturbation_interval}'")
         super().__init__(metric, mode)
         if burn_in_period:
             raise ValueError("PopulationBasedTraining: burn_in_period is not supported by TuneLab")
@@ -172,12 +214,6 @@ class PopulationBasedTraining(TrialScheduler):
                              "explores: resample with resample_probability, else multiply by perturbation_factors)")
         if synch:
             raise ValueError("PopulationBasedTraining: synch=True is not supported by TuneLab (asynchronous PBT)")
-        if not 0 <= quantile_fraction <= 0.5:
-            raise ValueError("You must set `quantile_fraction` to a value between 0 and 0.5. Current value: "
-                             f"'{quantile_fraction}'")
-        if perturbation_interval <= 0:
-            raise ValueError("perturbation_interval must be a positive number greater than 0. Current value: "
-                             f"'{perturbation_interval}'")
         self.time_attr = time_attr
         self.perturbation_interval = perturbation_interval
         self.hyperparam_mutations = dict(hyperparam_mutations or {})
@@ -196,4 +232,4 @@ class PopulationBasedTraining(TrialScheduler):
 
 
 __all__ = ["TrialScheduler", "FIFOScheduler", "MedianStoppingRule", "AsyncHyperBandScheduler", "ASHAScheduler",
-           "HyperBandScheduler", "HyperBandForBOHB", "PopulationBasedTraining"]
+           "HyperBandScheduler", "HyperBandForBOHB", "TuneLabHyperBandScheduler", "PopulationBasedTraining"]

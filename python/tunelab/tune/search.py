@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional
 
-from .schedulers import _check_mode, _SpecComponent
+from .schedulers import _check_mode, _require, _SpecComponent
 
 
 class Searcher(_SpecComponent):
@@ -21,7 +21,9 @@ class Searcher(_SpecComponent):
                  points_to_evaluate: Optional[List[Dict[str, Any]]] = None, space: Optional[Mapping] = None,
                  seed: Optional[int] = None, **options: Any):
         self.metric = metric
-        self.mode = _check_mode(mode)
+        self.mode = mode
+        if metric and mode:  # Ray checks the mode only when both are given
+            _check_mode(mode, "if `mode` is a str must be 'min' or 'max'!")
         self.points_to_evaluate = list(points_to_evaluate) if points_to_evaluate else None
         self.space = dict(space) if space else None
         self.seed = seed
@@ -175,10 +177,11 @@ class ConcurrencyLimiter(Searcher):
     """At most ``max_concurrent`` trials of the wrapped searcher run at once (the searcher's ``max_concurrent``)."""
 
     def __init__(self, searcher: Searcher, max_concurrent: int, batch: bool = False):
-        if not isinstance(searcher, Searcher):
-            raise TypeError(f"ConcurrencyLimiter wraps a tune.search searcher, got {searcher!r}")
-        if max_concurrent < 1:
-            raise ValueError(f"max_concurrent must be at least 1, got {max_concurrent}")
+        # Ray's checks and messages. BasicVariantGenerator is not a Searcher in Ray (it generates variants).
+        _require(isinstance(max_concurrent, int) and max_concurrent > 0, "")
+        if not isinstance(searcher, Searcher) or isinstance(searcher, BasicVariantGenerator):
+            raise RuntimeError(f"The `ConcurrencyLimiter` only works with `Searcher` objects (got {type(searcher)}). "
+                               "Please try to pass `max_concurrent` to the search generator directly.")
         self.searcher = searcher
         self.max_concurrent = int(max_concurrent)
         self.batch = batch

@@ -133,7 +133,7 @@ class TestAsha final : public QObject {
     auto s = scheduler(kAsha);
     const Decision d = s->on_result(snap(0), res(8, 0.9));
     QCOMPARE(d.action, A::Stop);
-    QCOMPARE(QString::fromStdString(d.reason), QStringLiteral("ASHA stopped trial 0: reached max_t 8 (training_iteration 8)"));
+    QCOMPARE(QString::fromStdString(d.reason), QStringLiteral("ASHA completed trial 0: reached max_t = 8 (training_iteration 8)"));
     QCOMPARE(d.details["reached_max_t"].get<bool>(), true);  // shown with the decision
     QVERIFY(d.reached_end);                                    // the trial completed
     const Decision cut = s->on_result(snap(1), res(8, 0.1));

@@ -40,6 +40,7 @@ Trace drive(const std::string& type, bool maximize, uint64_t seed) {
   Json options = {{"type", type}};
   if (type == "median_stopping") options["grace_period"] = 3;  // the default (10) is past these short curves
   if (type == "threshold") options["lower"] = 0.3;
+  if (type == "hyperband_ray") options["max_t"] = 9;  // from 81, the first brackets (to 81, 27) would decide nothing
   auto made = make_scheduler(context(options, maximize, "acc", &space, seed));
   if (!made) {
     QTest::qFail(made.error_text().c_str(), __FILE__, __LINE__);

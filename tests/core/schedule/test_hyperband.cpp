@@ -95,7 +95,7 @@ class TestHyperBand final : public QObject {
     QCOMPARE(s->on_result(snap(1), res(3, 0.96)).action, A::Continue);
     const Decision end = s->on_result(snap(1), res(4, 0.97));
     QCOMPARE(end.action, A::Stop);
-    QVERIFY(QString::fromStdString(end.reason).contains(QStringLiteral("reached max_t 4")));
+    QVERIFY(QString::fromStdString(end.reason).startsWith(QStringLiteral("HyperBand completed trial 1: reached max_t = 4")));
     // Trial 4 went to bracket s=1 (3 trials, first rung at 2).
     auto* hb = dynamic_cast<HyperBandScheduler*>(s.get());
     QCOMPARE(hb->position(4)->first, 1);

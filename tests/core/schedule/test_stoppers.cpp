@@ -79,16 +79,16 @@ class TestStoppers final : public QObject {
     QCOMPARE(s->on_result(snap(0), res(1, 0.1)).action, A::Continue);
     QCOMPARE(s->on_result(snap(1), res(1, 0.1)).action, A::Continue);
     const Decision limit = s->on_result(snap(0), res(2, 0.1));
-    QCOMPARE(QString::fromStdString(limit.reason), QStringLiteral("max_iterations stopped trial 0: 2 results reached max_iter 2"));
+    QCOMPARE(QString::fromStdString(limit.reason), QStringLiteral("max_iterations completed trial 0: 2 results reached max_iter 2"));
     QVERIFY(limit.reached_end);  // it completed its planned iterations
 
     auto t = stopper(R"([{"type": "metric_threshold", "threshold": 0.9}, {"type": "metric_threshold", "metric": "loss", "threshold": 0.1, "mode": "min"}])");
     QCOMPARE(t->on_result(snap(0), Json{{"acc", 0.89}, {"loss", 0.2}}).action, A::Continue);
     const Decision reached = t->on_result(snap(0), Json{{"acc", 0.9}});
-    QCOMPARE(QString::fromStdString(reached.reason), QStringLiteral("metric threshold stopped trial 0: acc 0.9 >= 0.9"));
+    QCOMPARE(QString::fromStdString(reached.reason), QStringLiteral("metric threshold completed trial 0: acc 0.9 >= 0.9"));
     QVERIFY(reached.reached_end);
     QCOMPARE(QString::fromStdString(t->on_result(snap(1), Json{{"loss", 0.05}}).reason),
-             QStringLiteral("metric threshold stopped trial 1: loss 0.05 <= 0.1"));
+             QStringLiteral("metric threshold completed trial 1: loss 0.05 <= 0.1"));
     QCOMPARE(t->on_result(snap(1), Json{{"acc", nullptr}}).action, A::Continue);
 
     auto tt = stopper(R"([{"type": "trial_timeout", "timeout_s": 60}])");
@@ -123,7 +123,7 @@ class TestStoppers final : public QObject {
     QCOMPARE(all->on_result(snap(0), res(2, 0.5)).action, A::Continue);   // iterations only
     const Decision d = all->on_result(snap(0), res(3, 0.95));
     QCOMPARE(d.action, A::Stop);
-    QVERIFY(QString::fromStdString(d.reason).startsWith(QStringLiteral("all stoppers agree: max_iterations stopped")));
+    QVERIFY(QString::fromStdString(d.reason).startsWith(QStringLiteral("all stoppers agree: max_iterations completed")));
     QCOMPARE(d.details["all"].size(), size_t(2));
     QVERIFY(d.reached_end);  // the docs' example ends trials as completed
     // Study-level: all-of needs every child to say so.
