@@ -160,7 +160,14 @@ std::string Channel::default_issuer() {
 
 Result<std::unique_ptr<Channel>> Channel::open(const std::string& db_path, std::string issuer) {
   auto store = Store::open(db_path, Store::Mode::ReadOnly);  // a TuneLab study this build can read
-  if (!store) return store.errors();
+  if (!store) {
+    // SQLite cannot read a WAL database on a read-only file system once its engine is gone: say why first.
+    std::error_code ec;
+    if (auto ro = why_read_only(db_path); !ro.empty() && fs::is_regular_file(db_path, ec)) {
+      return Error{db_path, ro + " (" + store.error_text() + ")"};
+    }
+    return store.errors();
+  }
   auto study = (*store)->load_study();
   if (!study) return study.errors();
   std::unique_ptr<Channel> c(new Channel());
