@@ -70,7 +70,8 @@ def wait_for(fn, timeout):
 
 def running_trials(db):
     try:
-        return rows(db, "SELECT id, pgid FROM trials WHERE status = 'running' AND pgid > 0 AND last_iteration >= 1 ORDER BY id")
+        return rows(db, "SELECT id, pgid FROM trials WHERE status = 'running' AND pgid > 0 "
+                    "AND EXISTS (SELECT 1 FROM results r WHERE r.trial_id = trials.id) ORDER BY id")
     except sqlite3.Error:
         return []
 
@@ -117,10 +118,11 @@ def command_latency(binary, n):
 def stop_latency(binary, n, ignore_term):
     with tempfile.TemporaryDirectory() as folder:
         p, db = start(binary, folder, spec("stops", n + 2, 2, ignore_term))
-        times = []
+        times, done = [], set()
         try:
             for _ in range(n):
-                trial, pgid = wait_for(lambda: running_trials(db), 60)[0]
+                trial, pgid = wait_for(lambda: [t for t in running_trials(db) if t[0] not in done], 60)[0]
+                done.add(trial)
                 t0 = time.time()
                 out = subprocess.run([binary, "stop", db, "--trial", str(trial), "--no-wait"], capture_output=True, text=True)
                 if out.returncode != 0:
@@ -155,6 +157,7 @@ def main():
     lat, walls = command_latency(binary, a.commands)
     summary("(a) written -> applied (done_ts - ts)", lat)
     summary("(a) `tunelab set` wall time, start -> outcome printed", walls)
+    sys.stdout.flush()
     summary("(b) stop -> process group gone, trial exits on SIGTERM", stop_latency(binary, a.stops, False))
     summary("(b) stop -> process group gone, trial ignores SIGTERM (grace 5 s)", stop_latency(binary, max(3, a.stops // 2), True))
 

@@ -288,17 +288,22 @@ Result<CommandRow> Channel::wait(int64_t id, std::chrono::milliseconds timeout) 
     const auto now = clock::now();
     if (now >= next_probe) {
       next_probe = now + std::chrono::seconds(1);
-      if (!engine_running()) {
-        // The engine ended first: refuse the command for good, unless it got to it meanwhile.
-        sql::Stmt up(db_, "UPDATE commands SET state = 'refused', outcome = ?, done_ts = ? WHERE id = ? AND state = 'pending'");
-        up.bind(1, std::string("the engine ended before applying it")).bind(2, now_seconds()).bind(3, id);
-        up.step();
-        return get(id);
-      }
+      if (!engine_running()) return refuse_if_orphaned(id);
     }
     if (now >= deadline) return row;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+Result<CommandRow> Channel::refuse_if_orphaned(int64_t id) const {
+  if (!engine_running() && writable()) {
+    // The engine ended first: refuse the command for good (a later engine never applies it), unless it got to
+    // it meanwhile.
+    sql::Stmt up(db_, "UPDATE commands SET state = 'refused', outcome = ?, done_ts = ? WHERE id = ? AND state = 'pending'");
+    up.bind(1, std::string("the engine ended before applying it")).bind(2, now_seconds()).bind(3, id);
+    up.step();
+  }
+  return get(id);
 }
 
 Result<std::unique_ptr<EngineChannel>> EngineChannel::open(const std::string& db_path) {

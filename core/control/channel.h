@@ -100,6 +100,9 @@ class Channel {
   // When the engine ends while the command is still pending, the command is marked refused (so a later
   // engine never applies it) and that row is returned.
   Result<CommandRow> wait(int64_t id, std::chrono::milliseconds timeout) const;
+  // When no engine runs the study any more and the command is still pending, marks it refused ("the engine
+  // ended before applying it"). Returns the row as it is then.
+  Result<CommandRow> refuse_if_orphaned(int64_t id) const;
 
  private:
   Channel() = default;

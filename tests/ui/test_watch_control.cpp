@@ -3,6 +3,7 @@
 // its process; the study pauses and resumes; an added trial joins it. A read-only study shows the controls
 // off, with the reason as their tooltip.
 #include <QApplication>
+#include <QElapsedTimer>
 #include <QProcess>
 #include <QPushButton>
 #include <QSpinBox>
@@ -104,9 +105,12 @@ class TestWatchControl final : public QObject {
     QVERIFY(button(controls, QStringLiteral("Stop trial"))->isEnabled());
     const int64_t pgid = trial(run.db, 0)->pgid;
     QVERIFY(pgid > 0 && ::kill(static_cast<pid_t>(-pgid), 0) == 0);
+    QElapsedTimer clock;
+    clock.start();
     QMetaObject::invokeMethod(controls, "stop_trial");
-    QVERIFY(test::wait_for([&] { return trial(run.db, 0)->status == TrialStatus::Stopped; }, 15000));
     QVERIFY(test::wait_for([&] { return ::kill(static_cast<pid_t>(-pgid), 0) != 0; }, 10000));
+    qInfo("stop from the watching window until the trial's process group is gone: %lld ms", static_cast<long long>(clock.elapsed()));
+    QVERIFY(test::wait_for([&] { return trial(run.db, 0)->status == TrialStatus::Stopped; }, 15000));
     QVERIFY(test::wait_for([&] { return w.monitor()->log_text().contains(QStringLiteral("applied: trial 0 stopped")); }, 5000));
 
     // Stopping it again is refused by the checks, with the reason shown.

@@ -75,7 +75,7 @@ void StudyControl::poll() {
   for (auto it = pending_.begin(); it != pending_.end();) {
     auto row = channel_->get(it->first);
     if (row && row->pending() && !engine_running_) {
-      row = channel_->wait(it->first, std::chrono::milliseconds(0));  // refuses it when the engine ended
+      row = channel_->refuse_if_orphaned(it->first);
     }
     if (!row || !row->pending()) {
       const QString kind = it->second;
