@@ -87,7 +87,11 @@ def start(binary, folder, s):
         json.dump(s, f)
     db = os.path.join(folder, "study.db")
     p = subprocess.Popen([binary, "run", path, "--db", db, "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: running_trials(db), 60)
+    try:
+        wait_for(lambda: running_trials(db), 60)
+    except BaseException:
+        finish(p)
+        raise
     return p, db
 
 
