@@ -243,13 +243,15 @@ class TestControlCli final : public QObject {
     RunningStudy s(dir);
     QVERIFY(s.running_trials(2));
     QProcess a, b;
-    a.start(QStringLiteral(TUNELAB_BIN), {QStringLiteral("stop"), s.db, QStringLiteral("--trial"), QStringLiteral("0")});
-    b.start(QStringLiteral(TUNELAB_BIN), {QStringLiteral("stop"), s.db, QStringLiteral("--trial"), QStringLiteral("1")});
+    // --no-wait: each only writes its command; both are applied.
+    a.start(QStringLiteral(TUNELAB_BIN), {QStringLiteral("stop"), s.db, QStringLiteral("--trial"), QStringLiteral("0"), QStringLiteral("--no-wait")});
+    b.start(QStringLiteral(TUNELAB_BIN), {QStringLiteral("stop"), s.db, QStringLiteral("--trial"), QStringLiteral("1"), QStringLiteral("--no-wait")});
     QVERIFY(a.waitForFinished(20000) && b.waitForFinished(20000));
     QCOMPARE(a.exitCode(), 0);
     QCOMPARE(b.exitCode(), 0);
+    QVERIFY(QString::fromUtf8(a.readAllStandardOutput()).startsWith(QStringLiteral("sent: command ")));
     QVERIFY(wait_until([&] { return trial(s.db, 0)->status == TrialStatus::Stopped && trial(s.db, 1)->status == TrialStatus::Stopped; }, 10s));
-    QCOMPARE(sql_count(s.db, "SELECT COUNT(*) FROM commands WHERE state = 'applied'"), int64_t(2));
+    QVERIFY(wait_until([&] { return sql_count(s.db, "SELECT COUNT(*) FROM commands WHERE state = 'applied'") == 2; }, 5s));
     // Applied in the order written.
     QCOMPARE(sql_count(s.db, "SELECT COUNT(*) FROM commands c1, commands c2 WHERE c1.id < c2.id AND c1.done_ts > c2.done_ts"),
              int64_t(0));
