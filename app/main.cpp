@@ -26,6 +26,16 @@ void print_usage() {
       "                                       run a study in the terminal\n"
       "  tunelab resume DB [--max-concurrent N] [--quiet] [--num-samples N] [--trainable CMD]\n"
       "                                       continue a study whose engine was stopped or killed\n"
+      "  tunelab stop DB [--trial N]          stop a trial, or the whole study, that an engine runs\n"
+      "  tunelab pause DB [--trial N]         pause a trial (it keeps its checkpoint), or the study\n"
+      "  tunelab resume DB --trial N          resume a paused trial (bare `resume DB` while an engine runs\n"
+      "                                       resumes the paused study)\n"
+      "  tunelab set DB --max-concurrent N    change how many trials run at once (0: no limit)\n"
+      "  tunelab add DB --config JSON         add a trial with this config\n"
+      "  tunelab clone DB --trial N [--set key=value ...]\n"
+      "                                       add a copy of a trial, with edits\n"
+      "                                       (these wait up to 10 s for the engine's outcome: --no-wait,\n"
+      "                                       --wait S; exit 0 applied, 1 refused, 3 still pending)\n"
       "  tunelab show DB [--json] [--grid-intensity G]\n"
       "                                       trials, their status and best results (G: g CO2/kWh)\n"
       "  tunelab export DB [--format csv|json] [--results [--attempts]] [--out FILE [--force]] [--grid-intensity G]\n"
@@ -58,7 +68,8 @@ int main(int argc, char** argv) {
   const std::string cmd = all.empty() ? "" : all[0];
   const Args rest(all.empty() ? all.end() : all.begin() + 1, all.end());
   if (cmd == "run") return run_command(rest);
-  if (cmd == "resume") return resume_command(rest);
+  if (cmd == "resume") return resume_dispatch(rest);
+  if (cmd == "stop" || cmd == "pause" || cmd == "set" || cmd == "add" || cmd == "clone") return control_command(cmd, rest);
   if (cmd == "show") return show_command(rest);
   if (cmd == "export") return export_command(rest);
   if (cmd == "trial") return trial_command(rest);

@@ -18,6 +18,10 @@ int plot_command(const Args& args);     // tunelab plot DB --kind K [--x P] [--y
 int refine_command(const Args& args);   // tunelab refine DB [--top FRACTION] [--out FILE]
 int replay_command(const Args& args);   // tunelab replay DB --scheduler JSON [--concurrency N] [--json]
 int import_command(const Args& args);   // tunelab import PATH --db OUT.db [--study NAME] [--metric M --mode max|min]
+// tunelab stop|pause|resume|set|add|clone DB ...: a command for the engine running the study (control_command.cpp).
+int control_command(const std::string& verb, const Args& args);
+// tunelab resume: --trial N, or an engine running the study, sends a command; otherwise resume_command.
+int resume_dispatch(const Args& args);
 // tunelab export DB --format curves [--metric M] [--out FILE] [--force]: learning curves as a curve table.
 int export_curves(const std::string& db, const std::string& metric, const std::optional<std::string>& out, bool force);
 

@@ -69,6 +69,7 @@ Result<std::string> Controller::run() {
   if (gpu_monitor_) gpu_monitor_->start();
   store_->set_study_status("running", elapsed_before_);
   emit_progress(true);
+  start_channel();
   bool interrupted = false, store_failed = false;
   while (true) {
     apply_commands();
@@ -118,6 +119,7 @@ Result<std::string> Controller::run() {
     for (auto& e : executor_->wait(time_to_next_timer())) handle(e);
     emit_progress(false);
   }
+  stop_channel();
   const std::string status = end_status_;
   if (gpu_monitor_) gpu_monitor_->stop();
   store_->set_study_status(status, elapsed_s());

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/control/server.h"
 #include "core/exec/executor.h"
 #include "core/gpu/allocator.h"
 #include "core/gpu/monitor.h"
@@ -102,6 +103,7 @@ class Controller {
     std::string reason;
     Json config = nullptr;          // AddTrial
     std::optional<int64_t> parent;  // AddTrial
+    int64_t channel_id = 0;         // a command read from the study database (controller_channel.cpp)
   };
   void push_command(Command c);
   Controller() = default;
@@ -140,6 +142,11 @@ class Controller {
   void release_resources(Trial& t);
   void apply_commands();
   void apply_command(Command& c);
+  // The control channel (controller_channel.cpp): commands other processes write into the database.
+  void start_channel();
+  void stop_channel();
+  void deliver_channel_command(control::CommandRow row);  // on the channel's thread
+  void apply_channel_command(Command& c);                 // checks, applies, records the outcome
   bool done() const;
   bool waiting_for_user() const;
   void mark_searcher_finished();
@@ -191,6 +198,7 @@ class Controller {
   std::mutex commands_mutex_;
   std::vector<Command> commands_;  // guarded by commands_mutex_
   std::unique_ptr<gpu::GpuMonitor> gpu_monitor_;  // declared after store_: stops before the store closes
+  std::unique_ptr<control::ChannelServer> channel_;  // while run() runs
 };
 
 }  // namespace tunelab

@@ -43,7 +43,13 @@ void Controller::apply_commands() {
     std::lock_guard lock(commands_mutex_);
     cmds.swap(commands_);
   }
-  for (auto& c : cmds) apply_command(c);
+  for (auto& c : cmds) {
+    if (c.channel_id) {
+      apply_channel_command(c);
+    } else {
+      apply_command(c);
+    }
+  }
 }
 
 void Controller::apply_command(Command& c) {

@@ -1,6 +1,7 @@
 // Studies through a real single-node Slurm cluster started by tests/slurm/slurm-cluster.sh (root,
 // slurm-wlm and munge needed; the tests skip otherwise): an ASHA study whose stops go through scancel,
-// an engine SIGKILLed mid-study and resumed, re-attaching to the jobs still running, and a clear error
+// an engine SIGKILLed mid-study and resumed, re-attaching to the jobs still running, `tunelab stop --trial` from
+// another process cancelling a job through the control channel, and a clear error
 // when sbatch refuses a job.
 #include <QProcess>
 #include <QTemporaryDir>
@@ -179,6 +180,44 @@ class TestSlurm final : public QObject {
       }
       QVERIFY(reported == iterations[t.id]);
     }
+  }
+
+  // `tunelab stop DB --trial N` from another process: the engine reads the command from the study database
+  // and the job is cancelled through scancel (SIGTERM: exit status 128 + 15).
+  void controlVerbStopsAJob() {
+    QTemporaryDir dir;
+    Json j = study_spec({{"type", "slurm"}, {"poll_s", 0.5}});
+    j["space"]["iterations"] = 200;
+    j["scheduler"] = {{"type", "fifo"}};
+    j["max_concurrent"] = 2;
+    const QString spec = dir.filePath(QStringLiteral("spec.json"));
+    tunelab::test::write_file(spec, j.dump(2));
+    const QString db = dir.filePath(QStringLiteral("study.db"));
+    QProcess engine;
+    engine.setWorkingDirectory(dir.path());
+    engine.start(QStringLiteral(TUNELAB_BIN), {QStringLiteral("run"), spec, QStringLiteral("--db"), db, QStringLiteral("--quiet")});
+    QVERIFY(engine.waitForStarted());
+    auto trial0 = [&] {
+      auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);
+      auto trials = store ? (*store)->load_trials() : Result<std::vector<TrialRecord>>(Error{"", ""});
+      return trials && !trials->empty() ? std::optional<TrialRecord>(trials->front()) : std::nullopt;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + 120s;
+    while (!(trial0() && !trial0()->executor_job.empty() && stored_results(db) >= 2) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(100ms);
+    }
+    QVERIFY2(trial0() && !trial0()->executor_job.empty(), "trial 0's job never ran");
+    auto r = run_tunelab({QStringLiteral("stop"), db, QStringLiteral("--trial"), QStringLiteral("0")}, dir.path());
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err + r.out));
+    QCOMPARE(r.out.trimmed(), QStringLiteral("applied: trial 0 stopped"));
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    while (trial0()->status != TrialStatus::Stopped && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(100ms);
+    QCOMPARE(trial0()->status, TrialStatus::Stopped);
+    QCOMPARE(slurp(trial0()->trial_dir + "/exit_status"), std::string("143\n"));
+    r = run_tunelab({QStringLiteral("stop"), db}, dir.path());
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err + r.out));
+    QVERIFY(engine.waitForFinished(60000));
   }
 
   // sbatch refusing a job (an unknown partition): the trial errors with sbatch's own message.

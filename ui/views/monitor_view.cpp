@@ -18,6 +18,7 @@
 #include <cmath>
 
 #include "core/store/store.h"
+#include "ui/bridge/db_control.h"
 #include "ui/bridge/engine_bridge.h"
 #include "ui/charts/curve_chart.h"
 #include "ui/models/trial_filter_proxy.h"
@@ -39,6 +40,7 @@ QString format_eta(double s) {
 MonitorView::MonitorView(EngineBridge* bridge, QWidget* parent)
     : QWidget(parent),
       bridge_(bridge),
+      control_(new StudyControl(bridge, this)),
       model_(new TrialTableModel(&state_, this)),
       proxy_(new TrialFilterProxy(this)),
       table_(new QTableView),
@@ -105,6 +107,8 @@ MonitorView::MonitorView(EngineBridge* bridge, QWidget* parent)
 
   // The study's controls act on the whole study: they follow the engine, not the table's selection.
   connect(bridge_, &EngineBridge::started, this, &MonitorView::update_controls);
+  connect(control_, &StudyControl::state_changed, this, &MonitorView::update_controls);
+  connect(control_, &StudyControl::outcome, this, &MonitorView::on_outcome);
   connect(load_, &LoadPanel::trial_gpu_changed, this, [this] { model_->set_gpu_usage(load_->trial_gpu()); });
   connect(filter_, &QLineEdit::textChanged, proxy_, &TrialFilterProxy::set_text);
   connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MonitorView::on_selection);
@@ -112,28 +116,30 @@ MonitorView::MonitorView(EngineBridge* bridge, QWidget* parent)
   connect(curve_metric_, &QComboBox::currentTextChanged, this, &MonitorView::rebuild_curves);
   connect(curve_x_, &QComboBox::currentIndexChanged, this, &MonitorView::rebuild_curves);
   connect(controls_, &TrialControls::stop_trial, this, [this] {
-    if (auto id = selected_trial()) bridge_->stop_trial(*id);
+    if (auto id = selected_trial()) control_->stop_trial(*id);
   });
   connect(controls_, &TrialControls::pause_trial, this, [this] {
-    if (auto id = selected_trial()) bridge_->pause_trial(*id);
+    if (auto id = selected_trial()) control_->pause_trial(*id);
   });
   connect(controls_, &TrialControls::resume_trial, this, [this] {
-    if (auto id = selected_trial()) bridge_->resume_trial(*id);
+    if (auto id = selected_trial()) control_->resume_trial(*id);
   });
-  connect(controls_, &TrialControls::stop_study, bridge_, &EngineBridge::stop_study);
+  connect(controls_, &TrialControls::stop_study, control_, &StudyControl::stop_study);
   connect(controls_, &TrialControls::pause_study, this, [this] {
-    bridge_->pause_study();
+    control_->pause_study();
+    if (control_->watching()) return;  // a watched study is paused once its engine says so (on_outcome)
     study_paused_ = true;
     update_controls();
   });
   connect(controls_, &TrialControls::resume_study, this, [this] {
-    bridge_->resume_study();
+    control_->resume_study();
+    if (control_->watching()) return;
     study_paused_ = false;
     update_controls();
   });
   connect(controls_, &TrialControls::concurrency_changed, this, [this](int n) {
-    bridge_->set_max_concurrent(n);
-    log_->appendPlainText(tr("max concurrent trials set to %1").arg(n));
+    control_->set_max_concurrent(n);
+    if (!control_->watching()) log_->appendPlainText(tr("max concurrent trials set to %1").arg(n));
   });
   connect(controls_, &TrialControls::add_trial, this, [this] { add_trial(false); });
   connect(controls_, &TrialControls::clone_trial, this, [this] { add_trial(true); });
@@ -150,6 +156,11 @@ void MonitorView::begin_study(const Objective& objective, std::vector<std::strin
   db_path_ = db_path;
   live_ = live;
   study_paused_ = false;
+  if (live) {
+    control_->use_engine();
+  } else {
+    control_->watch(db_path);
+  }
   curves_->clear();
   output_->set_trial_dir({});
   first_objective_.reset();
@@ -305,7 +316,20 @@ void MonitorView::on_selection() {
 }
 
 void MonitorView::update_controls() {
-  controls_->set_state(live_ && bridge_->running(), selected_trial().has_value(), study_paused_);
+  const bool available = control_->watching() ? control_->available() : live_ && bridge_->running();
+  controls_->set_state(available, selected_trial().has_value(), study_paused_);
+  controls_->set_unavailable_reason(available || !control_->watching() ? QString() : control_->unavailable_reason());
+}
+
+void MonitorView::on_outcome(const QString& kind, bool applied, const QString& text) {
+  if (applied && kind == QLatin1String("pause_study")) study_paused_ = true;
+  if (applied && kind == QLatin1String("resume_study")) study_paused_ = false;
+  if (!applied && text.contains(QLatin1String("already paused"))) study_paused_ = true;
+  if (!applied && text.contains(QLatin1String("not paused"))) study_paused_ = false;
+  const QString line = applied ? tr("applied: %1").arg(text) : tr("refused: %1").arg(text);
+  log_->appendPlainText(line);
+  emit message(line);
+  update_controls();
 }
 
 QString MonitorView::trial_dir(int64_t id) const {
@@ -342,7 +366,7 @@ void MonitorView::add_trial(bool clone) {
                          json ? tr("The config must be a JSON object.") : QString::fromStdString(json.error_text()));
     return;
   }
-  bridge_->add_trial(*json, parent);
+  control_->add_trial(*json, parent);
 }
 
 }  // namespace tunelab::ui

@@ -20,6 +20,7 @@ class CurveChart;
 class EngineBridge;
 class LoadPanel;
 class OutputViewer;
+class StudyControl;
 class TrialControls;
 class TrialFilterProxy;
 class TrialTableModel;
@@ -43,6 +44,8 @@ class MonitorView final : public QWidget {
   QTableView* table() const { return table_; }
   CurveChart* curves() const { return curves_; }
   TrialControls* controls() const { return controls_; }
+  // Where the controls' commands go: this window's engine, or the watched study's control channel.
+  StudyControl* study_control() const { return control_; }
   LoadPanel* load_panel() const { return load_; }
   QString progress_text() const;
   QString log_text() const;
@@ -53,6 +56,8 @@ class MonitorView final : public QWidget {
 
  signals:
   void trial_selected(int64_t id);
+  // A command's outcome or refusal, for the status bar.
+  void message(const QString& text);
 
  private:
   void rebuild_curves();
@@ -61,7 +66,10 @@ class MonitorView final : public QWidget {
   void add_trial(bool clone);
   QString trial_dir(int64_t id) const;
 
+  void on_outcome(const QString& kind, bool applied, const QString& text);
+
   EngineBridge* bridge_;
+  StudyControl* control_;
   StudyState state_;
   QString db_path_;
   bool live_ = false;

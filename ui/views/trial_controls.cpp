@@ -71,6 +71,18 @@ void TrialControls::set_state(bool study_running, bool trial_selected, bool stud
   concurrency_->setEnabled(study_running);
 }
 
+void TrialControls::set_unavailable_reason(const QString& why) {
+  for (QWidget* w : {static_cast<QWidget*>(stop_trial_), static_cast<QWidget*>(pause_trial_),
+                     static_cast<QWidget*>(resume_trial_), static_cast<QWidget*>(add_trial_),
+                     static_cast<QWidget*>(clone_trial_), static_cast<QWidget*>(pause_study_),
+                     static_cast<QWidget*>(resume_study_), static_cast<QWidget*>(stop_study_),
+                     static_cast<QWidget*>(concurrency_)}) {
+    if (!w->property("tunelab_tip").isValid()) w->setProperty("tunelab_tip", w->toolTip());
+    const QString tip = w->property("tunelab_tip").toString();
+    w->setToolTip(why.isEmpty() ? tip : tip + QStringLiteral("\n\n") + why);
+  }
+}
+
 void TrialControls::set_concurrency(int n) { concurrency_->setValue(n); }
 int TrialControls::concurrency() const { return concurrency_->value(); }
 

@@ -14,6 +14,8 @@ class TrialControls final : public QWidget {
   explicit TrialControls(QWidget* parent = nullptr);
   // A study runs in this process (commands possible) / a trial is selected.
   void set_state(bool study_running, bool trial_selected, bool study_paused);
+  // Why the controls are off (a tooltip on each, e.g. a read-only study); empty when they are not.
+  void set_unavailable_reason(const QString& why);
   void set_concurrency(int n);
   int concurrency() const;
 
