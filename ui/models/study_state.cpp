@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/analysis/summary.h"
+#include "core/run/progress.h"
 
 namespace tunelab::ui {
 
@@ -24,8 +25,16 @@ size_t StudyState::index_for(int64_t id, StudyDelta& delta) {
   index_[id] = i;
   trials_.push_back(TrialData{});
   trials_.back().id = id;
+  count_trial(counts_, TrialStatus::Pending);
+  ++counts_.created;
   delta.added.push_back(i);
   return i;
+}
+
+void StudyState::set_status(TrialData& t, TrialStatus s) {
+  count_trial(counts_, t.status, -1);
+  count_trial(counts_, s);
+  t.status = s;
 }
 
 void StudyState::rewind(size_t i, int64_t iteration, StudyDelta& delta) {
@@ -86,7 +95,7 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
       }
       case StudyEvent::Kind::TrialStarted: {
         const size_t i = index_for(e.trial_id, d);
-        trials_[i].status = TrialStatus::Running;
+        set_status(trials_[i], TrialStatus::Running);
         d.changed.insert(i);
         d.status_changed.insert(i);
         break;
@@ -101,7 +110,7 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
           rewind(i, r["training_iteration"].get<int64_t>() - 1, d);
         }
         if (t.status == TrialStatus::Pending) {
-          t.status = TrialStatus::Running;
+          set_status(t, TrialStatus::Running);
           d.status_changed.insert(i);
         }
         t.iteration = r.value("training_iteration", t.iteration + 1);
@@ -143,7 +152,7 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
         const size_t i = index_for(e.trial_id, d);
         TrialData& t = trials_[i];
         const std::string status = e.data.value("status", "");
-        t.status = trial_status_from_string(status).value_or(TrialStatus::Completed);
+        set_status(t, trial_status_from_string(status).value_or(TrialStatus::Completed));
         t.reason = e.data.value("reason", "");
         if (is_finished(t.status)) d.ended.insert(i);
         d.changed.insert(i);  // the engine's Log event for the end carries the log line
@@ -170,6 +179,9 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
       case StudyEvent::Kind::Decision:
       case StudyEvent::Kind::Log:
         d.log_lines.push_back(describe_event(e));
+        d.log_times.push_back(e.data.is_object() && e.data.contains("ts") && e.data["ts"].is_number()
+                                  ? e.data["ts"].get<double>()
+                                  : 0.0);
         break;
       case StudyEvent::Kind::Progress:
         d.progress = e.progress;
@@ -180,6 +192,7 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
         progress_ = e.progress;
         d.finished = true;
         d.log_lines.push_back(describe_event(e));
+        d.log_times.push_back(0.0);
         break;
     }
   }
@@ -190,8 +203,7 @@ std::string describe_event(const StudyEvent& e) {
   if (e.kind == StudyEvent::Kind::Finished) return "study " + e.message;
   if (!e.message.empty()) return e.message;
   if (e.kind == StudyEvent::Kind::Decision) {
-    return "trial " + std::to_string(e.trial_id) + ": " + e.data.value("action", "") + " by " +
-           e.data.value("source", "") + ": " + e.data.value("reason", "");
+    return decision_text(e.trial_id, e.data.value("action", ""), e.data.value("source", ""), e.data.value("reason", ""));
   }
   return {};
 }

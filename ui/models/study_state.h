@@ -36,6 +36,7 @@ struct StudyDelta {
   std::set<size_t> rewound;                           // trials whose curve lost points: redraw them whole
   std::set<size_t> ended;                             // trials that finished in this batch
   std::vector<std::string> log_lines;                 // decisions and messages, ready to show
+  std::vector<double> log_times;                      // each line's stored time (s since the epoch), 0: now
   std::optional<Progress> progress;
   bool finished = false;                              // the session ended
   bool best_changed = false;
@@ -55,11 +56,14 @@ class StudyState {
   std::optional<int64_t> best_trial() const { return best_trial_; }
   std::optional<double> best_value() const { return best_value_; }
   const std::optional<Progress>& progress() const { return progress_; }
+  // The trials counted by status as shown (kept up to date as events arrive, not recounted).
+  const Progress& counts() const { return counts_; }
 
  private:
   size_t index_for(int64_t id, StudyDelta& delta);
   // Drops the trial's curve points after `iteration` (a restarted attempt's curve replaces them).
   void rewind(size_t i, int64_t iteration, StudyDelta& delta);
+  void set_status(TrialData& t, TrialStatus s);
 
   Objective objective_;
   std::vector<std::string> param_names_;
@@ -70,6 +74,7 @@ class StudyState {
   std::optional<int64_t> best_trial_;
   std::optional<double> best_value_;
   std::optional<Progress> progress_;
+  Progress counts_;
 };
 
 // One line for the event log; decisions read "trial 7: stop by scheduler: below the median at iteration 4".
