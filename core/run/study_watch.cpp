@@ -13,6 +13,7 @@ Result<std::unique_ptr<StudyWatch>> StudyWatch::open(const std::string& path) {
   if (!tail) return tail.errors();
   std::unique_ptr<StudyWatch> w(new StudyWatch());
   w->tail_ = std::move(*tail);
+  w->tail_->set_columns(true);
   const StudyRecord& study = w->tail_->study();
   // The planned total, as the engine counts it (num_samples times the grid); unknown for a spec this
   // build cannot read (a newer one): progress then shows "?".
@@ -78,14 +79,9 @@ Result<StudyWatch::Update> StudyWatch::poll(size_t max_results) {
     e.data = {{"curve_until", std::max<int64_t>(0, until)}};
     ev.push_back(std::move(e));
   }
-  for (ResultRecord& r : batch->results) {
-    StudyEvent e;
-    e.kind = StudyEvent::Kind::TrialResult;
-    e.trial_id = r.trial_id;
-    e.data = std::move(r.metrics);
-    ev.push_back(std::move(e));
-  }
-  for (auto& e : ended) ev.push_back(std::move(e));
+  u.results = std::move(batch->block);
+  auto& after = u.after;
+  after = std::move(ended);
   // The event log and the decisions, merged in time order as the engine interleaves them.
   size_t i = 0, j = 0;
   const auto& logs = batch->events;
@@ -105,7 +101,7 @@ Result<StudyWatch::Update> StudyWatch::poll(size_t max_results) {
       e.data = {{"source", d.source}, {"action", d.action}, {"reason", d.reason}, {"details", d.details}, {"ts", d.ts}};
       e.message = decision_text(d.trial_id, d.action, d.source, d.reason);
     }
-    ev.push_back(std::move(e));
+    after.push_back(std::move(e));
   }
   progress_.elapsed_s = batch->elapsed_s;
   progress_.eta_s = batch->status == "running" ? estimate_eta(progress_, time_budget_s_) : std::nullopt;
@@ -116,7 +112,7 @@ Result<StudyWatch::Update> StudyWatch::poll(size_t max_results) {
     p.kind = running || batch->status == study_status_ ? StudyEvent::Kind::Progress : StudyEvent::Kind::Finished;
     p.message = batch->status;
     p.progress = progress_;
-    ev.push_back(std::move(p));
+    after.push_back(std::move(p));
     study_status_ = batch->status;
   }
   return u;

@@ -21,11 +21,17 @@ class StudyWatch {
   struct Update {
     bool changed = false;  // something was committed since the last poll
     bool more = false;     // results are waiting beyond this batch: poll again at once
+    // What is new, in three parts, to be applied in this order: trials created, started and updated, and
+    // curves cut back by a restart; the new results, in columns (no TrialResult events: a JSON value per
+    // result costs more than the rest of watching); trials that ended, the event log and the decisions, and a
+    // Progress event (Finished once the study is no longer running). Log and Decision events carry their
+    // stored time in data["ts"].
     std::vector<StudyEvent> events;
+    ResultBlock results;
+    std::vector<StudyEvent> after;
   };
-  // The events for what is new since the last poll (the first poll: the whole study), in the order the
-  // engine would have sent them, ending with a Progress event (Finished once the study is no longer
-  // running). Log and Decision events carry their stored time in data["ts"].
+  // What is new since the last poll (the first poll: the whole study), in the order the engine would have
+  // sent it.
   Result<Update> poll(size_t max_results = 100000);
 
   const StudyRecord& study() const { return tail_->study(); }

@@ -1,6 +1,7 @@
 #include "core/store/study_tail.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "core/store/schema.h"
 #include "core/store/sqlite_util.h"
@@ -55,8 +56,86 @@ std::string result_columns(int schema) {
   return std::string("id, trial_id, iteration, time_total_s, ts, metrics, ") + (schema >= 5 ? "attempt" : "0");
 }
 
-ResultRecord result_row(const sql::Stmt& st) {
-  return {st.int64(1), st.int64(2), st.real(3), st.real(4), parse_or_null(st.text(5)), st.int64(6), false};
+void skip_ws(std::string_view s, size_t& i) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r')) ++i;
+}
+
+// A string without escapes at s[i] (the opening quote): its text, i past the closing quote. False otherwise.
+bool plain_string(std::string_view s, size_t& i, std::string_view& out) {
+  if (i >= s.size() || s[i] != '"') return false;
+  const size_t start = ++i;
+  while (i < s.size() && s[i] != '"') {
+    if (s[i] == '\\' || static_cast<unsigned char>(s[i]) < 0x20) return false;
+    ++i;
+  }
+  if (i >= s.size()) return false;
+  out = s.substr(start, i - start);
+  ++i;
+  return true;
+}
+
+// Skips a JSON value that is not a number (string, literal, array, object) at s[i]. False on anything odd.
+bool skip_value(std::string_view s, size_t& i) {
+  if (i >= s.size()) return false;
+  if (s[i] == '"') {
+    for (++i; i < s.size(); ++i) {
+      if (s[i] == '\\') ++i;
+      else if (s[i] == '"') return ++i, true;
+    }
+    return false;
+  }
+  if (s[i] == '[' || s[i] == '{') {
+    int depth = 0;
+    for (; i < s.size(); ++i) {
+      const char c = s[i];
+      if (c == '"') {
+        if (!skip_value(s, i)) return false;
+        --i;
+      } else if (c == '[' || c == '{') {
+        ++depth;
+      } else if (c == ']' || c == '}') {
+        if (--depth == 0) return ++i, true;
+      }
+    }
+    return false;
+  }
+  for (const char* lit : {"true", "false", "null"}) {
+    if (s.substr(i).starts_with(lit)) return i += std::char_traits<char>::length(lit), true;
+  }
+  return false;
+}
+
+// The numeric members of a flat JSON object, without building a JSON value: each as (name, value). False when
+// the text is not the plain object a trial reports (escaped names, bad syntax): the caller then parses it.
+template <typename F>
+bool numeric_members(std::string_view s, F&& add) {
+  size_t i = 0;
+  skip_ws(s, i);
+  if (i >= s.size() || s[i++] != '{') return false;
+  skip_ws(s, i);
+  if (i < s.size() && s[i] == '}') return true;
+  for (;;) {
+    std::string_view key;
+    skip_ws(s, i);
+    if (!plain_string(s, i, key)) return false;
+    skip_ws(s, i);
+    if (i >= s.size() || s[i++] != ':') return false;
+    skip_ws(s, i);
+    if (i >= s.size()) return false;
+    if (s[i] == '-' || (s[i] >= '0' && s[i] <= '9')) {
+      double v = 0;
+      const auto [end, ec] = std::from_chars(s.data() + i, s.data() + s.size(), v);
+      if (ec != std::errc()) return false;
+      i = static_cast<size_t>(end - s.data());
+      add(key, v);
+    } else if (!skip_value(s, i)) {
+      return false;
+    }
+    skip_ws(s, i);
+    if (i >= s.size()) return false;
+    if (s[i] == '}') return true;
+    if (s[i++] != ',') return false;
+  }
 }
 
 bool finished(const std::string& status) {
@@ -65,6 +144,49 @@ bool finished(const std::string& status) {
 }
 
 }  // namespace
+
+struct StudyTail::Row {
+  int64_t id = 0, trial_id = 0, iteration = 0, attempt = 0;
+  double time_total_s = 0, ts = 0;
+  static Row of(const sql::Stmt& st) {
+    return {st.int64(0), st.int64(1), st.int64(2), st.int64(6), st.real(3), st.real(4)};
+  }
+};
+
+uint32_t StudyTail::name_index(std::string_view name) {
+  auto it = name_ids_.find(std::string(name));
+  if (it != name_ids_.end()) return it->second;
+  const auto id = static_cast<uint32_t>(names_.size());
+  names_.emplace_back(name);
+  name_ids_.emplace(names_.back(), id);
+  return id;
+}
+
+void StudyTail::add_result(StudyTailBatch& out, const Row& row, const std::string& metrics) {
+  if (!columns_) {
+    out.results.push_back({row.trial_id, row.iteration, row.time_total_s, row.ts, parse_or_null(metrics), row.attempt,
+                           false});
+    return;
+  }
+  ResultBlock& b = out.block;
+  ResultBlock::Row r{row.trial_id, row.iteration, row.attempt, row.time_total_s, row.ts,
+                     static_cast<uint32_t>(b.values.size()), 0};
+  auto add = [&](std::string_view key, double v) {
+    if (key == "training_iteration") return;
+    b.values.emplace_back(name_index(key), v);
+  };
+  if (!numeric_members(metrics, add)) {
+    b.values.resize(r.first);  // what the fast reader took before it gave up
+    const Json j = parse_or_null(metrics);
+    if (j.is_object()) {
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (it.value().is_number()) add(it.key(), it.value().get<double>());
+      }
+    }
+  }
+  r.count = static_cast<uint32_t>(b.values.size()) - r.first;
+  b.rows.push_back(r);
+}
 
 Result<std::unique_ptr<StudyTail>> StudyTail::open(const std::string& path) {
   // The same refusals as every reader (not a file, not a study, a newer schema), and the study row.
@@ -98,6 +220,7 @@ Result<StudyTailBatch> StudyTail::poll(size_t max_results) {
   }
   if (auto err = sql::exec(db_, "BEGIN"); !err.empty()) return Error{path_, err};
   const std::string err = read(out, std::max<size_t>(1, max_results));
+  if (columns_) out.block.names = names_;
   sql::exec(db_, err.empty() ? "COMMIT" : "ROLLBACK");
   if (!err.empty()) {
     data_version_ = -1;  // try again on the next poll
@@ -129,9 +252,10 @@ std::string StudyTail::read(StudyTailBatch& out, size_t max_results) {
     while (st.step()) {
       ++rows_read_;
       ++n;
-      last_result_ = st.int64(0);
-      if (schema_version_ >= 5) returned_[st.int64(1)].emplace_back(st.int64(2), st.int64(0));
-      out.results.push_back(result_row(st));
+      const Row row = Row::of(st);
+      last_result_ = row.id;
+      if (schema_version_ >= 5) returned_[row.trial_id].emplace_back(row.iteration, row.id);
+      add_result(out, row, st.text(5));
     }
     if (!st.error().empty()) return st.error();
     out.more = n >= max_results;
@@ -249,7 +373,7 @@ std::string StudyTail::read_rewinds(StudyTailBatch& out, int64_t cursor) {
   if (from.empty()) return {};
   // The rows read before that are gone may have given their ids to new rows (ids are reused from the top):
   // those ids are read again, and each rewound trial's current rows from its restart point up to the cursor.
-  std::map<int64_t, ResultRecord> again;  // by row id
+  std::map<int64_t, std::pair<Row, std::string>> again;  // by row id
   const std::string cols = result_columns(schema_version_);
   const std::string by_trial_q = "SELECT " + cols + " FROM results WHERE trial_id = ? AND iteration >= ? AND id <= ?";
   const std::string by_id_q = "SELECT " + cols + " FROM results WHERE id = ?";
@@ -265,7 +389,7 @@ std::string StudyTail::read_rewinds(StudyTailBatch& out, int64_t cursor) {
     by_trial.reset().bind(1, trial).bind(2, iteration).bind(3, cursor);
     while (by_trial.step()) {
       ++rows_read_;
-      again.emplace(by_trial.int64(0), result_row(by_trial));
+      again.emplace(by_trial.int64(0), std::pair(Row::of(by_trial), by_trial.text(5)));
     }
     if (!by_trial.error().empty()) return by_trial.error();
   }
@@ -274,13 +398,13 @@ std::string StudyTail::read_rewinds(StudyTailBatch& out, int64_t cursor) {
     by_id.reset().bind(1, id);
     if (by_id.step()) {
       ++rows_read_;
-      again.emplace(id, result_row(by_id));
+      again.emplace(id, std::pair(Row::of(by_id), by_id.text(5)));
     }
     if (!by_id.error().empty()) return by_id.error();
   }
-  for (auto& [id, r] : again) {
-    returned_[r.trial_id].emplace_back(r.iteration, id);
-    out.results.push_back(std::move(r));
+  for (const auto& [id, r] : again) {
+    returned_[r.first.trial_id].emplace_back(r.first.iteration, id);
+    add_result(out, r.first, r.second);
   }
   return {};
 }

@@ -26,11 +26,17 @@ Status StoreWatcher::open(const QString& db_path) {
   for (;;) {
     auto update = watch_->poll();
     if (!update) return update.errors();
-    if (!update->events.empty()) emit events(update->events);
+    deliver(*update);
     if (!update->more || !watch_) break;
   }
   if (watch_) timer_.start();
   return {};
+}
+
+void StoreWatcher::deliver(StudyWatch::Update& u) {
+  if (!u.events.empty()) emit events(u.events);
+  if (!u.results.empty()) emit results(u.results);
+  if (!u.after.empty()) emit events(u.after);
 }
 
 void StoreWatcher::poll() {
@@ -38,7 +44,7 @@ void StoreWatcher::poll() {
   auto update = watch_->poll();
   // A failed read (the file was replaced, a disk error) is tried again on the next tick.
   if (!update || !update->changed) return;
-  if (!update->events.empty()) emit events(update->events);
+  deliver(*update);
   if (update->more) QTimer::singleShot(0, this, &StoreWatcher::poll);  // a burst: read on at once
 }
 

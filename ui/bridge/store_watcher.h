@@ -35,10 +35,14 @@ class StoreWatcher final : public QObject {
  signals:
   // The study's spec (for the columns and the design view), before its first events.
   void opened(const tunelab::Json& spec);
+  // Each poll: `events` (trials created, started, updated), `results` (the new results, in columns), then
+  // `events` again (trials ended, the event log, decisions, progress). Apply them in the order they come.
   void events(const std::vector<tunelab::StudyEvent>& batch);
+  void results(const tunelab::ResultBlock& block);
 
  private:
   void poll();
+  void deliver(StudyWatch::Update& update);
 
   QString path_;
   std::unique_ptr<StudyWatch> watch_;

@@ -79,7 +79,6 @@ void StudyState::rewind(size_t i, int64_t iteration, StudyDelta& delta) {
 
 StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
   StudyDelta d;
-  const double nan = std::numeric_limits<double>::quiet_NaN();
   for (const StudyEvent& e : batch) {
     switch (e.kind) {
       case StudyEvent::Kind::TrialCreated: {
@@ -102,50 +101,19 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
       }
       case StudyEvent::Kind::TrialResult: {
         const size_t i = index_for(e.trial_id, d);
-        TrialData& t = trials_[i];
         const Json& r = e.data;
-        // An iteration the curve already has: a new attempt's curve replaces what followed it.
-        if (r.contains("training_iteration") && r["training_iteration"].is_number() && !t.iterations.empty() &&
-            r["training_iteration"].get<double>() <= t.iterations.back()) {
-          rewind(i, r["training_iteration"].get<int64_t>() - 1, d);
-        }
-        if (t.status == TrialStatus::Pending) {
-          set_status(t, TrialStatus::Running);
-          d.status_changed.insert(i);
-        }
-        t.iteration = r.value("training_iteration", t.iteration + 1);
-        t.runtime_s = r.value("time_total_s", t.runtime_s);
-        const size_t n = t.iterations.size();
-        if (!d.appended.count(i)) d.appended[i] = n;
-        t.iterations.push_back(static_cast<double>(t.iteration));
-        t.times.push_back(t.runtime_s);
-        for (auto it = r.begin(); it != r.end(); ++it) {
-          if (!it.value().is_number() || it.key() == "training_iteration") continue;
-          if (metric_set_.insert(it.key()).second) metric_names_.push_back(it.key());
-          auto& col = t.metrics[it.key()];
-          col.resize(n, nan);
-          col.push_back(it.value().get<double>());
-        }
-        for (auto& [name, col] : t.metrics) col.resize(n + 1, nan);
-        if (r.contains(objective_.metric) && r[objective_.metric].is_number()) {
-          const double v = r[objective_.metric].get<double>();
-          if (std::isfinite(v)) {
-            t.last = v;
-            if (!t.best || objective_.better(v, *t.best)) t.best = v;
-            if (!best_value_ || objective_.better(v, *best_value_)) {
-              best_value_ = v;
-              if (best_trial_ != t.id) {
-                d.best_changed = true;
-                if (best_trial_) {
-                  if (auto old = index_of(*best_trial_)) d.status_changed.insert(*old);  // its row is no longer bold
-                }
-                d.status_changed.insert(i);
-              }
-              best_trial_ = t.id;
-            }
+        std::optional<int64_t> iteration;
+        std::optional<double> time;
+        values_.clear();
+        if (r.is_object()) {
+          for (auto it = r.begin(); it != r.end(); ++it) {
+            if (!it.value().is_number()) continue;
+            if (it.key() == "training_iteration") iteration = it.value().get<int64_t>();
+            else values_.emplace_back(&it.key(), it.value().get<double>());
+            if (it.key() == "time_total_s") time = it.value().get<double>();
           }
         }
-        d.changed.insert(i);
+        add_point(i, iteration, time, values_, false, d);
         break;
       }
       case StudyEvent::Kind::TrialEnded: {
@@ -195,6 +163,75 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
         d.log_times.push_back(0.0);
         break;
     }
+  }
+  return d;
+}
+
+void StudyState::add_point(size_t i, std::optional<int64_t> iteration, std::optional<double> time_total_s,
+                           const std::vector<std::pair<const std::string*, double>>& values, bool names_known,
+                           StudyDelta& d) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  TrialData& t = trials_[i];
+  // An iteration the curve already has: a new attempt's curve replaces what followed it.
+  if (iteration && !t.iterations.empty() && static_cast<double>(*iteration) <= t.iterations.back()) {
+    rewind(i, *iteration - 1, d);
+  }
+  if (t.status == TrialStatus::Pending) {
+    set_status(t, TrialStatus::Running);
+    d.status_changed.insert(i);
+  }
+  t.iteration = iteration.value_or(t.iteration + 1);
+  t.runtime_s = time_total_s.value_or(t.runtime_s);
+  const size_t n = t.iterations.size();
+  if (!d.appended.count(i)) d.appended[i] = n;
+  t.iterations.push_back(static_cast<double>(t.iteration));
+  t.times.push_back(t.runtime_s);
+  std::optional<double> objective;
+  for (const auto& [name, v] : values) {
+    if (!names_known && metric_set_.insert(*name).second) metric_names_.push_back(*name);
+    auto& col = t.metrics[*name];
+    col.resize(n, nan);
+    col.push_back(v);
+    if (*name == objective_.metric) objective = v;
+  }
+  for (auto& [name, col] : t.metrics) col.resize(n + 1, nan);
+  if (objective && std::isfinite(*objective)) {
+    const double v = *objective;
+    t.last = v;
+    if (!t.best || objective_.better(v, *t.best)) t.best = v;
+    if (!best_value_ || objective_.better(v, *best_value_)) {
+      best_value_ = v;
+      if (best_trial_ != t.id) {
+        d.best_changed = true;
+        if (best_trial_) {
+          if (auto old = index_of(*best_trial_)) d.status_changed.insert(*old);  // its row is no longer bold
+        }
+        d.status_changed.insert(i);
+      }
+      best_trial_ = t.id;
+    }
+  }
+  d.changed.insert(i);
+}
+
+StudyDelta StudyState::apply_results(const ResultBlock& block) {
+  StudyDelta d;
+  // The block's metric names become columns in the order they were first met.
+  for (const std::string& name : block.names) {
+    if (metric_set_.insert(name).second) metric_names_.push_back(name);
+  }
+  std::optional<size_t> last_index;
+  int64_t last_trial = 0;
+  for (const ResultBlock::Row& r : block.rows) {
+    if (!last_index || last_trial != r.trial_id) {
+      last_index = index_for(r.trial_id, d);
+      last_trial = r.trial_id;
+    }
+    values_.clear();
+    for (uint32_t k = r.first; k < r.first + r.count; ++k) {
+      values_.emplace_back(&block.names[block.values[k].first], block.values[k].second);
+    }
+    add_point(*last_index, r.iteration, r.time_total_s, values_, true, d);
   }
   return d;
 }

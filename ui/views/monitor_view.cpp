@@ -166,8 +166,13 @@ void MonitorView::begin_study(const Objective& objective, std::vector<std::strin
   update_controls();
 }
 
-void MonitorView::apply(const std::vector<StudyEvent>& batch) {
-  const StudyDelta d = state_.apply(batch);
+void MonitorView::apply(const std::vector<StudyEvent>& batch) { present(state_.apply(batch)); }
+
+void MonitorView::apply_results(const ResultBlock& block) {
+  if (!block.empty()) present(state_.apply_results(block));
+}
+
+void MonitorView::present(const StudyDelta& d) {
   model_->update(d);
   // New metrics become choices for the curves.
   for (const auto& m : state_.metric_names()) {

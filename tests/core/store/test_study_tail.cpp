@@ -5,6 +5,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <map>
+
 #include "core/store/store.h"
 #include "core/store/study_tail.h"
 
@@ -190,6 +192,39 @@ class TestStudyTail final : public QObject {
     QCOMPARE(total, size_t(1000));
     QCOMPARE(polls, 4);
     QVERIFY(!(*tail)->poll()->changed);
+  }
+
+  void columnsCarryTheNumbersOfEachResult() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("s.db")).toStdString();
+    auto writer = make_study(path, 2, 0, 2);
+    writer->append_result({0, 1, 0.5, 1001, Json{{"acc", 0.25}, {"training_iteration", 1}, {"tag", "a,b}"},
+                                                 {"nested", {{"x", 1}}}, {"loss", -1.5e-3}}, 1});
+    // An escaped name: read through the JSON parser instead, with the same outcome.
+    writer->append_result({1, 1, 0.7, 1002, Json{{"a\"b", 2.0}, {"acc", 0.5}, {"training_iteration", 1}}, 1});
+    writer->append_result({1, 2, 0.9, 1003, Json::object(), 1});
+    QVERIFY(writer->flush().ok());
+    auto tail = StudyTail::open(path);
+    QVERIFY(tail.ok());
+    (*tail)->set_columns(true);
+    auto p = (*tail)->poll();
+    QVERIFY(p.ok());
+    QVERIFY(p->results.empty());
+    const ResultBlock& b = p->block;
+    QCOMPARE(b.rows.size(), size_t(3));
+    auto values = [&](size_t row) {
+      std::map<std::string, double> out;
+      for (uint32_t k = b.rows[row].first; k < b.rows[row].first + b.rows[row].count; ++k) {
+        out[b.names.at(b.values[k].first)] = b.values[k].second;
+      }
+      return out;
+    };
+    QCOMPARE(values(0), (std::map<std::string, double>{{"acc", 0.25}, {"loss", -1.5e-3}}));
+    QCOMPARE(values(1), (std::map<std::string, double>{{"a\"b", 2.0}, {"acc", 0.5}}));
+    QVERIFY(values(2).empty());
+    QCOMPARE(b.rows[0].trial_id, int64_t(0));
+    QCOMPARE(b.rows[1].time_total_s, 0.7);
+    QCOMPARE(b.rows[2].iteration, int64_t(2));
   }
 
   void refusesWhatIsNotAStudy() {
