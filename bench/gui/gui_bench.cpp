@@ -52,7 +52,9 @@ double status_mb(const char* key) {
   QFile f(QStringLiteral("/proc/self/status"));
   if (!f.open(QIODevice::ReadOnly)) return 0;
   for (const QByteArray& line : f.readAll().split('\n')) {
-    if (line.startsWith(key)) return line.mid(static_cast<qsizetype>(std::strlen(key)) + 1).trimmed().split(' ').first().toDouble() / 1024.0;
+    if (!line.startsWith(key)) continue;
+    const QByteArray kb = line.mid(static_cast<qsizetype>(std::strlen(key))).trimmed().split(' ').first();
+    return kb.toDouble() / 1024.0;
   }
   return 0;
 }

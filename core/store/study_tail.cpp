@@ -245,7 +245,8 @@ std::string StudyTail::read(StudyTailBatch& out, size_t max_results) {
   const int64_t cursor = last_result_;
   if (auto err = read_rewinds(out, cursor); !err.empty()) return err;
   {
-    const std::string q = "SELECT " + result_columns(schema_version_) + " FROM results WHERE id > ? ORDER BY id LIMIT ?";
+    const std::string q =
+        "SELECT " + result_columns(schema_version_) + " FROM results WHERE id > ? ORDER BY id LIMIT ?";
     sql::Stmt st(db_, q.c_str());
     st.bind(1, cursor).bind(2, static_cast<int64_t>(max_results));
     size_t n = 0;
@@ -279,7 +280,8 @@ std::string StudyTail::read(StudyTailBatch& out, size_t max_results) {
     if (!st.error().empty()) return st.error();
   }
   {
-    sql::Stmt st(db_, "SELECT id, trial_id, ts, source, action, reason, details FROM decisions WHERE id > ? ORDER BY id");
+    sql::Stmt st(db_,
+                 "SELECT id, trial_id, ts, source, action, reason, details FROM decisions WHERE id > ? ORDER BY id");
     st.bind(1, last_decision_);
     while (st.step()) {
       ++rows_read_;

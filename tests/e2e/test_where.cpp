@@ -49,14 +49,14 @@ class TestWhere final : public QObject {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("TUNELAB_RESULTS_DIR"));
     env.insert(QStringLiteral("TUNE_RESULT_DIR"), dir.filePath(QStringLiteral("ray")));
-    QCOMPARE(where({QStringLiteral("a")}, env)["dir"].get<std::string>(), dir.filePath(QStringLiteral("ray/a")).toStdString());
+    auto dir_of = [&](const QString& name) { return where({name}, env)["dir"].get<std::string>(); };
+    QCOMPARE(dir_of(QStringLiteral("a")), dir.filePath(QStringLiteral("ray/a")).toStdString());
     env.insert(QStringLiteral("TUNELAB_RESULTS_DIR"), dir.filePath(QStringLiteral("tl")));
-    QCOMPARE(where({QStringLiteral("a")}, env)["dir"].get<std::string>(), dir.filePath(QStringLiteral("tl/a")).toStdString());
+    QCOMPARE(dir_of(QStringLiteral("a")), dir.filePath(QStringLiteral("tl/a")).toStdString());
     env.remove(QStringLiteral("TUNELAB_RESULTS_DIR"));
     env.remove(QStringLiteral("TUNE_RESULT_DIR"));
     env.insert(QStringLiteral("HOME"), dir.path());
-    QCOMPARE(where({QStringLiteral("a")}, env)["dir"].get<std::string>(),
-             dir.filePath(QStringLiteral("tunelab_results/a")).toStdString());
+    QCOMPARE(dir_of(QStringLiteral("a")), dir.filePath(QStringLiteral("tunelab_results/a")).toStdString());
   }
 
   void badNamesAreRefused() {

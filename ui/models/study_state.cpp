@@ -240,7 +240,8 @@ std::string describe_event(const StudyEvent& e) {
   if (e.kind == StudyEvent::Kind::Finished) return "study " + e.message;
   if (!e.message.empty()) return e.message;
   if (e.kind == StudyEvent::Kind::Decision) {
-    return decision_text(e.trial_id, e.data.value("action", ""), e.data.value("source", ""), e.data.value("reason", ""));
+    return decision_text(e.trial_id, e.data.value("action", ""), e.data.value("source", ""),
+                         e.data.value("reason", ""));
   }
   return {};
 }
