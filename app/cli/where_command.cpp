@@ -26,7 +26,12 @@ int where_command(const Args& args) {
   }
   const std::string storage = p.value("storage").value_or(default_storage_dir());
   const NamedStudyPath w = named_study_path(storage, p.positional[0], p.has("fresh"));
-  std::cout << Json{{"dir", w.dir}, {"db", w.db}, {"holds_study", w.holds_study}}.dump() << "\n";
+  try {
+    std::cout << Json{{"dir", w.dir}, {"db", w.db}, {"holds_study", w.holds_study}}.dump() << "\n";
+  } catch (const Json::exception&) {  // JSON holds UTF-8 text only
+    std::cerr << "tunelab where: the study's path is not valid UTF-8; choose another --storage or name\n";
+    return kExitFailed;
+  }
   return kExitOk;
 }
 
