@@ -53,6 +53,8 @@ void print_usage() {
       "  tunelab import PATH --db OUT.db [--study NAME] [--metric M --mode max|min]\n"
       "                                       a Ray Tune experiment folder or an Optuna storage as a study\n"
       "  tunelab schema                       searchers, schedulers and stoppers with their options (JSON)\n"
+      "  tunelab where NAME [--storage DIR] [--fresh]\n"
+      "                                       where the Python front-end keeps the study NAME (JSON)\n"
       "  tunelab trial NAME                   run a built-in trainable (started by the engine)\n"
       "  tunelab --version\n\n"
       "Docs: docs/spec.md (study spec), docs/protocol.md (trial protocol), docs/storage.md (database),\n"
@@ -74,6 +76,7 @@ int main(int argc, char** argv) {
   if (cmd == "export") return export_command(rest);
   if (cmd == "trial") return trial_command(rest);
   if (cmd == "validate") return validate_command(rest);
+  if (cmd == "where") return where_command(rest);
   if (cmd == "plot") return plot_command(rest);
   if (cmd == "refine") return refine_command(rest);
   if (cmd == "replay") return replay_command(rest);

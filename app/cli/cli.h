@@ -22,6 +22,7 @@ int import_command(const Args& args);   // tunelab import PATH --db OUT.db [--st
 int control_command(const std::string& verb, const Args& args);
 // tunelab resume: --trial N, or an engine running the study, sends a command; otherwise resume_command.
 int resume_dispatch(const Args& args);
+int where_command(const Args& args);    // tunelab where NAME [--storage DIR] [--fresh]
 // tunelab export DB --format curves [--metric M] [--out FILE] [--force]: learning curves as a curve table.
 int export_curves(const std::string& db, const std::string& metric, const std::optional<std::string>& out, bool force);
 

@@ -9,6 +9,7 @@
 
 #include "core/analysis/summary.h"
 #include "core/run/checkpoint_pin.h"
+#include "core/run/progress.h"
 #include "core/run/trial_state.h"
 #include "core/util/json_read.h"
 
@@ -660,28 +661,12 @@ Progress Controller::progress() const {
   Progress p;
   p.total = total_trials_;
   p.created = static_cast<int64_t>(trials_.size());
-  for (const auto& [id, t] : trials_) {
-    switch (t->rec.status) {
-      case TrialStatus::Pending: ++p.pending; break;
-      case TrialStatus::Running: ++p.running; break;
-      case TrialStatus::Paused: ++p.paused; break;
-      case TrialStatus::Completed: ++p.completed; break;
-      case TrialStatus::Stopped: ++p.stopped; break;
-      case TrialStatus::Error: ++p.errored; break;
-    }
-  }
+  for (const auto& [id, t] : trials_) count_trial(p, t->rec.status);
   p.best_trial = best_trial_;
   p.best_value = best_value_;
   p.study_paused = study_paused_;
   p.elapsed_s = elapsed_s();
-  const int64_t finished = p.finished();
-  if (p.total > 0 && finished > 0 && finished < p.total) {
-    p.eta_s = p.elapsed_s / static_cast<double>(finished) * static_cast<double>(p.total - finished);
-  }
-  if (spec_.stop.time_budget_s) {
-    const double left = std::max(0.0, *spec_.stop.time_budget_s - p.elapsed_s);
-    p.eta_s = p.eta_s ? std::min(*p.eta_s, left) : left;
-  }
+  p.eta_s = estimate_eta(p, spec_.stop.time_budget_s);
   return p;
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/run/checkpoint_pin.h"
 #include "core/run/controller.h"
+#include "core/run/progress.h"
 #include "core/run/trial_state.h"
 
 namespace tunelab {
@@ -31,7 +32,7 @@ void Controller::record_decision(const Trial& t, const std::string& source, cons
   e.kind = StudyEvent::Kind::Decision;
   e.trial_id = t.rec.id;
   e.data = {{"source", source}, {"action", action}, {"reason", reason}, {"details", details}};
-  e.message = "trial " + std::to_string(t.rec.id) + ": " + action + " by " + source + ": " + reason;
+  e.message = decision_text(t.rec.id, action, source, reason);
   notify(std::move(e));
 }
 

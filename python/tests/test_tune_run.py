@@ -199,7 +199,7 @@ class RunTest(unittest.TestCase):
         wrapper = os.path.join(self.storage, "tunelab")
         Path(wrapper).write_text(
             "#!/bin/sh\n"
-            f'case "$1" in run|resume) exec "{binary()}" "$@";; esac\n'
+            f'case "$1" in run|resume|where) exec "{binary()}" "$@";; esac\n'
             f'echo "$@" > "{marker}"\n')
         os.chmod(wrapper, 0o755)
         env = {"TUNELAB_BIN": wrapper, "DISPLAY": ":99"}

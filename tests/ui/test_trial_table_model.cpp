@@ -135,6 +135,7 @@ class TestTrialTableModel final : public QObject {
     state.reset({"acc", true}, {});
     StoreWatcher watcher;
     QObject::connect(&watcher, &StoreWatcher::events, [&](const std::vector<StudyEvent>& batch) { state.apply(batch); });
+    QObject::connect(&watcher, &StoreWatcher::results, [&](const ResultBlock& block) { state.apply_results(block); });
     QVERIFY(watcher.open(QString::fromStdString(path)).ok());
     QCOMPARE(state.trials().at(0).iterations.size(), size_t(5));
     (*writer)->supersede_results(0, 2, 200);

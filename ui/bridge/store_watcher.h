@@ -1,18 +1,18 @@
 #pragma once
-// StoreWatcher: shows a study database in the workbench, also one another process is running.
-// It reads the store (read-only) and turns what it finds into the same StudyEvents the engine sends,
-// so the monitor does not care where events come from. While the study's status is "running" it
-// looks again every second, and only when the database file or its WAL changed, and sends the
-// results it has not sent yet.
+// StoreWatcher: shows a study database in the workbench, also one another process is running. A core
+// StudyWatch reads the store (read-only) and turns what is new into the same StudyEvents the engine sends,
+// so the monitor does not care where events come from. It looks once a second; a look when nothing was
+// committed costs one `PRAGMA data_version`, and one when something was costs what is new (new results,
+// events, decisions, trials whose row changed), never a re-read of the whole study. It keeps watching a
+// study that has ended: a later `tunelab resume` shows up live.
 #include <QObject>
 #include <QTimer>
 
-#include <map>
 #include <memory>
 
 #include "core/run/events.h"
-#include "core/store/store.h"
-#include "core/study/spec.h"
+#include "core/run/study_watch.h"
+#include "core/util/result.h"
 
 namespace tunelab::ui {
 
@@ -22,30 +22,31 @@ class StoreWatcher final : public QObject {
   explicit StoreWatcher(QObject* parent = nullptr);
   ~StoreWatcher() override;
 
-  // Opens `db_path`; the first batch arrives synchronously from inside this call (after `opened`).
+  // Opens `db_path`; the whole study arrives synchronously from inside this call (after `opened`), in
+  // batches of at most 100,000 results.
   Status open(const QString& db_path);
   void close();
   QString db_path() const { return path_; }
+  // The core watcher (for its progress and the rows it has read), or null when none is open.
+  const StudyWatch* watch() const { return watch_.get(); }
+  // How often it looks (ms).
+  int interval_ms() const { return timer_.interval(); }
 
  signals:
   // The study's spec (for the columns and the design view), before its first events.
   void opened(const tunelab::Json& spec);
+  // Each poll: `events` (trials created, started, updated), `results` (the new results, in columns), then
+  // `events` again (trials ended, the event log, decisions, progress). Apply them in the order they come.
   void events(const std::vector<tunelab::StudyEvent>& batch);
+  void results(const tunelab::ResultBlock& block);
 
  private:
-  void poll(bool force);
-  qint64 stamp() const;
+  void poll();
+  void deliver(StudyWatch::Update& update);
 
   QString path_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<StudyWatch> watch_;
   QTimer timer_;
-  qint64 last_stamp_ = -1;
-  std::map<int64_t, int64_t> sent_results_;      // trial -> results sent
-  std::map<int64_t, std::pair<int64_t, double>> sent_last_;  // trial -> (iteration, ts) of the last result sent
-  std::map<int64_t, std::string> sent_status_;   // trial -> status sent
-  size_t sent_events_ = 0;
-  size_t sent_decisions_ = 0;
-  int64_t total_trials_ = -1;  // what the study will run, when known
 };
 
 }  // namespace tunelab::ui

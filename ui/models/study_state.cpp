@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/analysis/summary.h"
+#include "core/run/progress.h"
 
 namespace tunelab::ui {
 
@@ -24,8 +25,16 @@ size_t StudyState::index_for(int64_t id, StudyDelta& delta) {
   index_[id] = i;
   trials_.push_back(TrialData{});
   trials_.back().id = id;
+  count_trial(counts_, TrialStatus::Pending);
+  ++counts_.created;
   delta.added.push_back(i);
   return i;
+}
+
+void StudyState::set_status(TrialData& t, TrialStatus s) {
+  count_trial(counts_, t.status, -1);
+  count_trial(counts_, s);
+  t.status = s;
 }
 
 void StudyState::rewind(size_t i, int64_t iteration, StudyDelta& delta) {
@@ -70,7 +79,6 @@ void StudyState::rewind(size_t i, int64_t iteration, StudyDelta& delta) {
 
 StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
   StudyDelta d;
-  const double nan = std::numeric_limits<double>::quiet_NaN();
   for (const StudyEvent& e : batch) {
     switch (e.kind) {
       case StudyEvent::Kind::TrialCreated: {
@@ -86,64 +94,33 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
       }
       case StudyEvent::Kind::TrialStarted: {
         const size_t i = index_for(e.trial_id, d);
-        trials_[i].status = TrialStatus::Running;
+        set_status(trials_[i], TrialStatus::Running);
         d.changed.insert(i);
         d.status_changed.insert(i);
         break;
       }
       case StudyEvent::Kind::TrialResult: {
         const size_t i = index_for(e.trial_id, d);
-        TrialData& t = trials_[i];
         const Json& r = e.data;
-        // An iteration the curve already has: a new attempt's curve replaces what followed it.
-        if (r.contains("training_iteration") && r["training_iteration"].is_number() && !t.iterations.empty() &&
-            r["training_iteration"].get<double>() <= t.iterations.back()) {
-          rewind(i, r["training_iteration"].get<int64_t>() - 1, d);
-        }
-        if (t.status == TrialStatus::Pending) {
-          t.status = TrialStatus::Running;
-          d.status_changed.insert(i);
-        }
-        t.iteration = r.value("training_iteration", t.iteration + 1);
-        t.runtime_s = r.value("time_total_s", t.runtime_s);
-        const size_t n = t.iterations.size();
-        if (!d.appended.count(i)) d.appended[i] = n;
-        t.iterations.push_back(static_cast<double>(t.iteration));
-        t.times.push_back(t.runtime_s);
-        for (auto it = r.begin(); it != r.end(); ++it) {
-          if (!it.value().is_number() || it.key() == "training_iteration") continue;
-          if (metric_set_.insert(it.key()).second) metric_names_.push_back(it.key());
-          auto& col = t.metrics[it.key()];
-          col.resize(n, nan);
-          col.push_back(it.value().get<double>());
-        }
-        for (auto& [name, col] : t.metrics) col.resize(n + 1, nan);
-        if (r.contains(objective_.metric) && r[objective_.metric].is_number()) {
-          const double v = r[objective_.metric].get<double>();
-          if (std::isfinite(v)) {
-            t.last = v;
-            if (!t.best || objective_.better(v, *t.best)) t.best = v;
-            if (!best_value_ || objective_.better(v, *best_value_)) {
-              best_value_ = v;
-              if (best_trial_ != t.id) {
-                d.best_changed = true;
-                if (best_trial_) {
-                  if (auto old = index_of(*best_trial_)) d.status_changed.insert(*old);  // its row is no longer bold
-                }
-                d.status_changed.insert(i);
-              }
-              best_trial_ = t.id;
-            }
+        std::optional<int64_t> iteration;
+        std::optional<double> time;
+        values_.clear();
+        if (r.is_object()) {
+          for (auto it = r.begin(); it != r.end(); ++it) {
+            if (!it.value().is_number()) continue;
+            if (it.key() == "training_iteration") iteration = it.value().get<int64_t>();
+            else values_.emplace_back(&it.key(), it.value().get<double>());
+            if (it.key() == "time_total_s") time = it.value().get<double>();
           }
         }
-        d.changed.insert(i);
+        add_point(i, iteration, time, values_, false, d);
         break;
       }
       case StudyEvent::Kind::TrialEnded: {
         const size_t i = index_for(e.trial_id, d);
         TrialData& t = trials_[i];
         const std::string status = e.data.value("status", "");
-        t.status = trial_status_from_string(status).value_or(TrialStatus::Completed);
+        set_status(t, trial_status_from_string(status).value_or(TrialStatus::Completed));
         t.reason = e.data.value("reason", "");
         if (is_finished(t.status)) d.ended.insert(i);
         d.changed.insert(i);  // the engine's Log event for the end carries the log line
@@ -170,6 +147,9 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
       case StudyEvent::Kind::Decision:
       case StudyEvent::Kind::Log:
         d.log_lines.push_back(describe_event(e));
+        d.log_times.push_back(e.data.is_object() && e.data.contains("ts") && e.data["ts"].is_number()
+                                  ? e.data["ts"].get<double>()
+                                  : 0.0);
         break;
       case StudyEvent::Kind::Progress:
         d.progress = e.progress;
@@ -180,8 +160,78 @@ StudyDelta StudyState::apply(const std::vector<StudyEvent>& batch) {
         progress_ = e.progress;
         d.finished = true;
         d.log_lines.push_back(describe_event(e));
+        d.log_times.push_back(0.0);
         break;
     }
+  }
+  return d;
+}
+
+void StudyState::add_point(size_t i, std::optional<int64_t> iteration, std::optional<double> time_total_s,
+                           const std::vector<std::pair<const std::string*, double>>& values, bool names_known,
+                           StudyDelta& d) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  TrialData& t = trials_[i];
+  // An iteration the curve already has: a new attempt's curve replaces what followed it.
+  if (iteration && !t.iterations.empty() && static_cast<double>(*iteration) <= t.iterations.back()) {
+    rewind(i, *iteration - 1, d);
+  }
+  if (t.status == TrialStatus::Pending) {
+    set_status(t, TrialStatus::Running);
+    d.status_changed.insert(i);
+  }
+  t.iteration = iteration.value_or(t.iteration + 1);
+  t.runtime_s = time_total_s.value_or(t.runtime_s);
+  const size_t n = t.iterations.size();
+  if (!d.appended.count(i)) d.appended[i] = n;
+  t.iterations.push_back(static_cast<double>(t.iteration));
+  t.times.push_back(t.runtime_s);
+  std::optional<double> objective;
+  for (const auto& [name, v] : values) {
+    if (!names_known && metric_set_.insert(*name).second) metric_names_.push_back(*name);
+    auto& col = t.metrics[*name];
+    col.resize(n, nan);
+    col.push_back(v);
+    if (*name == objective_.metric) objective = v;
+  }
+  for (auto& [name, col] : t.metrics) col.resize(n + 1, nan);
+  if (objective && std::isfinite(*objective)) {
+    const double v = *objective;
+    t.last = v;
+    if (!t.best || objective_.better(v, *t.best)) t.best = v;
+    if (!best_value_ || objective_.better(v, *best_value_)) {
+      best_value_ = v;
+      if (best_trial_ != t.id) {
+        d.best_changed = true;
+        if (best_trial_) {
+          if (auto old = index_of(*best_trial_)) d.status_changed.insert(*old);  // its row is no longer bold
+        }
+        d.status_changed.insert(i);
+      }
+      best_trial_ = t.id;
+    }
+  }
+  d.changed.insert(i);
+}
+
+StudyDelta StudyState::apply_results(const ResultBlock& block) {
+  StudyDelta d;
+  // The block's metric names become columns in the order they were first met.
+  for (const std::string& name : block.names) {
+    if (metric_set_.insert(name).second) metric_names_.push_back(name);
+  }
+  std::optional<size_t> last_index;
+  int64_t last_trial = 0;
+  for (const ResultBlock::Row& r : block.rows) {
+    if (!last_index || last_trial != r.trial_id) {
+      last_index = index_for(r.trial_id, d);
+      last_trial = r.trial_id;
+    }
+    values_.clear();
+    for (uint32_t k = r.first; k < r.first + r.count; ++k) {
+      values_.emplace_back(&block.names[block.values[k].first], block.values[k].second);
+    }
+    add_point(*last_index, r.iteration, r.time_total_s, values_, true, d);
   }
   return d;
 }
@@ -190,8 +240,8 @@ std::string describe_event(const StudyEvent& e) {
   if (e.kind == StudyEvent::Kind::Finished) return "study " + e.message;
   if (!e.message.empty()) return e.message;
   if (e.kind == StudyEvent::Kind::Decision) {
-    return "trial " + std::to_string(e.trial_id) + ": " + e.data.value("action", "") + " by " +
-           e.data.value("source", "") + ": " + e.data.value("reason", "");
+    return decision_text(e.trial_id, e.data.value("action", ""), e.data.value("source", ""),
+                         e.data.value("reason", ""));
   }
   return {};
 }

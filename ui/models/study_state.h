@@ -10,6 +10,7 @@
 
 #include "core/model/trial.h"
 #include "core/run/events.h"
+#include "core/store/study_tail.h"
 #include "core/study/spec.h"
 
 namespace tunelab::ui {
@@ -36,6 +37,7 @@ struct StudyDelta {
   std::set<size_t> rewound;                           // trials whose curve lost points: redraw them whole
   std::set<size_t> ended;                             // trials that finished in this batch
   std::vector<std::string> log_lines;                 // decisions and messages, ready to show
+  std::vector<double> log_times;                      // each line's stored time (s since the epoch), 0: now
   std::optional<Progress> progress;
   bool finished = false;                              // the session ended
   bool best_changed = false;
@@ -46,6 +48,9 @@ class StudyState {
   // Starts over for a study with this objective and these parameter names (the table's columns).
   void reset(const Objective& objective, std::vector<std::string> param_names);
   StudyDelta apply(const std::vector<StudyEvent>& batch);
+  // New results in columns (a watched study's): as TrialResult events with these numbers, at a fraction of
+  // the cost.
+  StudyDelta apply_results(const ResultBlock& block);
 
   const std::vector<TrialData>& trials() const { return trials_; }
   std::optional<size_t> index_of(int64_t id) const;
@@ -55,11 +60,19 @@ class StudyState {
   std::optional<int64_t> best_trial() const { return best_trial_; }
   std::optional<double> best_value() const { return best_value_; }
   const std::optional<Progress>& progress() const { return progress_; }
+  // The trials counted by status as shown (kept up to date as events arrive, not recounted).
+  const Progress& counts() const { return counts_; }
 
  private:
   size_t index_for(int64_t id, StudyDelta& delta);
   // Drops the trial's curve points after `iteration` (a restarted attempt's curve replaces them).
   void rewind(size_t i, int64_t iteration, StudyDelta& delta);
+  void set_status(TrialData& t, TrialStatus s);
+  // One result of trial i: its iteration (none: the next), its time, and its numeric metrics (names that
+  // are not yet columns become columns unless `names_known`).
+  void add_point(size_t i, std::optional<int64_t> iteration, std::optional<double> time_total_s,
+                 const std::vector<std::pair<const std::string*, double>>& values, bool names_known,
+                 StudyDelta& delta);
 
   Objective objective_;
   std::vector<std::string> param_names_;
@@ -70,6 +83,8 @@ class StudyState {
   std::optional<int64_t> best_trial_;
   std::optional<double> best_value_;
   std::optional<Progress> progress_;
+  Progress counts_;
+  std::vector<std::pair<const std::string*, double>> values_;  // add_point's argument, reused
 };
 
 // One line for the event log; decisions read "trial 7: stop by scheduler: below the median at iteration 4".

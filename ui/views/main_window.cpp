@@ -75,6 +75,7 @@ MainWindow::MainWindow(QString spec_text, QString base_dir, QWidget* parent)
   connect(bridge_, &EngineBridge::events, monitor_, &MonitorView::apply);
   connect(watcher_, &StoreWatcher::events, monitor_, &MonitorView::apply);
   connect(monitor_, &MonitorView::message, this, &MainWindow::message);
+  connect(watcher_, &StoreWatcher::results, monitor_, &MonitorView::apply_results);
   connect(bridge_, &EngineBridge::finished, this, [this](const QString& status) {
     monitor_->study_finished(status);
     message(tr("Study %1.").arg(status));

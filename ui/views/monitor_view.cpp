@@ -177,8 +177,13 @@ void MonitorView::begin_study(const Objective& objective, std::vector<std::strin
   update_controls();
 }
 
-void MonitorView::apply(const std::vector<StudyEvent>& batch) {
-  const StudyDelta d = state_.apply(batch);
+void MonitorView::apply(const std::vector<StudyEvent>& batch) { present(state_.apply(batch)); }
+
+void MonitorView::apply_results(const ResultBlock& block) {
+  if (!block.empty()) present(state_.apply_results(block));
+}
+
+void MonitorView::present(const StudyDelta& d) {
   model_->update(d);
   // New metrics become choices for the curves.
   for (const auto& m : state_.metric_names()) {
@@ -219,9 +224,18 @@ void MonitorView::apply(const std::vector<StudyEvent>& batch) {
   }
   if (!d.appended.empty()) load_->set_objective_range(first_objective_, state_.best_value());
   curves_->flush();
-  for (const auto& line : d.log_lines) {
-    log_->appendPlainText(QDateTime::currentDateTime().toString(QStringLiteral("[HH:mm:ss] ")) +
-                          QString::fromStdString(line));
+  if (!d.log_lines.empty()) {
+    // One append for the batch. A watched study's lines carry the time they were stored; the engine's
+    // arrive as they happen.
+    QStringList lines;
+    lines.reserve(static_cast<qsizetype>(d.log_lines.size()));
+    for (size_t i = 0; i < d.log_lines.size(); ++i) {
+      const double ts = i < d.log_times.size() ? d.log_times[i] : 0.0;
+      const QDateTime when = ts > 0 ? QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(ts * 1000))
+                                    : QDateTime::currentDateTime();
+      lines << when.toString(QStringLiteral("[HH:mm:ss] ")) + QString::fromStdString(d.log_lines[i]);
+    }
+    log_->appendPlainText(lines.join(QLatin1Char('\n')));
   }
   if (d.progress && d.progress->study_paused != study_paused_) {
     study_paused_ = d.progress->study_paused;
@@ -231,17 +245,13 @@ void MonitorView::apply(const std::vector<StudyEvent>& batch) {
     // Counts from the trials as shown (the engine's progress comes once a second); total, ETA and the
     // paused flag from its last progress event.
     Progress p = state_.progress().value_or(Progress{});
-    p.pending = p.running = p.paused = p.completed = p.stopped = p.errored = 0;
-    for (const TrialData& t : trials) {
-      switch (t.status) {
-        case TrialStatus::Pending: ++p.pending; break;
-        case TrialStatus::Running: ++p.running; break;
-        case TrialStatus::Paused: ++p.paused; break;
-        case TrialStatus::Completed: ++p.completed; break;
-        case TrialStatus::Stopped: ++p.stopped; break;
-        case TrialStatus::Error: ++p.errored; break;
-      }
-    }
+    const Progress& shown = state_.counts();
+    p.pending = shown.pending;
+    p.running = shown.running;
+    p.paused = shown.paused;
+    p.completed = shown.completed;
+    p.stopped = shown.stopped;
+    p.errored = shown.errored;
     QString best = QStringLiteral("-");
     if (state_.best_trial() && state_.best_value()) {
       best = QStringLiteral("%1 (trial %2)").arg(*state_.best_value(), 0, 'g', 5).arg(*state_.best_trial());

@@ -36,6 +36,8 @@ class MonitorView final : public QWidget {
   void begin_study(const Objective& objective, std::vector<std::string> param_names, const QString& db_path,
                    bool live, int64_t max_concurrent);
   void apply(const std::vector<StudyEvent>& batch);
+  // New results in columns (a watched study's, StoreWatcher::results).
+  void apply_results(const ResultBlock& block);
   void study_finished(const QString& status);
 
   const StudyState& state() const { return state_; }
@@ -60,6 +62,7 @@ class MonitorView final : public QWidget {
   void message(const QString& text);
 
  private:
+  void present(const StudyDelta& d);  // what a batch changed, onto the table, curves, log and progress line
   void rebuild_curves();
   void on_selection();
   void update_controls();

@@ -42,11 +42,20 @@ def find_binary() -> str:
         "on PATH (build it with `cmake -S . -B build && cmake --build build`; it is build/bin/tunelab)")
 
 
-def default_storage() -> str:
-    for name in ("TUNELAB_RESULTS_DIR", "TUNE_RESULT_DIR"):
-        if os.environ.get(name):
-            return os.path.abspath(os.path.expanduser(os.environ[name]))
-    return os.path.join(os.path.expanduser("~"), "tunelab_results")
+def study_path(binary: str, name: str, storage_path: Optional[str], fresh: bool) -> Dict[str, Any]:
+    """Where the study ``name`` is kept: ``{"dir", "db", "holds_study"}``. The layout has one copy, in the engine
+    (core/store/results_dir.h): ``STORAGE/NAME/study.db``, STORAGE being ``storage_path``, else
+    ``$TUNELAB_RESULTS_DIR``, ``$TUNE_RESULT_DIR`` or ``~/tunelab_results``; with ``fresh``, the first of
+    ``NAME-2``, ``NAME-3``, ... that holds no study when ``NAME`` does."""
+    command = [binary, "where", name]
+    if storage_path:
+        command += ["--storage", os.path.expanduser(os.fspath(storage_path))]
+    if fresh:
+        command.append("--fresh")
+    done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise TuneError(f"cannot place the study {name!r}: {done.stderr.strip() or done.returncode}")
+    return json.loads(done.stdout)
 
 
 def _holds_study(db: str) -> bool:
@@ -145,27 +154,25 @@ def execute(o: RunOptions, *, storage_path: Optional[str], resume: Any, verbose:
     """Run (or resume) the study described by ``o`` and return its analysis."""
     info = describe_trainable(o.trainable)
     binary = find_binary()
-    storage = os.path.abspath(os.path.expanduser(os.fspath(storage_path))) if storage_path else default_storage()
-    exp_dir = os.path.join(storage, o.name)
-    db = os.path.join(exp_dir, "study.db")
     resume_mode = resume.upper() if isinstance(resume, str) else resume
     if resume_mode not in (None, False, True, "AUTO", "LOCAL", "REMOTE", "PROMPT", "ERRORED_ONLY"):
         raise ValueError(f"resume must be True, False or 'AUTO', got {resume!r}")
+    place = study_path(binary, o.name, storage_path, fresh=False)
+    exp_dir, db = place["dir"], place["db"]
     resuming = False
     if resume_mode not in (None, False):
-        resuming = _holds_study(db)
+        resuming = place["holds_study"]
         if not resuming and resume_mode != "AUTO":
             raise ValueError(f"Called resume ({resume!r}) when no experiment was found at {exp_dir}; use "
                              "resume='AUTO' to start a new one when there is none")
-    elif _holds_study(db):  # a rerun without resume: a new folder beside the old one
-        n = 2
-        while _holds_study(os.path.join(f"{exp_dir}-{n}", "study.db")):
-            n += 1
-        exp_dir = f"{exp_dir}-{n}"
-        db = os.path.join(exp_dir, "study.db")
+    elif place["holds_study"]:  # a rerun without resume: a new folder beside the old one
+        first = exp_dir
+        place = study_path(binary, o.name, storage_path, fresh=True)
+        exp_dir, db = place["dir"], place["db"]
         if verbose:
-            print(f"tunelab.tune: {os.path.join(storage, o.name)} already holds a study; this run goes to {exp_dir} "
+            print(f"tunelab.tune: {first} already holds a study; this run goes to {exp_dir} "
                   "(pass resume='AUTO' to continue the old one)")
+    storage = os.path.dirname(exp_dir)
     os.makedirs(exp_dir, exist_ok=True)
     if info.parameters is not None:
         o.parameters_file = os.path.join(exp_dir, "parameters.pkl")
