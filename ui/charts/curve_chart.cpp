@@ -94,7 +94,11 @@ class CurveLayer final : public QGraphicsObject {
     size_t drawn = 0;        // points painted into its cache
     int drawn_points = 0;    // after decimation
     bool finished = false;
-    Role role = Role::Live;
+    Role role = Role::Live;   // how it is drawn now
+    // The cached image it is painted into: Live (running), Background (ended) or none (Series: among
+    // the best K). The selected trial stays in its cache, under its series, so that selecting one
+    // redraws no cache.
+    Role cache = Role::Live;
     bool series_dirty = true;
     std::optional<double> score;
     double y_min = kInf, y_max = -kInf;
@@ -128,7 +132,7 @@ class CurveLayer final : public QGraphicsObject {
       cache.fill(Qt::transparent);
       ++full_redraws_;
       for (auto& [id, c] : curves_) {
-        if (c.role == role) c.drawn = 0;
+        if (c.cache == role) c.drawn = 0;
       }
       valid = true;
     }
@@ -136,7 +140,7 @@ class CurveLayer final : public QGraphicsObject {
     // set-up costs more than the few pixels each segment covers.
     std::map<int, std::vector<QLineF>> groups;
     for (auto& [id, c] : curves_) {
-      if (c.role != role || c.drawn >= c.xs.size()) continue;
+      if (c.cache != role || c.drawn >= c.xs.size()) continue;
       collect(c, c.drawn, groups[role == Role::Live ? static_cast<int>(id % 12) : 0]);
     }
     const QPointF origin = chart_->plotArea().topLeft();
@@ -426,14 +430,19 @@ void CurveChart::update_roles() {
   for (size_t i = 0; i < k; ++i) ranked_.push_back(scored[i].second);
   const std::set<int64_t> top(ranked_.begin(), ranked_.end());
   for (auto& [id, c] : l.curves_) {
-    const Role role = top.count(id) || l.selected_ == id ? Role::Series : !c.finished ? Role::Live : Role::Background;
+    const bool is_top = top.count(id) > 0;
+    const Role cache = is_top ? Role::Series : !c.finished ? Role::Live : Role::Background;
+    if (cache != c.cache) {
+      if (c.cache == Role::Background) l.bg_valid_ = false;  // a cache cannot take a line out: redraw it
+      if (c.cache == Role::Live) l.live_valid_ = false;
+      c.cache = cache;
+      c.drawn = 0;
+      c.drawn_points = 0;
+    }
+    const Role role = is_top || l.selected_ == id ? Role::Series : cache;
     if (role == c.role) continue;
-    if (c.role == Role::Background) l.bg_valid_ = false;  // a cache cannot take a line out: redraw it
-    if (c.role == Role::Live) l.live_valid_ = false;
     if (c.role == Role::Background || role == Role::Background) band_dirty_ = true;
     c.role = role;
-    c.drawn = 0;
-    c.drawn_points = 0;
     c.series_dirty = true;
   }
 }
@@ -486,7 +495,6 @@ void CurveChart::update_series() {
     QList<QPointF> pts;
     for (size_t i : l.kept(c)) pts.append(QPointF(c.xs[i], c.ys[i]));
     s->replace(pts);
-    c.drawn_points = static_cast<int>(pts.size());
   }
   // The legend lists the series in the order they were added: best first, then the selected trial.
   std::vector<int64_t> order = ranked_;
@@ -639,6 +647,7 @@ int CurveChart::series_count() const { return static_cast<int>(layer_->curves_.s
 int CurveChart::full_redraws() const { return layer_->full_redraws_; }
 
 int CurveChart::drawn_points(int64_t trial) const {
+  if (auto s = series_.find(trial); s != series_.end()) return static_cast<int>(s->second->count());
   auto it = layer_->curves_.find(trial);
   return it == layer_->curves_.end() ? -1 : it->second.drawn_points;
 }
