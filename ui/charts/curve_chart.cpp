@@ -95,9 +95,10 @@ class CurveLayer final : public QGraphicsObject {
     int drawn_points = 0;    // after decimation
     bool finished = false;
     Role role = Role::Live;   // how it is drawn now
-    // The cached image it is painted into: Live (running), Background (ended) or none (Series: among
-    // the best K). The selected trial stays in its cache, under its series, so that selecting one
-    // redraws no cache.
+    // The cached image it is painted into: Live (running), Background (ended, not among the best K) or
+    // none (Series: ended and among the best K). A running trial stays in the live cache and the
+    // selected trial in its cache, under their series, so that the best K changing while results
+    // stream in, or a click on another trial, redraws no cache.
     Role cache = Role::Live;
     bool series_dirty = true;
     std::optional<double> score;
@@ -431,7 +432,7 @@ void CurveChart::update_roles() {
   const std::set<int64_t> top(ranked_.begin(), ranked_.end());
   for (auto& [id, c] : l.curves_) {
     const bool is_top = top.count(id) > 0;
-    const Role cache = is_top ? Role::Series : !c.finished ? Role::Live : Role::Background;
+    const Role cache = !c.finished ? Role::Live : is_top ? Role::Series : Role::Background;
     if (cache != c.cache) {
       if (c.cache == Role::Background) l.bg_valid_ = false;  // a cache cannot take a line out: redraw it
       if (c.cache == Role::Live) l.live_valid_ = false;
@@ -483,11 +484,9 @@ void CurveChart::update_series() {
     QPen pen(selected ? palette().color(QPalette::Highlight) : rank_color(static_cast<size_t>(rank - ranked_.begin())));
     pen.setWidthF(selected ? 3.0 : rank == ranked_.begin() ? 2.5 : 1.5);
     if (s->pen() != pen) s->setPen(pen);
+    // Just the id (the value is in the tooltip): a legend that changes width at every result would
+    // resize the plot, and so redraw the cached lines, while results stream in.
     QString name = QStringLiteral("#%1").arg(id);
-    if (rank != ranked_.end()) {
-      const double v = c.score ? *c.score : maximize_ ? c.y_max : c.y_min;
-      name += QStringLiteral("  %1").arg(v, 0, 'g', 4);
-    }
     if (selected) name += tr(" (selected)");
     if (s->name() != name) s->setName(name);
     if (!c.series_dirty) continue;
@@ -597,7 +596,13 @@ void CurveChart::apply_ranges(bool exact) {
     x1 += l.ranged_ ? l.data_x1_ - l.data_x0_ : (l.data_x1_ - l.data_x0_) * 0.1;
   }
   const NiceAxis x = nice_axis(l.data_x0_, x1, xo);
-  const NiceAxis y = nice_axis(l.data_y0_, l.data_y1_);
+  // Streaming: room for the span to double above (a rising metric) and for a quarter of it below (a
+  // falling one); a fraction stays within [0, 1] and data that is all positive above 0 (nice_axis).
+  const double span_y = l.data_y1_ - l.data_y0_;
+  const bool fraction = l.data_y0_ >= 0 && l.data_y1_ <= 1;
+  const double up = exact ? 0 : fraction ? std::min(span_y, 1 - l.data_y1_) : span_y;
+  const double down = exact ? 0 : span_y * 0.25;
+  const NiceAxis y = nice_axis(l.data_y0_ - down < 0 && l.data_y0_ >= 0 ? 0.0 : l.data_y0_ - down, l.data_y1_ + up);
   apply_nice_axis(x_axis_, x);
   apply_nice_axis(y_axis_, y);
   l.set_ranges(x.min, x.max, y.min, y.max);
