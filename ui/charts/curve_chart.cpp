@@ -591,9 +591,9 @@ void CurveChart::apply_ranges(bool exact) {
   if (exact) {
     xo.exact_max = true;  // the x axis ends at the last iteration
   } else {
-    // While points stream in: headroom (twice the span, rounded to a tick), so that the ranges and the
-    // cached images change about ten times over a curve of 200 points.
-    x1 += l.ranged_ ? l.data_x1_ - l.data_x0_ : (l.data_x1_ - l.data_x0_) * 0.1;
+    // While points stream in: headroom (half the span, rounded out to a tick), so that the ranges and
+    // the cached images change about ten times over a curve of 200 points.
+    x1 += (l.data_x1_ - l.data_x0_) * (l.ranged_ ? 0.5 : 0.1);
   }
   const NiceAxis x = nice_axis(l.data_x0_, x1, xo);
   // Streaming: room for the span to double above (a rising metric) and for a quarter of it below (a
@@ -632,13 +632,15 @@ void CurveChart::flush() {
     band_ = {};
   }
   const auto running = running_trials();
-  summary_->setText(tr("%1 trials: %2 best%3, %4 running in full; %5 others %6")
-                        .arg(l.curves_.size())
-                        .arg(ranked_.size())
-                        .arg(l.selected_ && l.curves_.count(*l.selected_) ? tr(", the selected one") : QString())
-                        .arg(running.size())
-                        .arg(background_trials())
-                        .arg(others_ == Others::Band ? tr("as a band") : tr("faded")));
+  const int full = static_cast<int>(l.curves_.size()) - background_trials();
+  summary_->setText(tr("%1 in full, %2 %3").arg(full).arg(background_trials()).arg(others_ == Others::Band ? tr("in the band") : tr("faded")));
+  summary_->setToolTip(tr("%1 trials; in full: the %2 best%3 and %4 more running; %5 others %6")
+                           .arg(l.curves_.size())
+                           .arg(ranked_.size())
+                           .arg(l.selected_ && l.curves_.count(*l.selected_) ? tr(", the selected one") : QString())
+                           .arg(running.size())
+                           .arg(background_trials())
+                           .arg(others_ == Others::Band ? tr("as a median and 10–90 % band") : tr("as faded lines")));
   l.update();
 }
 
