@@ -1,5 +1,6 @@
 // tunelab plot DB --kind curves|scatter|pareto|history|importance [--x P] [--y M] [--color C]
 //   [--x-mode min|max] [--y-mode min|max] [--time] [--width W --height H] --out FILE.png|svg
+//   curves: [--best K] [--others faded|band]; scatter: [--color-by status|iterations] [--at-iteration N]
 // Renders a chart of a stored study headless, with the workbench's own chart code.
 #include <cstdio>
 #include <cstdlib>
@@ -18,11 +19,14 @@ namespace tunelab::cli {
 
 int plot_command(const Args& args) {
   const ParsedArgs a =
-      parse_args(args, {"kind", "x", "y", "color", "x-mode", "y-mode", "width", "height", "out"}, {"time", "force"});
+      parse_args(args, {"kind", "x", "y", "color", "x-mode", "y-mode", "width", "height", "out", "best", "others",
+                        "color-by", "at-iteration"},
+                 {"time", "force"});
   if (!a.error.empty() || a.positional.size() != 1 || !a.value("out")) {
     std::fprintf(stderr, "tunelab plot: %s\nusage: tunelab plot DB --kind curves|scatter|pareto|history|importance "
                  "[--x P] [--y M] [--color C] [--x-mode min|max] [--y-mode min|max] [--time] [--width W --height H] "
-                 "--out FILE.png|svg [--force]\n", a.error.empty() ? "needs a database and --out" : a.error.c_str());
+                 "--out FILE.png|svg [--force]\n  curves: [--best K] [--others faded|band]; scatter: [--color-by status|iterations] "
+                 "[--at-iteration N]\n", a.error.empty() ? "needs a database and --out" : a.error.c_str());
     return kExitUsage;
   }
 #ifdef TUNELAB_WITH_UI
@@ -66,6 +70,17 @@ int plot_command(const Args& args) {
   req.by_time = a.has("time");
   req.size = QSize(width, height);
   req.out = str("out");
+  auto whole = [&](const char* key, int fallback) {
+    const auto v = a.value(key);
+    if (!v) return fallback;
+    char* end = nullptr;
+    const long n = std::strtol(v->c_str(), &end, 10);
+    return end && *end == '\0' && !v->empty() && n >= 0 && n <= 1000000000 ? static_cast<int>(n) : -1;
+  };
+  if (a.value("others")) req.others = str("others");
+  if (a.value("color-by")) req.color_by = str("color-by");
+  req.best = whole("best", 10);
+  req.at_iteration = whole("at-iteration", 0);
   const QString error = ui::render_plot(**store, *summary, req);
   if (!error.isEmpty()) {
     std::fprintf(stderr, "tunelab plot: %s\n", error.toUtf8().constData());

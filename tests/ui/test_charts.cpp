@@ -4,7 +4,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <map>
 #include <set>
+
+#include <QChart>
+#include <QChartView>
+#include <QScatterSeries>
 
 #include "ui/charts/scatter_chart.h"
 #include "ui/charts/study_charts.h"
@@ -31,6 +36,18 @@ StudySummary summary() {
     s.trials.push_back(t);
   }
   s.best_trial = 11;
+  return s;
+}
+
+// The summary with a successive-halving look: every third trial stopped early after 2 iterations, one
+// errored, the rest completed 20 iterations.
+StudySummary summary_with_status() {
+  StudySummary s = summary();
+  for (auto& t : s.trials) {
+    const bool early = t.rec.id % 3 == 0;
+    t.rec.status = t.rec.id == 20 ? TrialStatus::Error : early ? TrialStatus::Stopped : TrialStatus::Completed;
+    t.iterations = early ? 2 : 20;
+  }
   return s;
 }
 
@@ -109,6 +126,123 @@ class TestCharts final : public QObject {
       QVERIFY(svg.contains("viewBox=\"0 0 640 400\""));
       QVERIFY(svg.size() > 2000);
     }
+  }
+
+  void scatterSetsStoppedEarlyTrialsApartAndMarksTheBest() {
+    const StudySummary s = summary_with_status();
+    auto d = scatter_data(s, "lr", "acc");
+    QVERIFY(d.ok());
+    ScatterChart chart;
+    chart.resize(800, 500);
+    chart.set_data(*d, s);
+    std::map<QString, std::set<int64_t>> groups;
+    for (const auto& [name, ids] : chart.groups()) groups[name.section(QLatin1Char(' '), 0, -2)] = {ids.begin(), ids.end()};
+    std::set<int64_t> early, done;
+    for (int64_t id = 1; id <= 20; ++id) (id % 3 == 0 ? early : id == 20 ? early : done).insert(id);
+    early.erase(20);
+    QCOMPARE(groups[QStringLiteral("stopped early")], early);
+    QCOMPARE(groups[QStringLiteral("completed")], done);
+    QCOMPARE(groups[QStringLiteral("errored")], (std::set<int64_t>{20}));
+    QVERIFY(chart.point_color(3) != chart.point_color(1));
+    QVERIFY(chart.point_color(20) != chart.point_color(3));
+    // The best trial: a star of its own, named in the legend.
+    QCOMPARE(chart.marked_best(), std::optional<int64_t>(11));
+    int stars = 0;
+    for (QAbstractSeries* a : chart.findChild<QChartView*>()->chart()->series()) {
+      auto* sc = qobject_cast<QScatterSeries*>(a);
+      if (sc && sc->markerShape() == QScatterSeries::MarkerShapeStar) {
+        ++stars;
+        QCOMPARE(sc->count(), 1);
+        QCOMPARE(sc->at(0), QPointF(d->xs[10], d->ys[10]));
+        QVERIFY(sc->name().contains(QStringLiteral("11")));
+      }
+    }
+    QCOMPARE(stars, 1);
+    // The tooltip: id, status, iterations, config.
+    const QString tip = chart.tooltip(2);
+    QVERIFY2(tip.contains(QStringLiteral("trial 3")) && tip.contains(QStringLiteral("stopped early after 2 iterations")) &&
+                 tip.contains(QStringLiteral("units=12")) && tip.contains(QStringLiteral("act=")),
+             qPrintable(tip));
+    // By the iterations reached: one group per value.
+    chart.set_data(*d, s, ScatterChart::Colour::Iterations);
+    QCOMPARE(chart.groups().size(), size_t(2));
+    QVERIFY(chart.groups()[0].first.startsWith(QStringLiteral("2 iterations")));
+    QVERIFY(chart.point_color(3) != chart.point_color(1));
+  }
+
+  void scatterValueAtIteration() {
+    const StudySummary s = summary_with_status();
+    auto d = scatter_data(s, "lr", "acc");
+    QVERIFY(d.ok());
+    // Curves: trial i's acc at iteration k is i * 0.01 * k, for 2 or 20 iterations.
+    std::vector<CurveData> curves;
+    for (const auto& t : s.trials) {
+      CurveData c;
+      c.trial_id = t.rec.id;
+      for (int k = 1; k <= t.iterations; ++k) {
+        c.xs.push_back(k);
+        c.ys.push_back(static_cast<double>(t.rec.id) * 0.01 * k);
+      }
+      curves.push_back(c);
+    }
+    const ScatterData at = value_at_iteration(*d, {}, curves, 10);
+    for (size_t i = 0; i < at.trial_ids.size(); ++i) {
+      const int64_t id = at.trial_ids[i];
+      QVERIFY(id % 3 != 0);  // stopped at 2: not there
+      QCOMPARE(at.ys[i], static_cast<double>(id) * 0.1);
+      QCOMPARE(at.xs[i], d->xs[static_cast<size_t>(id - 1)]);  // lr unchanged
+    }
+    QCOMPARE(at.trial_ids.size(), size_t(14));
+    // At iteration 2 every trial is there.
+    QCOMPARE(value_at_iteration(*d, {}, curves, 2).trial_ids.size(), size_t(20));
+  }
+
+  void parallelCoordinatesLabelsNeitherOverlapNorClip_data() {
+    QTest::addColumn<QSize>("size");
+    QTest::addColumn<bool>("long_names");
+    QTest::newRow("800x400") << QSize(800, 400) << false;
+    QTest::newRow("420x260") << QSize(420, 260) << false;
+    QTest::newRow("long names 800x400") << QSize(800, 400) << true;
+    QTest::newRow("long names 500x300") << QSize(500, 300) << true;
+  }
+  void parallelCoordinatesLabelsNeitherOverlapNorClip() {
+    QFETCH(QSize, size);
+    QFETCH(bool, long_names);
+    StudySummary s = summary();
+    if (long_names) {
+      // Eight parameters with long dotted names and wide values.
+      Json space = Json::object();
+      for (int p = 0; p < 8; ++p) {
+        space["optimizer_schedule_parameter_" + std::to_string(p)] = {{"type", "float"}, {"low", 0.0}, {"high", 123456.0}};
+      }
+      s.study.spec = {{"space", space}};
+      for (auto& t : s.trials) {
+        Json c = Json::object();
+        for (int p = 0; p < 8; ++p) c["optimizer_schedule_parameter_" + std::to_string(p)] = 1234.5678 * (t.rec.id + p);
+        t.rec.config = c;
+      }
+    }
+    ParallelCoordinates pc;
+    pc.resize(size);
+    pc.set_summary(s);
+    QVERIFY(pc.column_count() >= 5);
+    const auto labels = pc.labels();
+    int names = 0;
+    for (const auto& l : labels) {
+      names += l.is_name ? 1 : 0;
+      QVERIFY2(QRectF(pc.rect()).contains(l.rect),
+               qPrintable(QStringLiteral("%1 at %2,%3 %4x%5 is clipped").arg(l.text).arg(l.rect.x()).arg(l.rect.y())
+                              .arg(l.rect.width()).arg(l.rect.height())));
+      QVERIFY(!l.text.isEmpty());
+    }
+    QCOMPARE(static_cast<size_t>(names), pc.column_count());
+    for (size_t i = 0; i < labels.size(); ++i) {
+      for (size_t j = i + 1; j < labels.size(); ++j) {
+        QVERIFY2(!labels[i].rect.intersects(labels[j].rect),
+                 qPrintable(QStringLiteral("\"%1\" overlaps \"%2\"").arg(labels[i].text, labels[j].text)));
+      }
+    }
+    (void)pc.grab();
   }
 
   void parallelCoordinatesBrushingFiltersTrials() {

@@ -35,6 +35,11 @@ class TestPlotCommand final : public QObject {
     QTest::newRow("pareto") << QStringList{QStringLiteral("--kind"), QStringLiteral("pareto"), QStringLiteral("--x"), QStringLiteral("loss"),
                                            QStringLiteral("--x-mode"), QStringLiteral("min")};
     QTest::newRow("history") << QStringList{QStringLiteral("--kind"), QStringLiteral("history")};
+    QTest::newRow("curves band, best 2") << QStringList{QStringLiteral("--kind"), QStringLiteral("curves"), QStringLiteral("--others"),
+                                                        QStringLiteral("band"), QStringLiteral("--best"), QStringLiteral("2")};
+    QTest::newRow("scatter by iterations at 2") << QStringList{QStringLiteral("--kind"), QStringLiteral("scatter"), QStringLiteral("--x"),
+                                                               QStringLiteral("lr"), QStringLiteral("--color-by"), QStringLiteral("iterations"),
+                                                               QStringLiteral("--at-iteration"), QStringLiteral("2")};
     QTest::newRow("importance") << QStringList{QStringLiteral("--kind"), QStringLiteral("importance")};
   }
   void writesAnImageOfTheRequestedSize() {
@@ -71,6 +76,14 @@ class TestPlotCommand final : public QObject {
     QTest::newRow("unknown column") << QStringList{QStringLiteral("--kind"), QStringLiteral("scatter"), QStringLiteral("--x"), QStringLiteral("nope")}
                                     << 1 << QStringLiteral("no parameter or metric named \"nope\"");
     QTest::newRow("bad size") << QStringList{QStringLiteral("--width"), QStringLiteral("ten")} << 2 << QStringLiteral("--width");
+    QTest::newRow("bad others") << QStringList{QStringLiteral("--kind"), QStringLiteral("curves"), QStringLiteral("--others"), QStringLiteral("all")}
+                                << 1 << QStringLiteral("--others must be faded or band");
+    QTest::newRow("bad best") << QStringList{QStringLiteral("--kind"), QStringLiteral("curves"), QStringLiteral("--best"), QStringLiteral("many")}
+                              << 1 << QStringLiteral("--best must be a whole number");
+    QTest::newRow("bad colour") << QStringList{QStringLiteral("--kind"), QStringLiteral("scatter"), QStringLiteral("--color-by"), QStringLiteral("mood")}
+                                << 1 << QStringLiteral("--color-by must be status or iterations");
+    QTest::newRow("bad iteration") << QStringList{QStringLiteral("--kind"), QStringLiteral("scatter"), QStringLiteral("--at-iteration"), QStringLiteral("-3")}
+                                   << 1 << QStringLiteral("--at-iteration must be a positive whole number");
     QTest::newRow("bad extension") << QStringList{QStringLiteral("--kind"), QStringLiteral("history"), QStringLiteral("--out"), QStringLiteral("x.gif")}
                                    << 1 << QStringLiteral(".png or .svg");
   }

@@ -2,14 +2,19 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QCoreApplication>
 #include <QFileInfo>
 #include <QPainter>
 #include <QVBoxLayout>
 #include <QAbstractAxis>
 #include <QAbstractSeries>
+#include <QValueAxis>
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+
+#include "core/util/nice_axis.h"
 
 #ifdef TUNELAB_HAVE_SVG
 #include <QSvgGenerator>
@@ -53,6 +58,8 @@ QString ChartPanel::save_image(const QString& path, QSize size) {
   resize(size);
   view_->resize(size);
   chart_->resize(size);
+  // Lay out what changed since the last event loop turn (legend, axes) before drawing.
+  QCoreApplication::sendPostedEvents();
   const QString ext = QFileInfo(path).suffix().toLower();
   if (ext == QStringLiteral("svg")) {
 #ifdef TUNELAB_HAVE_SVG
@@ -79,6 +86,19 @@ QString ChartPanel::save_image(const QString& path, QSize size) {
   p.end();
   if (!image.save(path)) return tr("cannot write %1").arg(path);
   return {};
+}
+
+void apply_nice_axis(QValueAxis* axis, const NiceAxis& nice, const QString& unit) {
+  // Ticks first: a range change lays the axis out at once, a tick change only later (Qt 6.4).
+  axis->setTickType(QValueAxis::TicksDynamic);
+  axis->setTickAnchor(nice.ticks.empty() ? 0.0 : nice.ticks.front());
+  axis->setTickInterval(nice.step);
+  axis->setMinorTickCount(0);
+  const double mag = std::max(std::abs(nice.min), std::abs(nice.max));
+  const QString number = mag >= 1e7 || (nice.step < 1e-5 && mag < 1e-3) ? QStringLiteral("%g")
+                                                                        : QStringLiteral("%.%1f").arg(nice.decimals);
+  axis->setLabelFormat(number + QString(unit).replace(QLatin1Char('%'), QStringLiteral("%%")));
+  axis->setRange(nice.min, nice.max);
 }
 
 QColor color_map(double t) {

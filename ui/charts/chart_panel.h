@@ -7,7 +7,12 @@ QT_BEGIN_NAMESPACE
 class QChart;
 class QChartView;
 class QAbstractAxis;
+class QValueAxis;
 QT_END_NAMESPACE
+
+namespace tunelab {
+struct NiceAxis;
+}
 
 namespace tunelab::ui {
 
@@ -36,6 +41,10 @@ class ChartPanel : public QWidget {
   QChart* chart_;
   QChartView* view_;
 };
+
+// Puts a nice axis (core/util/nice_axis.h) on a QValueAxis: its range, ticks every `step` from a
+// multiple of it, and labels with just the digits the step needs (followed by `unit`, e.g. " s").
+void apply_nice_axis(QValueAxis* axis, const NiceAxis& nice, const QString& unit = {});
 
 // Viridis-like colour for t in [0, 1].
 QColor color_map(double t);

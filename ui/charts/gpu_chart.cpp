@@ -9,19 +9,18 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/util/nice_axis.h"
+
 namespace tunelab::ui {
 
 GpuChart::GpuChart(QWidget* parent)
     : ChartPanel(parent), x_(new QValueAxis), util_axis_(new QValueAxis), mem_axis_(new QValueAxis) {
   chart()->legend()->show();
   chart()->legend()->setAlignment(Qt::AlignTop);
-  x_->setLabelFormat(QStringLiteral("%d s"));
-  x_->setRange(0, 10);
-  util_axis_->setRange(0, 100);
-  util_axis_->setLabelFormat(QStringLiteral("%d"));
+  apply_nice_axis(x_, nice_axis(0, 10), QStringLiteral(" s"));
+  apply_nice_axis(util_axis_, nice_axis(0, 100));
   util_axis_->setTitleText(tr("utilisation %"));
-  mem_axis_->setRange(0, mem_max_gb_);
-  mem_axis_->setLabelFormat(QStringLiteral("%.1f"));
+  apply_nice_axis(mem_axis_, nice_axis(0, mem_max_gb_));
   mem_axis_->setTitleText(tr("memory used (GiB)"));
   chart()->addAxis(x_, Qt::AlignBottom);
   chart()->addAxis(util_axis_, Qt::AlignLeft);
@@ -40,8 +39,8 @@ void GpuChart::clear() {
   t0_ = -1;
   t_max_ = 0;
   mem_max_gb_ = 1;
-  x_->setRange(0, 10);
-  mem_axis_->setRange(0, mem_max_gb_);
+  apply_nice_axis(x_, nice_axis(0, 10), QStringLiteral(" s"));
+  apply_nice_axis(mem_axis_, nice_axis(0, mem_max_gb_));
 }
 
 GpuChart::Lines& GpuChart::lines_for(int gpu) {
@@ -95,8 +94,10 @@ void GpuChart::add_samples(const std::vector<GpuSampleRecord>& samples) {
     if (l.util->count() > 0) t_min = std::min(t_min, l.util->at(0).x());
     if (l.mem->count() > 0) t_min = std::min(t_min, l.mem->at(0).x());
   }
-  x_->setRange(t_min, std::max(t_max_, t_min + 10));
-  mem_axis_->setRange(0, mem_max_gb_);
+  NiceAxisOptions window;  // the time window as it is, ticks inside it
+  window.exact_min = window.exact_max = true;
+  apply_nice_axis(x_, nice_axis(t_min, std::max(t_max_, t_min + 10), window), QStringLiteral(" s"));
+  apply_nice_axis(mem_axis_, nice_axis(0, mem_max_gb_));
 }
 
 int GpuChart::utilization_points(int gpu) const {

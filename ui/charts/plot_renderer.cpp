@@ -2,6 +2,8 @@
 
 #include <QStringList>
 
+#include <map>
+
 #include "core/analysis/chart_data.h"
 #include "ui/charts/curve_chart.h"
 #include "ui/charts/scatter_chart.h"
@@ -49,24 +51,54 @@ QString render_plot(const Store& store, const StudySummary& s, const PlotRequest
   if (req.kind == QStringLiteral("curves")) {
     auto curves = curve_data(store, s, y.toStdString(), req.by_time);
     if (!curves) return QString::fromStdString(curves.error_text());
+    if (req.others != QStringLiteral("faded") && req.others != QStringLiteral("band")) {
+      return QStringLiteral("--others must be faded or band");
+    }
+    if (req.best < 0 || req.best > 100) return QStringLiteral("--best must be a whole number from 0 to 100");
     auto chart = std::make_unique<CurveChart>();
     chart->resize(req.size);
     chart->show();  // offscreen: draws nothing on a screen, but lets the chart flush
     chart->set_axis_titles(req.by_time ? QStringLiteral("time_total_s") : QStringLiteral("training_iteration"), y);
+    chart->set_maximize(y.toStdString() == s.objective.metric ? s.objective.maximize : true);
+    chart->set_best_count(req.best);
+    chart->set_others(req.others == QStringLiteral("band") ? CurveChart::Others::Band : CurveChart::Others::Faded);
+    std::map<int64_t, const TrialSummary*> trials;
+    for (const auto& t : s.trials) trials[t.rec.id] = &t;
     for (const auto& c : *curves) {
       chart->append(c.trial_id, c.xs, c.ys);
-      chart->set_finished(c.trial_id, is_finished(c.status) && c.status != TrialStatus::Completed);
+      chart->set_finished(c.trial_id, is_finished(c.status));
+      // Ranked by the objective when the curves show it, else by their own best value.
+      auto t = trials.find(c.trial_id);
+      if (t != trials.end() && y.toStdString() == s.objective.metric) chart->set_score(c.trial_id, t->second->best_value);
     }
-    chart->set_best(s.best_trial);
+    chart->set_best(y.toStdString() == s.objective.metric ? s.best_trial : std::nullopt);
     chart->set_title(QStringLiteral("Learning curves: %1").arg(y));
     chart->fit();
     panel = std::move(chart);
   } else if (req.kind == QStringLiteral("scatter")) {
     const QString x = req.x.isEmpty() ? default_x(s) : req.x;
+    if (req.color_by != QStringLiteral("status") && req.color_by != QStringLiteral("iterations")) {
+      return QStringLiteral("--color-by must be status or iterations");
+    }
+    if (req.at_iteration < 0) return QStringLiteral("--at-iteration must be a positive whole number");
     auto data = scatter_data(s, x.toStdString(), y.toStdString(), req.color.toStdString());
     if (!data) return QString::fromStdString(data.error_text());
+    QString note;
+    if (req.at_iteration > 0) {
+      std::vector<CurveData> xc, yc;
+      for (auto [column, out] : {std::pair(&data->x, &xc), std::pair(&data->y, &yc)}) {
+        if (column->is_param) continue;
+        auto c = curve_data(store, s, column->name);
+        if (!c) return QString::fromStdString(c.error_text());
+        *out = std::move(*c);
+      }
+      const size_t all = data->trial_ids.size();
+      *data = value_at_iteration(*data, xc, yc, req.at_iteration);
+      note = QStringLiteral("value at iteration %1: %2 of %3 trials reached it").arg(req.at_iteration).arg(data->trial_ids.size()).arg(all);
+    }
     auto chart = std::make_unique<ScatterChart>();
-    chart->set_data(*data);
+    chart->set_data(*data, s, req.color_by == QStringLiteral("iterations") ? ScatterChart::Colour::Iterations
+                                                                          : ScatterChart::Colour::Status, note);
     panel = std::move(chart);
   } else if (req.kind == QStringLiteral("pareto")) {
     QString x = req.x;

@@ -13,6 +13,10 @@ struct PlotRequest {
   QString x, y, color;                       // column names; empty: a sensible default
   QString x_mode, y_mode;                    // pareto: "min" or "max" (default: the objective's mode, else max)
   bool by_time = false;                      // curves, history: x is time
+  QString others = QStringLiteral("faded");   // curves: the trials not drawn in full, "faded" or "band"
+  int best = 10;                             // curves: how many of the best trials are drawn in full
+  int at_iteration = 0;                      // scatter: metric values at this iteration (0: each trial's best)
+  QString color_by = QStringLiteral("status");  // scatter without --color: "status" or "iterations"
   QSize size{1000, 600};
   QString out;                               // .png or .svg
 };

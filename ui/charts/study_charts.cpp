@@ -9,6 +9,7 @@
 #include <QScatterSeries>
 #include <QValueAxis>
 
+#include "core/util/nice_axis.h"
 #include "ui/charts/scatter_chart.h"
 
 namespace tunelab::ui {
@@ -96,7 +97,7 @@ void ImportanceChart::set_data(const std::vector<ParamImportance>& input) {
   cats->append(names);
   set_axis(cats, Qt::AlignLeft);
   auto* values = new QValueAxis;
-  values->setRange(0, 1);
+  apply_nice_axis(values, nice_axis(0, 1));
   values->setTitleText(tr("share of the objective's variance explained (omega squared, normalised)"));
   set_axis(values, Qt::AlignBottom);
   set_title(tr("Parameter importance"));
@@ -112,10 +113,9 @@ LoadChart::LoadChart(QWidget* parent) : ChartPanel(parent) {
   chart()->addSeries(cpu);
   chart()->addSeries(mem);
   auto* x = new QValueAxis;
-  x->setLabelFormat(QStringLiteral("%d s"));
+  apply_nice_axis(x, nice_axis(0, 10), QStringLiteral(" s"));
   auto* y = new QValueAxis;
-  y->setRange(0, 100);
-  y->setLabelFormat(QStringLiteral("%d"));
+  apply_nice_axis(y, nice_axis(0, 100));
   set_axis(x, Qt::AlignBottom);
   set_axis(y, Qt::AlignLeft);
 }
@@ -133,7 +133,10 @@ void LoadChart::add_sample(double t_s, double cpu_percent, double memory_percent
     mem->removePoints(0, mem->count() - 300);
   }
   auto* x = static_cast<QValueAxis*>(chart()->axes(Qt::Horizontal).at(0));
-  x->setRange(samples_.front().t, std::max(samples_.back().t, samples_.front().t + 10));
+  NiceAxisOptions window;  // the time window as it is, ticks inside it
+  window.exact_min = window.exact_max = true;
+  apply_nice_axis(x, nice_axis(samples_.front().t, std::max(samples_.back().t, samples_.front().t + 10), window),
+                  QStringLiteral(" s"));
 }
 
 }  // namespace tunelab::ui

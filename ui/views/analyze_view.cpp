@@ -12,6 +12,7 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QTabWidget>
+#include <QSpinBox>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -30,6 +31,7 @@ AnalyzeView::AnalyzeView(QWidget* parent)
       color_(new QComboBox),
       x_mode_(new QComboBox),
       y_mode_(new QComboBox),
+      at_iteration_(new QSpinBox),
       status_(new QLabel),
       tabs_(new QTabWidget),
       scatter_(new ScatterChart),
@@ -41,6 +43,13 @@ AnalyzeView::AnalyzeView(QWidget* parent)
   y_mode_->addItems({QStringLiteral("max"), QStringLiteral("min")});
   x_mode_->setToolTip(tr("Pareto: is a larger x better (max) or a smaller one (min)?"));
   y_mode_->setToolTip(tr("Pareto: is a larger y better (max) or a smaller one (min)?"));
+  at_iteration_->setRange(0, 100000000);
+  at_iteration_->setSpecialValueText(tr("best"));
+  at_iteration_->setPrefix(tr("at iteration "));
+  at_iteration_->setToolTip(tr("Scatter: each trial's metric at this iteration, for the trials that reached it "
+                               "(\"best\": each trial's best result, however long it ran)"));
+  color_->setToolTip(tr("Scatter: colour the points by status (completed, stopped early, errored), by the "
+                        "iterations each trial reached, or by a column"));
   auto* copy = new QToolButton;
   copy->setText(tr("Copy best config"));
   copy->setPopupMode(QToolButton::InstantPopup);
@@ -60,6 +69,7 @@ AnalyzeView::AnalyzeView(QWidget* parent)
   bar->addWidget(y_mode_);
   bar->addWidget(new QLabel(tr("colour")));
   bar->addWidget(color_, 1);
+  bar->addWidget(at_iteration_);
   bar->addWidget(copy);
   bar->addWidget(export_chart_button);
   bar->addWidget(export_csv_button);
@@ -79,6 +89,7 @@ AnalyzeView::AnalyzeView(QWidget* parent)
   for (QComboBox* b : {x_, y_, color_, x_mode_, y_mode_}) {
     connect(b, &QComboBox::currentIndexChanged, this, &AnalyzeView::redraw);
   }
+  connect(at_iteration_, &QSpinBox::valueChanged, this, &AnalyzeView::redraw);
   connect(scatter_, &ScatterChart::trial_clicked, this, &AnalyzeView::trial_selected);
   connect(parallel_, &ParallelCoordinates::brushed, this, &AnalyzeView::brushed);
   connect(export_chart_button, &QPushButton::clicked, this, [this] {
@@ -135,7 +146,7 @@ void AnalyzeView::fill_columns() {
     const QString current = box->currentText();
     const QSignalBlocker block(box);
     box->clear();
-    if (with_none) box->addItem(tr("(none)"));
+    if (with_none) box->addItems({tr("(status)"), tr("(iterations reached)")});
     for (const auto& c : cols) box->addItem(QString::fromStdString(c.name));
     const int i = box->findText(current.isEmpty() ? fallback : current);
     box->setCurrentIndex(i >= 0 ? i : 0);
@@ -147,7 +158,7 @@ void AnalyzeView::fill_columns() {
   const QString objective = QString::fromStdString(summary_->objective.metric);
   fill(x_, false, first_param);
   fill(y_, false, objective);
-  fill(color_, true, tr("(none)"));
+  fill(color_, true, tr("(status)"));
   const QSignalBlocker block(y_mode_);
   y_mode_->setCurrentIndex(summary_->objective.maximize ? 0 : 1);
 }
@@ -155,10 +166,34 @@ void AnalyzeView::fill_columns() {
 void AnalyzeView::redraw() {
   if (!summary_) return;
   const std::string x = x_->currentText().toStdString(), y = y_->currentText().toStdString();
-  const std::string color = color_->currentIndex() > 0 ? color_->currentText().toStdString() : std::string();
+  const std::string color = color_->currentIndex() > 1 ? color_->currentText().toStdString() : std::string();
+  const auto by = color_->currentIndex() == 1 ? ScatterChart::Colour::Iterations : ScatterChart::Colour::Status;
   QStringList problems;
-  if (auto d = scatter_data(*summary_, x, y, color)) scatter_->set_data(*d);
-  else problems << QString::fromStdString(d.error_text());
+  if (auto d = scatter_data(*summary_, x, y, color)) {
+    const int n = at_iteration_->value();
+    QString note;
+    if (n > 0 && (!d->x.is_param || !d->y.is_param)) {
+      // Each metric axis at iteration n: read the curves of the axis's metric from the store.
+      std::vector<CurveData> xc, yc;
+      if (auto store = Store::open(db_path_.toStdString(), Store::Mode::ReadOnly)) {
+        auto curves = [&](const ChartColumn& column, std::vector<CurveData>& out) {
+          if (column.is_param) return;
+          if (auto c = curve_data(**store, *summary_, column.name)) out = std::move(*c);
+          else problems << QString::fromStdString(c.error_text());
+        };
+        curves(d->x, xc);
+        curves(d->y, yc);
+      } else {
+        problems << QString::fromStdString(store.error_text());
+      }
+      const size_t all = d->trial_ids.size();
+      *d = value_at_iteration(*d, xc, yc, n);
+      note = tr("value at iteration %1: %2 of %3 trials reached it").arg(n).arg(d->trial_ids.size()).arg(all);
+    }
+    scatter_->set_data(*d, *summary_, by, note);
+  } else {
+    problems << QString::fromStdString(d.error_text());
+  }
   auto sense = [](QComboBox* b) { return b->currentIndex() == 0 ? Sense::Maximize : Sense::Minimize; };
   if (auto d = pareto_data(*summary_, x, sense(x_mode_), y, sense(y_mode_))) pareto_->set_data(*d);
   else problems << QString::fromStdString(d.error_text());

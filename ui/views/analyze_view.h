@@ -14,6 +14,7 @@
 
 class QComboBox;
 class QLabel;
+class QSpinBox;
 class QTabWidget;
 
 namespace tunelab::ui {
@@ -42,6 +43,8 @@ class AnalyzeView final : public QWidget {
   QComboBox* x_box() const { return x_; }
   QComboBox* y_box() const { return y_; }
   QComboBox* color_box() const { return color_; }
+  // The scatter's "value at iteration N" (0: each trial's value as summarised, its best result).
+  QSpinBox* at_iteration_box() const { return at_iteration_; }
   QTabWidget* tabs() const { return tabs_; }
   const std::optional<StudySummary>& summary() const { return summary_; }
   // The text a copy of the best config puts on the clipboard: "json", "python" or "cli".
@@ -73,6 +76,7 @@ class AnalyzeView final : public QWidget {
   QComboBox* color_;
   QComboBox* x_mode_;
   QComboBox* y_mode_;
+  QSpinBox* at_iteration_;
   QLabel* status_;
   QTabWidget* tabs_;
   ScatterChart* scatter_;

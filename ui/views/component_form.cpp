@@ -13,6 +13,24 @@
 
 namespace tunelab::ui {
 
+namespace {
+// A number editor that shows a value as it is written: 20, 0.25, 1e-09 as 0.000000001, never 20.000000.
+class NumberBox final : public QDoubleSpinBox {
+ public:
+  NumberBox() { setDecimals(12); }
+  QString textFromValue(double v) const override {
+    QString t = locale().toString(v, 'f', decimals());
+    t.remove(locale().groupSeparator());
+    const QString point = locale().decimalPoint();
+    if (t.contains(point)) {
+      while (t.endsWith(QLatin1Char('0'))) t.chop(1);
+      if (t.endsWith(point)) t.chop(point.size());
+    }
+    return t;
+  }
+};
+}  // namespace
+
 ComponentForm::ComponentForm(std::vector<ComponentDef> defs, QWidget* parent)
     : QWidget(parent), defs_(std::move(defs)), type_(new QComboBox), options_(new QFormLayout) {
   for (const auto& d : defs_) {
@@ -77,8 +95,7 @@ void ComponentForm::build(const ComponentDef& def, const Json& values) {
         break;
       }
       case OptionKind::Float: {
-        auto* s = new QDoubleSpinBox;
-        s->setDecimals(6);
+        auto* s = new NumberBox;
         s->setRange(o.min.value_or(-1e12), o.max.value_or(1e12));
         if (v.is_number()) s->setValue(v.get<double>());
         connect(s, &QDoubleSpinBox::valueChanged, this, [this] { if (!updating_) emit changed(); });

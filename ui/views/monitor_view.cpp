@@ -35,6 +35,15 @@ QString format_eta(double s) {
   if (s < 5400) return QStringLiteral("%1 min").arg(static_cast<int>(s / 60));
   return QStringLiteral("%1 h").arg(s / 3600, 0, 'f', 1);
 }
+// A trial's config on one line, for the curve chart's tooltips.
+QString curve_label(const TrialData& t) {
+  QStringList parts;
+  for (const auto& [k, v] : t.flat_config) {
+    parts << QString::fromStdString(k) + QLatin1Char('=') +
+                 (v.is_number_float() ? QString::number(v.get<double>(), 'g', 4) : QString::fromStdString(dump_compact(v)));
+  }
+  return parts.join(QStringLiteral(", "));
+}
 }  // namespace
 
 MonitorView::MonitorView(EngineBridge* bridge, QWidget* parent)
@@ -172,6 +181,7 @@ void MonitorView::begin_study(const Objective& objective, std::vector<std::strin
     curve_metric_->addItem(QString::fromStdString(objective.metric));
   }
   curves_->set_axis_titles(curve_x_->currentText(), QString::fromStdString(objective.metric));
+  curves_->set_maximize(objective.maximize);
   controls_->set_concurrency(static_cast<int>(std::max<int64_t>(1, max_concurrent)));
   progress_->setText(live ? tr("Starting…") : tr("Opened %1").arg(db_path));
   update_controls();
@@ -206,7 +216,9 @@ void MonitorView::present(const StudyDelta& d) {
     curves_->append(t.id, std::vector<double>(xs_all.begin() + static_cast<std::ptrdiff_t>(first), xs_all.end()),
                     std::vector<double>(it->second.begin() + static_cast<std::ptrdiff_t>(first), it->second.end()));
   }
-  for (size_t i : d.ended) curves_->set_finished(trials[i].id, trials[i].status != TrialStatus::Completed);
+  for (size_t i : d.ended) curves_->set_finished(trials[i].id, true);
+  for (size_t i : d.added) curves_->set_label(trials[i].id, curve_label(trials[i]));
+  for (size_t i : d.changed) curves_->set_score(trials[i].id, trials[i].best);  // the best K by the objective
   if (d.best_changed) curves_->set_best(state_.best_trial());
   if (!first_objective_ && !d.appended.empty()) {
     // The objective of the study's first result: the earliest trial's first value.
@@ -289,7 +301,9 @@ void MonitorView::rebuild_curves() {
   for (const TrialData& t : state_.trials()) {
     auto it = t.metrics.find(metric);
     if (it != t.metrics.end()) curves_->append(t.id, by_time ? t.times : t.iterations, it->second);
-    if (is_finished(t.status)) curves_->set_finished(t.id, t.status != TrialStatus::Completed);
+    if (is_finished(t.status)) curves_->set_finished(t.id, true);
+    curves_->set_label(t.id, curve_label(t));
+    curves_->set_score(t.id, t.best);
   }
   curves_->set_best(state_.best_trial());
   curves_->set_selected(selected_trial());

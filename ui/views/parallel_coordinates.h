@@ -2,7 +2,10 @@
 // ParallelCoordinates: a custom-painted chart with one vertical axis per column (parameters, then the
 // objective) and one line per trial, coloured by the objective. Dragging along an axis brushes a range;
 // trials outside any brush fade, and `brushed` tells which trials pass (the trial table filters on it).
-// A click on an axis without dragging clears its brush.
+// A click on an axis without dragging clears its brush. Axis names and tick values are laid out from
+// the font's metrics so that none overlaps another and none is clipped: names are staggered on two
+// rows and then elided when the axes are close, ticks are 1-2-5 values (core/util/nice_axis.h), fewer
+// on a short widget, and the margins fit the outermost labels.
 #include <QWidget>
 
 #include <map>
@@ -26,12 +29,22 @@ class ParallelCoordinates final : public QWidget {
   std::optional<std::set<int64_t>> passing() const;
   size_t column_count() const { return columns_.size(); }
   bool has_data() const { return !ids_.empty(); }
+  // Every text drawn (axis names, then tick values) and its rectangle, at the widget's current size.
+  struct Label {
+    QString text;
+    QRectF rect;
+    bool is_name = false;
+  };
+  std::vector<Label> labels() const;
 
  signals:
   void brushed(const std::optional<std::set<int64_t>>& ids);
 
  protected:
   void paintEvent(QPaintEvent* e) override;
+  void resizeEvent(QResizeEvent* e) override;
+  bool event(QEvent* e) override;
+  void changeEvent(QEvent* e) override;
   void mousePressEvent(QMouseEvent* e) override;
   void mouseMoveEvent(QMouseEvent* e) override;
   void mouseReleaseEvent(QMouseEvent* e) override;
@@ -41,9 +54,22 @@ class ParallelCoordinates final : public QWidget {
   double to_unit(size_t column, double v) const;     // 0 at the bottom, 1 at the top
   double from_unit(size_t column, double u) const;
   QRectF plot_rect() const;
+  struct Tick {
+    double unit;   // 0 at the bottom, 1 at the top
+    Label label;
+  };
+  struct Layout {
+    QRectF plot;
+    std::vector<Label> names;               // per column
+    std::vector<std::vector<Tick>> ticks;   // per column
+  };
+  const Layout& layout() const;
+  Layout compute_layout() const;
+  mutable std::optional<Layout> layout_;
 
   std::vector<ChartColumn> columns_;
   std::vector<std::pair<double, double>> ranges_;    // per column, min and max
+  std::vector<std::vector<QString>> choices_;        // per column: a choice's values (its ticks), else empty
   std::vector<int64_t> ids_;
   std::vector<std::vector<double>> values_;          // per trial, per column (NaN: none)
   std::vector<double> color_;                        // per trial, objective in [0, 1]
