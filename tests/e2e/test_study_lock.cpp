@@ -62,10 +62,11 @@ class TestStudyLock final : public QObject {
     fs::create_directory(root + "/x");
     for (const std::string& other : {root + "/link.db", root + "/hard.db", root + "/x/../study.db", db}) {
       if (other == db) fs::remove(db + ".lock");  // last: the lock file is gone
-      QVERIFY2(study_engine_running(other), other.c_str());
-      const auto r = tunelab::test::run_tunelab({QStringLiteral("resume"), QString::fromStdString(other), QStringLiteral("--quiet")});
+      const auto r = tunelab::test::run_tunelab({QStringLiteral("resume"), QString::fromStdString(other), QStringLiteral("--quiet")},
+                                                {}, 5000);  // a second engine that runs is stopped after 5 s
       QVERIFY2(r.exit_code == 1, qPrintable(QString::fromStdString(other) + QStringLiteral(": ") + r.err));
       QVERIFY2(r.err.contains(QStringLiteral("the study is in use by another tunelab process")), qPrintable(r.err));
+      QVERIFY2(study_engine_running(other), other.c_str());
       // Not in this process either, through any name.
       auto store = Store::open(other, Store::Mode::Open);
       QVERIFY(!store.ok());
