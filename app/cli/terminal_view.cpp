@@ -119,7 +119,7 @@ void TerminalView::on_event(const StudyEvent& e) {
       // Routine lines stay out of the way; problems and endings are shown.
       if (kind == "errored" || kind == "retried" ||
           kind == "bad_report" || kind == "budget" || kind == "interrupted" || kind == "stalled" ||
-          kind == "resumed" || kind == "restarted") {
+          kind == "resumed" || kind == "restarted" || kind == "engine_resources") {
         print_line("  " + e.message);
       }
       break;

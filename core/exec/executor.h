@@ -33,6 +33,10 @@ struct ExecEvent {
   int signal = 0;        // Exited: the signal that killed it, or 0
 };
 
+// The `where` of a start() error that is the engine's, not the trial's: it ran out of file descriptors,
+// processes or memory. The trial did not run and may start later.
+inline constexpr const char* kOutOfResources = "engine resources";
+
 class Executor {
  public:
   virtual ~Executor() = default;
@@ -64,6 +68,8 @@ class Executor {
   // True when trials run on this machine, so the controller allocates its CPU slots and GPUs to them;
   // false when a cluster places them (only max_concurrent then limits how many are submitted).
   virtual bool runs_locally() const { return true; }
+  // How the processes of a trial are contained and ended, in a line for the user (empty: not local).
+  virtual std::string containment() const { return {}; }
 };
 
 }  // namespace tunelab

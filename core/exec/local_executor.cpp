@@ -5,7 +5,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 extern char** environ;
@@ -62,10 +65,21 @@ struct ChildSetup {
   char* const* envp;
   int null_fd, out_fd, err_fd, report_fd, status_fd;
   pid_t parent;
+  const char* cgroup_procs;  // the trial's cgroup.procs, or nullptr
+  rlimit nofile;             // the open-file limit the engine was started with
 };
 
 // The child between vfork and exec: system calls only, and it never returns.
 [[noreturn]] __attribute__((noinline)) void run_child(const ChildSetup* s) {
+  if (s->cgroup_procs) {
+    // Into the trial's cgroup before anything else: all it ever starts is in there too.
+    const int fd = open(s->cgroup_procs, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      (void)!write(fd, "0", 1);
+      close(fd);
+    }
+  }
+  if (s->nofile.rlim_max > 0) setrlimit(RLIMIT_NOFILE, &s->nofile);
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);  // the main process dies with the engine
   if (getppid() != s->parent) _exit(127);
@@ -102,6 +116,7 @@ struct LocalExecutor::Proc {
   ReportParser parser;
   bool stopping = false;
   bool killed = false;
+  bool contained = false;  // in its own cgroup (TrialCgroups)
   Clock::time_point kill_at{};
   std::string trial_dir;  // its stdout.log and stderr.log are capped (cap_log)
 };
@@ -137,12 +152,37 @@ void cap_log(const std::string& path) {
   close_fd(fd);
 }
 
+bool out_of_resources(int err) { return err == EMFILE || err == ENFILE || err == EAGAIN || err == ENOMEM; }
+
+rlimit g_nofile_at_start{};
+
 }  // namespace
 
-LocalExecutor::LocalExecutor() { wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
+unsigned long raise_open_file_limit() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (::getrlimit(RLIMIT_NOFILE, &g_nofile_at_start) != 0) return;
+    rlimit raised = g_nofile_at_start;
+    raised.rlim_cur = raised.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &raised);
+  });
+  return static_cast<unsigned long>(g_nofile_at_start.rlim_cur);
+}
+
+LocalExecutor::LocalExecutor() {
+  raise_open_file_limit();
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  std::string why;
+  cgroups_ = TrialCgroups::create(why);
+  containment_ = cgroups_ ? "each trial runs in a cgroup of its own, under " + cgroups_->folder() +
+                                "; every process it starts is killed when it ends"
+                          : "trials are contained by their process group and an environment scan (no cgroup: " +
+                                why + ")";
+}
 
 LocalExecutor::~LocalExecutor() {
   for (auto& [id, p] : procs_) {
+    if (cgroups_) cgroups_->kill(id);
     ::kill(-p->pid, SIGKILL);
     ::waitpid(p->pid, nullptr, 0);
     close_fd(p->pidfd);
@@ -178,23 +218,29 @@ Status LocalExecutor::start(const Launch& launch) {
     close_fd(exec_status[1]);
   };
   if (out_fd < 0 || err_fd < 0 || null_fd < 0 || pipe2(report, O_CLOEXEC) != 0 || pipe2(exec_status, O_CLOEXEC) != 0) {
-    const std::string why = std::strerror(errno);
+    const int err = errno;
     cleanup();
-    return Error{launch.trial_dir, "cannot set up the trial's files: " + why};
+    if (out_of_resources(err)) {
+      return Error{kOutOfResources, std::string("cannot open the trial's files and pipes: ") + std::strerror(err)};
+    }
+    return Error{launch.trial_dir, std::string("cannot set up the trial's files: ") + std::strerror(err)};
   }
 
   ExecImage image(launch);
+  const std::string cgroup_procs = cgroups_ ? cgroups_->prepare(launch.trial_id) : std::string();
   const ChildSetup setup{launch.cwd.empty() ? nullptr : launch.cwd.c_str(), image.argv.data(), image.envp.data(),
-                         null_fd, out_fd, err_fd, report[1], exec_status[1], getpid()};
+                         null_fd, out_fd, err_fd, report[1], exec_status[1], getpid(),
+                         cgroup_procs.empty() ? nullptr : cgroup_procs.c_str(), g_nofile_at_start};
   // vfork: the child borrows the engine's memory until it execs, so starting a trial does not copy the
   // engine's page tables (fork's main cost with the GUI's libraries mapped). The child only makes
   // system calls on data prepared above (run_child), which is what vfork allows in practice.
   const pid_t pid = vfork();
   if (pid == 0) run_child(&setup);
   if (pid < 0) {
-    const std::string why = std::strerror(errno);
+    const int err = errno;
     cleanup();
-    return Error{"", "cannot start a process: " + why};
+    if (cgroups_) cgroups_->remove(launch.trial_id);
+    return Error{out_of_resources(err) ? kOutOfResources : "", std::string("cannot start a process: ") + std::strerror(err)};
   }
   setpgid(pid, pid);  // also in the parent, so the group exists before we ever signal it
   close_fd(report[1]);
@@ -211,11 +257,12 @@ Status LocalExecutor::start(const Launch& launch) {
   if (n == sizeof child_errno) {
     ::waitpid(pid, nullptr, 0);
     close_fd(report[0]);
+    if (cgroups_) cgroups_->remove(launch.trial_id);
     const bool in_cwd = !launch.cwd.empty() && !std::filesystem::is_directory(launch.cwd, ec);
     const std::string what = in_cwd ? "cannot enter the working directory \"" + launch.cwd + "\""
                                     : "cannot run \"" + launch.argv[0] + "\"";
     std::ofstream(err_path, std::ios::app) << "tunelab: " << what << ": " << std::strerror(child_errno) << "\n";
-    return Error{"trainable", what + ": " + std::strerror(child_errno)};
+    return Error{out_of_resources(child_errno) ? kOutOfResources : "trainable", what + ": " + std::strerror(child_errno)};
   }
   fcntl(report[0], F_SETFL, O_NONBLOCK);
   auto proc = std::make_unique<Proc>();
@@ -224,6 +271,7 @@ Status LocalExecutor::start(const Launch& launch) {
   proc->pidfd = pidfd_open(pid);
   proc->report_fd = report[0];
   proc->trial_dir = launch.trial_dir;
+  proc->contained = !cgroup_procs.empty() && cgroups_->holds(launch.trial_id, pid);
   procs_[launch.trial_id] = std::move(proc);
   return {};
 }
@@ -271,32 +319,55 @@ void LocalExecutor::drain(Proc& p, std::vector<ExecEvent>& out, bool to_eof) {
     }
     if (n < 0 || eof) break;  // EAGAIN: nothing more for now
   }
-  if (to_eof && p.report_fd >= 0) {
-    // The trial is gone, but a dying member of its group still holds the pipe: what was written is
-    // read; a last line without its newline counts too.
-    for (auto& item : p.parser.finish()) {
-      ExecEvent e;
-      e.trial_id = p.trial_id;
-      e.kind = item.ok ? ExecEvent::Kind::Report : ExecEvent::Kind::BadReport;
-      e.report = std::move(item.report);
-      e.message = std::move(item.error);
-      out.push_back(std::move(e));
-    }
-    close_fd(p.report_fd);
+}
+
+void LocalExecutor::drain_final(Proc& p, std::vector<ExecEvent>& out, size_t bytes) {
+  std::vector<ReportParser::Item> items;
+  char buf[65536];
+  while (p.report_fd >= 0 && bytes > 0 && items.size() <= kFinalDrainLines) {
+    const ssize_t n = ::read(p.report_fd, buf, std::min(bytes, sizeof buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    bytes -= static_cast<size_t>(n);
+    for (auto& item : p.parser.feed(std::string_view(buf, static_cast<size_t>(n)))) items.push_back(std::move(item));
+  }
+  for (auto& item : p.parser.finish()) items.push_back(std::move(item));  // a last line without its newline
+  const bool cut = items.size() > kFinalDrainLines;
+  if (cut) items.resize(kFinalDrainLines);
+  close_fd(p.report_fd);
+  for (auto& item : items) {
+    ExecEvent e;
+    e.trial_id = p.trial_id;
+    e.kind = item.ok ? ExecEvent::Kind::Report : ExecEvent::Kind::BadReport;
+    e.report = std::move(item.report);
+    e.message = std::move(item.error);
+    out.push_back(std::move(e));
+  }
+  if (cut) {
+    ExecEvent e;
+    e.trial_id = p.trial_id;
+    e.kind = ExecEvent::Kind::BadReport;
+    e.message = "more than " + std::to_string(kFinalDrainLines) +
+                " lines were waiting on the report channel when the trial ended; the rest is not read";
+    out.push_back(std::move(e));
   }
 }
 
 void LocalExecutor::reap(int64_t trial_id, std::vector<ExecEvent>& out) {
   auto it = procs_.find(trial_id);
   Proc& p = *it->second;
+  // What is in the report channel now was written while the trial ran: that much is read, no more.
+  int waiting = 0;
+  if (p.report_fd < 0 || ::ioctl(p.report_fd, FIONREAD, &waiting) != 0) waiting = 0;
   int status = 0;
   if (::waitpid(p.pid, &status, WNOHANG) != p.pid) return;
-  // The main process is gone: whatever else is in its group (workers, grandchildren) goes too,
-  // then read what it reported before exiting. Children that still hold the pipe are dead now.
+  // The main process is gone: whatever else it started goes too. In its cgroup, that is everything;
+  // otherwise its process group, and descendants that left the group (setsid, double fork) but still
+  // carry the trial's environment.
+  if (p.contained) cgroups_->kill(trial_id);
   ::kill(-p.pid, SIGKILL);
-  // Descendants that left the group (setsid, double fork) still carry the trial's environment.
-  if (!p.trial_dir.empty()) kill_stale_trial_processes(0, p.trial_dir);
-  drain(p, out, /*to_eof=*/true);
+  if (!p.contained && !p.trial_dir.empty()) kill_stale_trial_processes(0, p.trial_dir);
+  drain_final(p, out, static_cast<size_t>(std::max(0, waiting)));
   ExecEvent e;
   e.kind = ExecEvent::Kind::Exited;
   e.trial_id = trial_id;
@@ -310,6 +381,7 @@ void LocalExecutor::reap(int64_t trial_id, std::vector<ExecEvent>& out) {
   close_fd(p.report_fd);
   cap_log(p.trial_dir + "/stdout.log");
   cap_log(p.trial_dir + "/stderr.log");
+  if (cgroups_) cgroups_->remove(trial_id);
   procs_.erase(it);
   out.push_back(std::move(e));
 }
@@ -331,6 +403,7 @@ std::vector<ExecEvent> LocalExecutor::wait(std::chrono::milliseconds timeout) {
     if (p->pidfd < 0) need_polling_reap = true;
   }
   if (need_polling_reap) timeout = std::min(timeout, std::chrono::milliseconds(50));  // no pidfd support
+  if (cgroups_) cgroups_->tidy();
   if (now >= next_log_check_) {
     next_log_check_ = now + std::chrono::milliseconds(500);
     for (auto& [id, p] : procs_) {

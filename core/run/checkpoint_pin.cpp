@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iterator>
 #include <filesystem>
 #include <fstream>
 
@@ -15,13 +16,36 @@ namespace {
 // In a pin folder beside the pin: the identity and path of the trial's file it was pinned from.
 constexpr const char* kSourceNote = ".tunelab-source";
 
-// Links one file, copying when a link is impossible (another file system, no permission).
-void link_or_copy(const fs::path& from, const fs::path& to, std::error_code& ec) {
+// Links one file, copying when a link is impossible (another file system, no permission), at most
+// `copy_left` bytes in all.
+void link_or_copy(const fs::path& from, const fs::path& to, uint64_t& copy_left, std::error_code& ec,
+                  std::string& why) {
   if (::link(from.c_str(), to.c_str()) == 0) return;
+  const uint64_t size = fs::file_size(from, ec);
+  if (ec) return;
+  if (size > copy_left) {
+    why = "it needs more than " + std::to_string(kPinMaxCopyBytes >> 20) +
+          " MiB copied (its files cannot be hard-linked); not kept";
+    return;
+  }
+  copy_left -= size;
   fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
 }
 
 }  // namespace
+
+std::string engine_owned_checkpoint(const std::string& rel) {
+  const fs::path r = fs::path(rel).lexically_normal();
+  if (r.empty() || r.begin() == r.end()) return {};
+  const std::string first = r.begin()->string();
+  if (first == ".checkpoints") return "is inside the engine's own folder of pins (.checkpoints); refused";
+  if (std::next(r.begin()) == r.end()) {
+    for (const char* own : {"stdout.log", "stderr.log", "stdout.log.1", "stderr.log.1", "config.json"}) {
+      if (first == own) return "is the engine's own " + first + "; refused";
+    }
+  }
+  return {};
+}
 
 Result<std::string> pin_checkpoint(const std::string& source, const std::string& trial_dir, int64_t iteration) {
   std::error_code ec;
@@ -31,21 +55,33 @@ Result<std::string> pin_checkpoint(const std::string& source, const std::string&
   fs::create_directories(pin_dir, ec);
   if (ec) return Error{pin_dir.string(), "cannot create the checkpoint folder: " + ec.message()};
   const fs::path dest = pin_dir / (src.filename().empty() ? fs::path("checkpoint") : src.filename());
+  uint64_t copy_left = kPinMaxCopyBytes;
+  std::string why;  // a limit that was passed
   if (fs::is_directory(src, ec)) {
     fs::create_directories(dest, ec);
-    for (auto it = fs::recursive_directory_iterator(src, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
+    int64_t entries = 0;
+    for (auto it = fs::recursive_directory_iterator(src, ec);
+         !ec && why.empty() && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (++entries > kPinMaxEntries) {
+        why = "it holds more than " + std::to_string(kPinMaxEntries) + " files and folders; not kept";
+        break;
+      }
+      if (it.depth() >= kPinMaxDepth) {
+        why = "it is more than " + std::to_string(kPinMaxDepth) + " folders deep; not kept";
+        break;
+      }
       const fs::path target = dest / fs::relative(it->path(), src, ec);
       if (it->is_symlink(ec)) continue;  // never followed: it could point out of the trial's folder
       if (it->is_directory(ec)) fs::create_directories(target, ec);
-      else if (it->is_regular_file(ec)) link_or_copy(it->path(), target, ec);
+      else if (it->is_regular_file(ec)) link_or_copy(it->path(), target, copy_left, ec, why);
     }
   } else {
-    link_or_copy(src, dest, ec);
+    link_or_copy(src, dest, copy_left, ec, why);
   }
-  if (ec) {
+  if (ec || !why.empty()) {
+    const std::string message = why.empty() ? ec.message() : why;
     fs::remove_all(pin_dir, ec);
-    return Error{source, "cannot keep the checkpoint: " + ec.message()};
+    return Error{source, "cannot keep the checkpoint: " + message};
   }
   return dest.string();
 }

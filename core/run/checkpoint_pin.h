@@ -14,8 +14,20 @@
 namespace tunelab {
 
 // Hard-links (or, across file systems, copies) `source` (a file or a directory tree) to
-// <trial_dir>/.checkpoints/<iteration>/<name of source>. Returns the pinned path.
+// <trial_dir>/.checkpoints/<iteration>/<name of source>. Returns the pinned path. Bounded, since it runs
+// on the engine's loop: a tree of more than kPinMaxEntries files and folders, or deeper than
+// kPinMaxDepth, or needing more than kPinMaxCopyBytes copied (only files that cannot be linked are
+// copied) is refused, and nothing of it is kept.
 Result<std::string> pin_checkpoint(const std::string& source, const std::string& trial_dir, int64_t iteration);
+constexpr int64_t kPinMaxEntries = 10000;
+constexpr int kPinMaxDepth = 32;
+constexpr uint64_t kPinMaxCopyBytes = 1ull << 30;
+
+// Why a checkpoint at `rel` (its path relative to the trial's folder, symlinks resolved) is not the
+// trial's to report, or empty: the engine's own folder of pins (`.checkpoints`: pinning it would copy it
+// into itself, level after level) and the files the engine writes there (logs, config.json), which
+// retention would delete.
+std::string engine_owned_checkpoint(const std::string& rel);
 
 // Retention ("checkpoint": {"keep": K}, docs/protocol.md). Once reported, a checkpoint belongs to the
 // engine: it keeps the newest K pins of each trial, and the one the trial would restart from, and

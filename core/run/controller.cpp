@@ -69,6 +69,7 @@ Result<std::string> Controller::run() {
   session_start_ = clock_->now();
   if (gpu_monitor_) gpu_monitor_->start();
   store_->set_study_status("running", elapsed_before_);
+  if (const std::string how = executor_->containment(); !how.empty()) log(std::nullopt, "containment", how);
   emit_progress(true);
   start_channel();
   bool interrupted = false, store_failed = false;
@@ -111,6 +112,11 @@ Result<std::string> Controller::run() {
       if (!stopping_study_ && !study_paused_) fill_slots();
       if (done()) break;
     }
+    if (running_ == 0 && !stopping_study_ && clock_->now() < resource_retry_at_) {
+      executor_->wait(std::chrono::duration_cast<std::chrono::milliseconds>(resource_retry_at_ - clock_->now()) +
+                      std::chrono::milliseconds(1));
+      continue;  // the engine was short of descriptors or processes: try again
+    }
     if (running_ == 0) {
       // Nothing runs and nothing can start: a searcher waiting on results that will never come.
       log(std::nullopt, "stalled", "no trial is running and none can start; ending the session");
@@ -137,7 +143,32 @@ Result<std::string> Controller::run() {
                            "Make room or fix the file, then `tunelab resume " + store_->path() + "`";
     return errs;
   }
+  if (!resource_error_.empty()) {
+    return Error{"", resource_error_ + ". The study stopped; nothing was lost. Raise the limit (`ulimit -n`, `ulimit -u`) "
+                     "or free memory, then `tunelab resume " + store_->path() + "`"};
+  }
   return status;
+}
+
+void Controller::engine_short_of_resources(Trial& t, const std::string& why) {
+  t.rec.attempts -= 1;  // it did not run
+  ++resource_failures_;
+  if (running_ == 0) ++idle_resource_failures_;
+  if (idle_resource_failures_ >= 4) {
+    // Not even one trial can start with none running: waiting will not help.
+    resource_error_ = "the engine cannot start a trial: " + why;
+    log(t.rec.id, "engine_resources", resource_error_ + "; stopping the study (resumable)");
+    stopping_study_ = true;
+    end_status_ = "interrupted";
+    for (auto& [id, other] : trials_) {
+      if (other->running) request_end(*other, TrialStatus::Pending, "engine", "the engine is out of resources");
+    }
+    return;
+  }
+  const double backoff = std::min(5.0, 0.25 * static_cast<double>(1 << std::min(resource_failures_ - 1, 5)));
+  resource_retry_at_ = clock_->now() + std::chrono::milliseconds(static_cast<int64_t>(backoff * 1000));
+  log(t.rec.id, "engine_resources", "trial " + std::to_string(t.rec.id) + " cannot start now: " + why +
+                                        "; it waits, no trial starts for " + dump_compact(Json(backoff)) + " s");
 }
 
 bool Controller::done() const {
@@ -217,6 +248,8 @@ Controller::Trial* Controller::create_trial() {
 
 void Controller::fill_slots() {
   while (true) {
+    // The engine was short of descriptors or processes: wait, or stop.
+    if (stopping_study_ || clock_->now() < resource_retry_at_) return;
     // The scheduler and the searcher are asked only for a trial that can start now: the searcher then
     // chooses with every result so far (one slot: after the previous trial ended), nothing waits as
     // pending that it did not queue, and a scheduler is never asked while every slot is taken.
@@ -276,6 +309,11 @@ bool Controller::start_trial(Trial& t) {
   if (!restoring) t.rec.iteration_offset = 0;  // a fresh start: the trainable's count is the trial's again
   t.rec.attempts += 1;
   if (Status s = executor_->start(l); !s) {
+    if (s.errors().front().where == kOutOfResources) {
+      resources_->release(*alloc);
+      engine_short_of_resources(t, s.errors().front().message);
+      return false;
+    }
     // It cannot start at all (missing program, bad cwd): retrying will not help.
     t.rec.error = s.error_text();
     resources_->release(*alloc);
@@ -298,6 +336,7 @@ bool Controller::start_trial(Trial& t) {
   t.rec.status = TrialStatus::Running;
   if (!t.rec.started_at) t.rec.started_at = now_seconds();
   t.rec.ended_at.reset();
+  resource_failures_ = idle_resource_failures_ = 0;
   t.rec.pgid = executor_->process_group(t.rec.id);
   t.rec.executor_job = executor_->job_id(t.rec.id);
   if (gpu_monitor_) gpu_monitor_->trial_started(t.rec.id, t.alloc, static_cast<int>(t.rec.pgid));
@@ -321,6 +360,7 @@ void Controller::handle(const ExecEvent& e) {
   auto it = trials_.find(e.trial_id);
   if (it == trials_.end()) return;
   Trial& t = *it->second;
+  if (!t.running && e.kind != ExecEvent::Kind::Exited) return;  // an ended attempt adds nothing
   switch (e.kind) {
     case ExecEvent::Kind::Report: {
       // Each trial reports on its own channel (fd 3): a report claiming to be another trial's is refused.
@@ -342,6 +382,7 @@ void Controller::handle(const ExecEvent& e) {
       log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": report ignored: " + e.message);
       break;
     case ExecEvent::Kind::Exited:
+      resource_retry_at_ = {};  // what it held is free again: a trial waiting for it may try now
       on_exit(t, e);
       break;
   }
@@ -412,6 +453,8 @@ void Controller::on_report(Trial& t, Json report) {
     } else if (rel.empty() || *rel.begin() == ".." || rel == ".") {
       log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": checkpoint " + p.string() +
                                       " is not inside the trial's folder; ignored");
+    } else if (const std::string own = engine_owned_checkpoint(rel.string()); !own.empty()) {
+      log(t.rec.id, "bad_report", "trial " + std::to_string(t.rec.id) + ": checkpoint " + p.string() + " " + own);
     } else if (auto pinned = pin_checkpoint(real.string(), t.rec.trial_dir, iteration); !pinned) {
       log(t.rec.id, "checkpoint_failed", "trial " + std::to_string(t.rec.id) + ": " + pinned.error_text());
     } else {
@@ -568,6 +611,7 @@ std::chrono::milliseconds Controller::time_to_next_timer() const {
     if (t->done_reported) left = std::min(left, grace - seconds_between(t->done_at, now));
   }
   if (spec_.stop.time_budget_s && !budget_spent_) left = std::min(left, *spec_.stop.time_budget_s - elapsed_s());
+  if (resource_retry_at_ > now) left = std::min(left, seconds_between(now, resource_retry_at_));
   return std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, left) * 1000) + 1);
 }
 

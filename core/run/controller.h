@@ -192,6 +192,13 @@ class Controller {
   bool stopping_study_ = false;   // no new trials; end when none run
   bool study_paused_ = false;     // no new trials until resume_study; the session waits
   std::string end_status_ = "completed";
+  // The engine ran out of file descriptors, processes or memory starting a trial: not the trial's fault.
+  // It waits as pending and no trial starts before resource_retry_at_ (a backoff); when one cannot start
+  // even with none running, the study stops, resumable, with resource_error_ (controller.cpp).
+  void engine_short_of_resources(Trial& t, const std::string& why);
+  std::chrono::steady_clock::time_point resource_retry_at_{};
+  int resource_failures_ = 0, idle_resource_failures_ = 0;
+  std::string resource_error_;
   std::optional<int64_t> best_trial_;
   std::optional<double> best_value_;
 

@@ -12,6 +12,7 @@
 
 #include "core/store/schema.h"
 #include "core/store/sqlite_util.h"
+#include "core/store/study_lock.h"
 #include "core/util/json_read.h"
 
 namespace tunelab {
@@ -110,7 +111,20 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Mode mode) {
     sqlite3_close(*pre);
     if (!err.empty()) return Error{path, err};
   }
-  // One engine per study: a second `run`/`resume` of a live study would run its trials twice.
+  // One engine per study: a second `run`/`resume` of a live study would run its trials twice. The lock is
+  // on the database file itself (study_lock.h), so no other name of the file (a symlink, a hard link,
+  // `./x/../study.db`) and no deleted `.lock` lets a second engine in.
+  if (!exists) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);  // new: nothing has it open
+    if (fd < 0 && errno != EEXIST) {
+      return Error{path, std::string("cannot create the study database: ") + std::strerror(errno)};
+    }
+    if (fd >= 0) ::close(fd);
+  }
+  auto db_lock = lock_study_file(path);
+  if (!db_lock) return db_lock.errors();
+  store->db_lock_ = *db_lock;
+  // The `.lock` file beside it is still taken, for TuneLab versions that lock by it alone.
   const std::string lock_path = path + ".lock";
   store->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (store->lock_fd_ < 0) return Error{lock_path, std::string("cannot create the lock file: ") + std::strerror(errno)};
@@ -151,6 +165,7 @@ Store::~Store() {
   sqlite3_close(read_db_);
   sqlite3_close(write_db_);
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+  unlock_study_file(db_lock_);          // after SQLite closed the file; the descriptor stays parked
 }
 
 void Store::enqueue(Job job) {

@@ -115,7 +115,8 @@ class Store {
   int schema_version_ = 0;       // of the open file (a read-only store may read an older one)
   sqlite3* read_db_ = nullptr;   // used by the calling thread for load_* (never by the writer)
   sqlite3* write_db_ = nullptr;  // owned by the writer thread once it starts
-  int lock_fd_ = -1;             // flock on <path>.lock: one writing process per study
+  int lock_fd_ = -1;             // flock on <path>.lock, for older versions that lock by it alone
+  int db_lock_ = -1;             // the engine lock on the database file itself (study_lock.h)
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;       // the writer waits for jobs

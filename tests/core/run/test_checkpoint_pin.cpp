@@ -134,6 +134,43 @@ class TestCheckpointPin final : public QObject {
     hold_checkpoint(hold, dir, 2, *again, first);
     QVERIFY(hold.held.back().source.empty());
   }
+
+  void theEnginesOwnFilesAreNotCheckpoints() {
+    for (const char* own : {".checkpoints", ".checkpoints/3", ".checkpoints/3/ck", "./.checkpoints", "stdout.log",
+                            "stderr.log", "stdout.log.1", "config.json"}) {
+      QVERIFY2(!engine_owned_checkpoint(own).empty(), own);
+    }
+    QVERIFY(engine_owned_checkpoint(".checkpoints").find("engine's own folder of pins") != std::string::npos);
+    for (const char* theirs : {"ck", "model.pt", "ckpt/stdout.log", "sub/config.json", ".checkpoints-mine"}) {
+      QVERIFY2(engine_owned_checkpoint(theirs).empty(), theirs);
+    }
+  }
+
+  void pinningIsBoundedInFilesAndDepth() {
+    QTemporaryDir tmp;
+    const std::string dir = tmp.path().toStdString();
+    // One file more than the limit: refused whole, nothing of it kept.
+    fs::create_directories(dir + "/wide");
+    for (int64_t i = 0; i < kPinMaxEntries + 1; ++i) std::ofstream(dir + "/wide/f" + std::to_string(i)) << "x";
+    auto wide = pin_checkpoint(dir + "/wide", dir, 1);
+    QVERIFY(!wide.ok());
+    QVERIFY2(wide.error_text().find("more than 10000 files") != std::string::npos, wide.error_text().c_str());
+    QVERIFY(!fs::exists(dir + "/.checkpoints/1"));
+    // Deeper than the limit: refused.
+    std::string deep = dir + "/deep";
+    for (int i = 0; i <= kPinMaxDepth + 1; ++i) deep += "/d";
+    fs::create_directories(deep);
+    auto too_deep = pin_checkpoint(dir + "/deep", dir, 2);
+    QVERIFY(!too_deep.ok());
+    QVERIFY2(too_deep.error_text().find("folders deep") != std::string::npos, too_deep.error_text().c_str());
+    QVERIFY(!fs::exists(dir + "/.checkpoints/2"));
+    // Within the limits: kept, as hard links.
+    fs::create_directories(dir + "/ok/a/b");
+    std::ofstream(dir + "/ok/a/b/w") << "weights";
+    auto ok = pin_checkpoint(dir + "/ok", dir, 3);
+    QVERIFY2(ok.ok(), ok.error_text().c_str());
+    QCOMPARE(fs::hard_link_count(*ok + "/a/b/w"), uintmax_t(2));
+  }
 };
 
 QTEST_GUILESS_MAIN(TestCheckpointPin)
