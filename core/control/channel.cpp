@@ -13,6 +13,7 @@
 #include "core/store/schema.h"
 #include "core/store/sqlite_util.h"
 #include "core/store/store.h"
+#include "core/store/study_lock.h"
 #include "core/util/json_read.h"
 
 namespace tunelab::control {
@@ -99,21 +100,9 @@ bool is_trial_command(CommandKind kind) {
          kind == CommandKind::CloneTrial;
 }
 
-// The engine holds an exclusive flock on <db>.lock for as long as it runs (core/store/store.cpp). A shared,
-// non-blocking try tells whether it does, and is released at once.
-bool engine_running(const std::string& db_path) {
-  const std::string lock_path = db_path + ".lock";
-  const int fd = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;  // no lock file: no engine ever ran it from here
-  bool held = false;
-  if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
-    held = errno == EWOULDBLOCK;
-  } else {
-    ::flock(fd, LOCK_UN);
-  }
-  ::close(fd);
-  return held;
-}
+// The engine holds a lock on the database file itself while it runs (core/store/study_lock.h); probing it
+// takes no lock, so an engine starting at that moment is never turned away.
+bool engine_running(const std::string& db_path) { return study_engine_running(db_path); }
 
 std::string why_read_only(const std::string& db_path) {
   std::error_code ec;
