@@ -40,6 +40,7 @@ Trace drive(const std::string& type, bool maximize, uint64_t seed) {
   Json options = {{"type", type}};
   if (type == "median_stopping") options["grace_period"] = 3;  // the default (10) is past these short curves
   if (type == "threshold") options["lower"] = 0.3;
+  if (type == "predictive") options["max_t"] = 20;  // the default (100) is past these short curves
   auto made = make_scheduler(context(options, maximize, "acc", &space, seed));
   if (!made) {
     QTest::qFail(made.error_text().c_str(), __FILE__, __LINE__);
