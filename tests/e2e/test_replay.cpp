@@ -113,6 +113,29 @@ class TestReplay final : public QObject {
     QCOMPARE(j["true_best_trial"].get<int64_t>(), int64_t(5));
     QVERIFY(j["true_best_survived"].get<bool>());
     QCOMPARE(j["true_best_rank"].get<int>(), 1);
+    QCOMPARE(j["best_final_trial"].get<int64_t>(), int64_t(5));
+    QCOMPARE(j["final_rank"].get<int>(), 1);
+  }
+
+  // Row 5 starts slowly and ends best: ASHA stops it at its first rung and ends with a lesser configuration,
+  // whose rank the report gives beside the epochs, and whose final value it names apart from the best value
+  // seen at any epoch.
+  void replayReportsTheRankOfTheConfigurationKept() {
+    const char* asha = R"({"type": "asha", "max_t": 12, "grace_period": 1, "reduction_factor": 2})";
+    auto r = run_tunelab({S("replay"), fifo_db_, S("--scheduler"), S(asha), S("--json")});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    const Json j = Json::parse(r.out.toStdString());
+    QVERIFY(!j["true_best_survived"].get<bool>());
+    QVERIFY(j["final_rank"].get<int>() > 1);
+    QVERIFY(j["best_final"].get<double>() < j["true_best_final"].get<double>());
+    r = run_tunelab({S("replay"), fifo_db_, S("--scheduler"), S(asha)});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    const QString rank = S("rank %1 of 8 by final value").arg(j["final_rank"].get<int>());
+    QVERIFY2(r.out.contains(S("best final value of the trials run to the end: ")) && r.out.contains(rank), qPrintable(r.out));
+    QVERIFY2(r.out.contains(S("best value at any epoch seen:")), qPrintable(r.out));
+    r = run_tunelab({S("replay"), fifo_db_, S("--scheduler"), S(R"({"type": "predictive", "max_t": 12})"), S("--json")});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    QCOMPARE(Json::parse(r.out.toStdString())["final_rank"].get<int>(), 1);
   }
 
   void replayAgreesWithALiveRun_data() {
@@ -165,6 +188,7 @@ class TestReplay final : public QObject {
         R"({"type": "asha", "max_t": 12, "grace_period": 1, "reduction_factor": 2})",
         R"({"type": "median_stopping", "grace_period": 2, "min_samples_required": 2})",
         R"({"type": "hyperband", "max_t": 12, "reduction_factor": 3})",
+        R"({"type": "predictive", "max_t": 12, "min_curves": 3})",
     };
     return out;
   }
