@@ -106,20 +106,24 @@ std::optional<PredictiveScheduler::Prediction> PredictiveScheduler::regression(i
   const int64_t k = std::clamp<int64_t>(n / 4, 5, 25);
   auto mid = std::lower_bound(s.by_x.begin(), s.by_x.end(), x, [](const Sample& e, double v) { return e.x < v; });
   auto lo = mid, hi = mid;
-  double local_sse = 0;
+  // Their mean residual corrects the line where the relation bends; their spread is the local uncertainty.
+  double local_sum = 0, local_sse = 0;
   for (int64_t i = 0; i < k && (lo != s.by_x.begin() || hi != s.by_x.end()); ++i) {
     const bool take_low = hi == s.by_x.end() || (lo != s.by_x.begin() && x - std::prev(lo)->x <= hi->x - x);
     const Sample& smp = take_low ? *--lo : *hi++;
     const double r = smp.y - (beta(0) + beta(1) * smp.x + beta(2) * smp.gain);
+    local_sum += r;
     local_sse += r * r;
   }
-  const double local_var = local_sse / static_cast<double>(k);
-  const double var = (static_cast<double>(k) * local_var + 3 * global_var) / static_cast<double>(k + 3);
+  const double dk = static_cast<double>(k);
+  const double local_mean = local_sum / dk;
+  const double local_var = std::max(0.0, local_sse / dk - local_mean * local_mean) * dk / (dk - 1);
+  const double var = (dk * local_var + 3 * global_var) / (dk + 3);
   const Eigen::Vector3d f(1, x, gain);
   const double leverage = f.dot(ldlt.solve(f));
   Prediction p;
-  p.mean = beta.dot(f);
-  p.sigma = std::sqrt(var * (1 + std::max(0.0, leverage)));
+  p.mean = beta.dot(f) + local_mean;
+  p.sigma = std::sqrt(var * (1 + std::max(0.0, leverage) + 1 / dk));
   p.upper = p.mean + z_of(df) * p.sigma;
   p.curves = n;
   p.regression = true;

@@ -7,8 +7,9 @@
 // a ridge regression of the final value on two features of the curve at that point: its value there and its
 // gain over the second half of the time so far (value at t minus value at t/2). The statistics are
 // incremental (X'X, X'y, y'y), so a decision costs one 3x3 solve plus a look at the nearest curves: the
-// spread of the residuals of the curves whose value at t was closest to the trial's gives a local
-// uncertainty (curves that start alike can end apart), mixed with the global one. The trial stops when
+// residuals of the curves whose value at t was closest to the trial's correct the line where the relation
+// bends (their mean) and give a local uncertainty (their spread: curves that start alike can end apart),
+// mixed with the global one. The trial stops when
 // predicted + z * sigma < threshold, z being the Student-t quantile of `confidence`.
 //
 // Before min_curves curves have run to the end (at that grid point), and for a curve whose value lies outside
