@@ -205,7 +205,9 @@ Decision PredictiveScheduler::on_result(const TrialSnapshot& trial, const Json& 
   if (!p) return Decision::keep_going();
   const double thr = threshold();
   if (p->upper >= thr) return Decision::keep_going();
-  const std::string best = o_.top_k == 1 ? "best" : "the " + std::to_string(o_.top_k) + "th best";
+  const int64_t k = o_.top_k, tens = k % 100;
+  const char* suffix = tens >= 11 && tens <= 13 ? "th" : k % 10 == 1 ? "st" : k % 10 == 2 ? "nd" : k % 10 == 3 ? "rd" : "th";
+  const std::string best = k == 1 ? "best" : "the " + std::to_string(k) + suffix + " best";
   const std::string model = p->regression ? "a regression on " + std::to_string(p->curves) + " curves run to the end"
                                           : "curve fits of its own " + std::to_string(c.points.size()) + " values";
   return Decision::stop(
