@@ -64,7 +64,7 @@ double PredictiveScheduler::threshold() const {
   return *it;
 }
 
-void PredictiveScheduler::add_to_model(int64_t /*id*/, Curve& c) {
+void PredictiveScheduler::add_to_model(Curve& c) {
   if (c.in_model || c.points.empty()) return;
   c.in_model = true;
   const double y = c.points.back().value;
@@ -194,7 +194,7 @@ Decision PredictiveScheduler::on_result(const TrialSnapshot& trial, const Json& 
   }
   const std::string id = std::to_string(trial.id);
   if (time >= o_.max_t) {
-    add_to_model(trial.id, c);
+    add_to_model(c);
     return Decision::complete("predictive completed trial " + id + ": reached max_t " + fmt_num(o_.max_t) + " (" +
                                   o_.time_attr + " " + fmt_num(time) + ")",
                               {{"max_t", o_.max_t}, {"time", time}, {"reached_max_t", true}});
@@ -227,10 +227,9 @@ Decision PredictiveScheduler::on_result(const TrialSnapshot& trial, const Json& 
 }
 
 void PredictiveScheduler::on_complete(const TrialSnapshot& trial) {
-  auto& c = curves_[trial.id];
-  c.done = true;
-  // A curve that ended by itself or at a planned end (not stopped early) is a curve run to the end: its last value is its final.
-  if (trial.status == TrialStatus::Completed) add_to_model(trial.id, c);
+  // A curve that ended by itself or at a planned end (not stopped early) is a curve run to the end: its last
+  // value is its final value.
+  if (trial.status == TrialStatus::Completed) add_to_model(curves_[trial.id]);
 }
 
 }  // namespace tunelab

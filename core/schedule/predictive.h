@@ -9,16 +9,16 @@
 // incremental (X'X, X'y, y'y), so a decision costs one 3x3 solve plus a look at the nearest curves: the
 // residuals of the curves whose value at t was closest to the trial's correct the line where the relation
 // bends (their mean) and give a local uncertainty (their spread: curves that start alike can end apart),
-// mixed with the global one. The trial stops when
-// predicted + z * sigma < threshold, z being the Student-t quantile of `confidence`.
+// mixed with the global one. The trial stops when predicted + z * sigma < threshold, z being the Student-t
+// quantile of `confidence`.
 //
 // Before min_curves curves have run to the end (at that grid point), and for a curve whose value lies outside
 // those of the curves run to the end (give or take a tenth of their range), a trial with at least 3 values is
 // judged by parametric curve fits of its own points (after Domhan et al. 2015: linear, log, and power laws
 // c - a t^-alpha with alpha 0.5 and 1), each extrapolated to max_t; the most optimistic family counts, with
-// the spread of its residuals. Trials reaching max_t complete. Results without the metric or the time are ignored, and NaN
-// values are left out. Everything is rebuilt from the results and completions the controller replays on
-// resume, in any order: a curve joins the model when it reaches max_t, or when its trial completes.
+// the spread of its residuals. Trials reaching max_t complete. Results without the metric or the time are
+// ignored, and NaN values are left out. Everything is rebuilt from the results and completions the controller
+// replays on resume, in any order: a curve joins the model when it reaches max_t, or when its trial completes.
 #include <map>
 #include <set>
 #include <vector>
@@ -65,7 +65,6 @@ class PredictiveScheduler final : public Scheduler {
   struct Curve {
     std::vector<Point> points;  // in time order, no NaN
     bool in_model = false;
-    bool done = false;
   };
   struct Sample {
     double x, gain, y;
@@ -78,7 +77,7 @@ class PredictiveScheduler final : public Scheduler {
   };
   int grid_index(double time) const;  // the last grid point <= time, or -1
   static std::optional<double> value_at(const Curve& c, double time);
-  void add_to_model(int64_t id, Curve& c);
+  void add_to_model(Curve& c);
   std::optional<Prediction> regression(int j, double x, double gain) const;
   std::optional<Prediction> curve_fit(const Curve& c) const;
   double z_of(double df) const;
