@@ -1,13 +1,19 @@
 // The `table` trainable and what-if replay: recorded curves replayed live through the engine and
 // simulated by `tunelab replay` must agree, trial by trial.
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <signal.h>
+
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "core/analysis/replay.h"
 #include "core/store/store.h"
 #include "core/trainables/curve_table.h"
+#include "support/store_util.h"
 #include "support/test_util.h"
 
 using namespace tunelab;
@@ -65,6 +71,19 @@ std::map<int64_t, std::pair<int64_t, std::string>> live_outcome(const QString& d
   if (!trials) qFatal("%s", trials.error_text().c_str());
   for (const auto& t : *trials) out[t.id] = {t.last_iteration, to_string(t.status)};
   return out;
+}
+
+// 40 curves of 12 epochs for the resume test: most rise fast to a plateau, every fourth slowly to a higher one.
+std::string many_curves_csv() {
+  std::string s = "k,1,2,3,4,5,6,7,8,9,10,11,12\n";
+  for (int r = 0; r < 40; ++r) {
+    const bool slow = r % 4 == 3;
+    const double plateau = (slow ? 0.6 : 0.5) + 0.35 * std::fmod(r * 0.618034, 1.0);
+    s += std::to_string(r);
+    for (int e = 1; e <= 12; ++e) s += "," + std::to_string(plateau * (1 - std::exp(-e / (slow ? 6.0 : 1.0))));
+    s += "\n";
+  }
+  return s;
 }
 
 }  // namespace
@@ -156,6 +175,54 @@ class TestReplay final : public QObject {
       QVERIFY2(epochs == t.epochs, qPrintable(S("trial %1: live %2 epochs, replay %3").arg(t.id).arg(epochs).arg(t.epochs)));
       QVERIFY2(status == t.status, qPrintable(S("trial %1: live %2, replay %3")
                                                    .arg(t.id).arg(QString::fromStdString(status), QString::fromStdString(t.status))));
+    }
+  }
+
+  // The predictive scheduler keeps no storage: killed and resumed, it rebuilds its model from the stored results
+  // and decides every trial as an uninterrupted run does.
+  void predictiveResumedAfterSigkillDecidesAsBefore() {
+    write_file(dir_.filePath(S("many.csv")), many_curves_csv());
+    Json rows = Json::array();
+    for (int r = 0; r < 40; ++r) rows.push_back(r);
+    Json spec = {{"name", "predictive-resume"},
+                 {"objective", {{"metric", "acc"}, {"mode", "max"}}},
+                 {"space", {{"row", {{"grid_search", rows}}}, {"file", dir_.filePath(S("many.csv")).toStdString()},
+                            {"metric", "acc"}, {"sleep_s", 0.01}}},
+                 {"trainable", {{"builtin", "table"}}},
+                 {"scheduler", {{"type", "predictive"}, {"max_t", 12}}},
+                 {"max_concurrent", 1},
+                 {"resources_per_trial", {{"cpu", 0.1}}},
+                 {"seed", 3}};
+    write_file(dir_.filePath(S("pr.json")), spec.dump());
+    auto r = run_tunelab({S("run"), dir_.filePath(S("pr.json")), S("--db"), dir_.filePath(S("pr_whole.db")), S("--quiet")});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    const auto whole = live_outcome(dir_.filePath(S("pr_whole.db")));
+    int stopped = 0;
+    for (const auto& [id, o] : whole) stopped += o.second == "stopped";
+    QVERIFY(stopped > 10);
+    // The same study, killed when 150 results are stored (some curves have run to the end), then resumed.
+    const QString db = dir_.filePath(S("pr_killed.db"));
+    QProcess p;
+    p.setWorkingDirectory(dir_.path());
+    p.start(QStringLiteral(TUNELAB_BIN), {S("run"), dir_.filePath(S("pr.json")), S("--db"), db, S("--quiet")});
+    QVERIFY(p.waitForStarted());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (stored_results(db) < 150 && std::chrono::steady_clock::now() < deadline && p.state() == QProcess::Running) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    QVERIFY2(p.state() == QProcess::Running, "the study ended before it could be killed");
+    ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
+    QVERIFY(p.waitForFinished());
+    QVERIFY(stored_results(db) < 300);
+    r = run_tunelab({S("resume"), db, S("--quiet")});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    const auto resumed = live_outcome(db);
+    QCOMPARE(resumed.size(), whole.size());
+    for (const auto& [id, o] : whole) {
+      QVERIFY2(resumed.at(id) == o, qPrintable(S("trial %1: uninterrupted %2 epochs %3, resumed %4 epochs %5")
+                                                    .arg(id).arg(o.first).arg(QString::fromStdString(o.second))
+                                                    .arg(resumed.at(id).first)
+                                                    .arg(QString::fromStdString(resumed.at(id).second))));
     }
   }
 
