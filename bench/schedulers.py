@@ -132,7 +132,7 @@ def main():
                                             check=True, capture_output=True, text=True).stdout)
             print(f"bench_schedulers_table: scheduler={name} live_epochs={f['epochs']} live_best={f['best']:.4f} "
                   f"live_wall_s={m['wall_s']:.1f} replay_epochs={rep['epochs_consumed']} "
-                  f"replay_best={rep['best_kept']:.4f} agree={'yes' if rep['epochs_consumed'] == f['epochs'] else 'no'} "
+                  f"replay_best_final={rep['best_final']:.4f} final_rank={rep['final_rank']} agree={'yes' if rep['epochs_consumed'] == f['epochs'] else 'no'} "
                   f"true_best_survived={rep['true_best_survived']} true_best_rank={rep['true_best_rank']}", flush=True)
 
 

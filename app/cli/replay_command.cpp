@@ -71,11 +71,16 @@ int replay_command(const Args& args) {
               rep->epochs_consumed ? static_cast<double>(rep->epochs_recorded) / static_cast<double>(rep->epochs_consumed) : 0.0);
   std::printf("  trials:          ");
   for (const auto& [status, n] : by_status) std::printf("%d %s  ", n, status.c_str());
-  std::printf("\n  best kept:       %s (trial %s)\n", num(rep->best_kept).c_str(),
-              rep->best_kept_trial ? std::to_string(*rep->best_kept_trial).c_str() : "-");
-  std::printf("  true best:       %s (trial %s)\n", num(rep->true_best).c_str(),
-              rep->true_best_trial ? std::to_string(*rep->true_best_trial).c_str() : "-");
-  std::printf("  true best trial: %s, rank %d\n", rep->true_best_survived ? "survived" : "stopped early",
+  auto trial_of = [](const std::optional<int64_t>& id) { return id ? std::to_string(*id) : std::string("-"); };
+  std::printf("\n  best final value of the trials run to the end: %s (trial %s), rank %d of %zu by final value\n",
+              num(rep->best_final).c_str(), trial_of(rep->best_final_trial).c_str(), rep->final_rank,
+              rep->trials.size());
+  std::printf("  best value at any epoch seen:   %s (trial %s)\n", num(rep->best_any_epoch).c_str(),
+              trial_of(rep->best_any_epoch_trial).c_str());
+  std::printf("  true best final value:          %s (trial %s)\n", num(rep->true_best_final).c_str(),
+              trial_of(rep->true_best_final_trial).c_str());
+  std::printf("  true best value at any epoch:   %s (trial %s), %s, rank %d\n", num(rep->true_best).c_str(),
+              trial_of(rep->true_best_trial).c_str(), rep->true_best_survived ? "survived" : "stopped early",
               rep->true_best_rank);
   std::printf("  simulated time:  %.1f s\n", rep->time_s);
   return kExitOk;

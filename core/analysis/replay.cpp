@@ -19,6 +19,12 @@ struct SimTrial {
   std::string end_status, reason;
 };
 
+std::optional<double> final_value(const Json& r, const Objective& obj) {
+  if (!r.contains(obj.metric) || !r[obj.metric].is_number()) return std::nullopt;
+  const double v = r[obj.metric].get<double>();
+  return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+}
+
 double step_time(const RecordedTrial& t, size_t i) {
   const double now = t.results[i].value("time_total_s", 0.0);
   const double before = i == 0 ? 0.0 : t.results[i - 1].value("time_total_s", 0.0);
@@ -179,10 +185,22 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
     o.epochs = static_cast<int64_t>(t.next);
     o.status = t.status == SimStatus::Done ? t.end_status : t.status == SimStatus::Paused ? "paused" : "not started";
     o.best = t.snap.best_objective;
+    o.last = t.next > 0 ? final_value(t.rec->results[t.next - 1], obj) : std::nullopt;
     o.reason = t.reason;
-    if (o.best && (!rep.best_kept || obj.better(*o.best, *rep.best_kept))) {
-      rep.best_kept = o.best;
-      rep.best_kept_trial = o.id;
+    if (o.best && (!rep.best_any_epoch || obj.better(*o.best, *rep.best_any_epoch))) {
+      rep.best_any_epoch = o.best;
+      rep.best_any_epoch_trial = o.id;
+    }
+    if (o.status == "completed" && o.last && (!rep.best_final || obj.better(*o.last, *rep.best_final))) {
+      rep.best_final = o.last;
+      rep.best_final_trial = o.id;
+    }
+    if (!t.rec->results.empty()) {
+      if (const auto f = final_value(t.rec->results.back(), obj);
+          f && (!rep.true_best_final || obj.better(*f, *rep.true_best_final))) {
+        rep.true_best_final = f;
+        rep.true_best_final_trial = t.snap.id;
+      }
     }
     for (const auto& r : t.rec->results) {
       if (!r.contains(obj.metric) || !r[obj.metric].is_number()) continue;
@@ -202,6 +220,18 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
       if (o.id != tb.id && o.best && (!tb.best || obj.better(*o.best, *tb.best))) ++rank;
     }
     rep.true_best_rank = rank;
+  }
+  if (rep.best_final_trial) {
+    // Ranked by recorded final values: what the configuration it ends with is worth among all of them.
+    const auto& kept = recorded[by_id.at(*rep.best_final_trial)];
+    const auto kept_final = final_value(kept.results.back(), obj);
+    int rank = 1;
+    for (const auto& r : recorded) {
+      if (r.id == kept.id || r.results.empty()) continue;
+      const auto f = final_value(r.results.back(), obj);
+      if (f && kept_final && obj.better(*f, *kept_final)) ++rank;
+    }
+    rep.final_rank = rank;
   }
   return rep;
 }
@@ -247,7 +277,8 @@ Json to_json(const ReplayReport& r) {
   Json trials = Json::array();
   for (const auto& t : r.trials) {
     trials.push_back({{"id", t.id}, {"epochs", t.epochs}, {"status", t.status},
-                      {"best", t.best ? Json(*t.best) : Json()}, {"reason", t.reason}});
+                      {"best", t.best ? Json(*t.best) : Json()}, {"last", t.last ? Json(*t.last) : Json()},
+                      {"reason", t.reason}});
   }
   Json decisions = Json::array();
   for (const auto& d : r.decisions) {
@@ -257,8 +288,13 @@ Json to_json(const ReplayReport& r) {
   return {{"epochs_consumed", r.epochs_consumed},
           {"epochs_recorded", r.epochs_recorded},
           {"time_s", r.time_s},
-          {"best_kept", opt(r.best_kept)},
-          {"best_kept_trial", opt(r.best_kept_trial)},
+          {"best_final", opt(r.best_final)},
+          {"best_final_trial", opt(r.best_final_trial)},
+          {"final_rank", r.final_rank},
+          {"best_any_epoch", opt(r.best_any_epoch)},
+          {"best_any_epoch_trial", opt(r.best_any_epoch_trial)},
+          {"true_best_final", opt(r.true_best_final)},
+          {"true_best_final_trial", opt(r.true_best_final_trial)},
           {"true_best", opt(r.true_best)},
           {"true_best_trial", opt(r.true_best_trial)},
           {"true_best_survived", r.true_best_survived},

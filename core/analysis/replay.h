@@ -26,6 +26,7 @@ struct ReplayTrialOutcome {
   int64_t epochs = 0;               // results consumed
   std::string status;               // completed, stopped, or paused (never resumed)
   std::optional<double> best;       // best objective value among the consumed results
+  std::optional<double> last;       // objective value at the last consumed epoch (NaN: none)
   std::string reason;               // the decision that ended it, if any
 };
 
@@ -33,9 +34,19 @@ struct ReplayReport {
   int64_t epochs_consumed = 0;
   int64_t epochs_recorded = 0;
   double time_s = 0;                // simulated wall time (recorded per-result times, with concurrency)
-  std::optional<double> best_kept;  // best objective value the replay saw
-  std::optional<int64_t> best_kept_trial;
-  std::optional<int64_t> true_best_trial;  // best over everything recorded
+  // What the scheduler ends with: the best final value (the value at its last epoch) among the trials it ran
+  // to the end (status completed), i.e. the configuration a user would deploy.
+  std::optional<double> best_final;
+  std::optional<int64_t> best_final_trial;
+  // That configuration's rank (1 = the best of all) by final value: 1 + the number of recorded trials whose
+  // recorded final value is strictly better than its own. 0 when no trial ran to the end.
+  int final_rank = 0;
+  // The best value at any epoch the replay saw (possibly mid-curve, in a trial stopped later).
+  std::optional<double> best_any_epoch;
+  std::optional<int64_t> best_any_epoch_trial;
+  std::optional<int64_t> true_best_final_trial;  // best recorded final value over every trial
+  std::optional<double> true_best_final;
+  std::optional<int64_t> true_best_trial;  // best value at any epoch over everything recorded
   std::optional<double> true_best;
   bool true_best_survived = false;  // it consumed its whole recorded curve
   int true_best_rank = 0;           // its rank (1 = best) by best value among replayed trials

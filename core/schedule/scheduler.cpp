@@ -8,6 +8,7 @@
 #include "core/schedule/hyperband_ray.h"
 #include "core/schedule/median_stopping.h"
 #include "core/schedule/pbt.h"
+#include "core/schedule/predictive.h"
 #include "core/schedule/pruners.h"
 
 namespace tunelab {
@@ -81,6 +82,19 @@ const std::vector<ComponentDef>& scheduler_defs() {
        {time_attr_option(),
         {"max_t", OptionKind::Float, 81.0, 1.0, {}, {}, "trials stop at this time at the latest (Ray's max_t)"},
         {"reduction_factor", OptionKind::Float, 3.0, 1.01, {}, {}, "eta: each halving keeps 1/eta"}}},
+      {"predictive",
+       "Learning-curve extrapolation fitted on the study's own curves: stops a trial only when it is confident that "
+       "its final value will not reach the top_k-th best final value of the trials that ran to the end.",
+       {time_attr_option(),
+        {"max_t", OptionKind::Float, 100.0, 0.0, {}, {}, "trials complete at this time; finals are predicted for it"},
+        {"min_t", OptionKind::Float, 1.0, 0.0, {}, {}, "no trial is stopped before this time"},
+        {"confidence", OptionKind::Float, 0.95, 0.5, 0.999999, {},
+         "how sure the model must be that the final value misses the threshold before it stops a trial"},
+        {"top_k", OptionKind::Int, 1, 1, {}, {}, "a trial is kept while it may still end among the top_k finals"},
+        {"min_curves", OptionKind::Int, 5, 1, {}, {},
+         "curves run to the end needed before the regression predicts; before, the trial's own curve fit does"},
+        {"curve_fit", OptionKind::Bool, true, {}, {}, {},
+         "judge trials by parametric fits of their own curve while too few curves have run to the end"}}},
       {"pbt",
        "Population-based training: at each perturbation interval, trials in the bottom quantile copy a top "
        "trial's checkpoint and explore its config.",
@@ -161,6 +175,13 @@ Result<std::unique_ptr<Scheduler>> make_scheduler(const ScheduleContext& ctx) {
                                                      " give more than 64 brackets; raise reduction_factor or lower max_t"};
     }
     return std::unique_ptr<Scheduler>(new RayHyperBandScheduler(c, {time_attr, max_t, eta}));
+  if (type == "predictive") {
+    if (o["min_t"].get<double>() > o["max_t"].get<double>()) {
+      return Error{"scheduler.min_t", "must not exceed max_t (" + dump_compact(o["max_t"]) + ")"};
+    }
+    return std::unique_ptr<Scheduler>(new PredictiveScheduler(
+        c, {time_attr, o["max_t"].get<double>(), o["min_t"].get<double>(), o["confidence"].get<double>(),
+            o["top_k"].get<int64_t>(), o["min_curves"].get<int64_t>(), o["curve_fit"].get<bool>()}));
   }
   if (type == "pbt") return PbtScheduler::create(c);
   if (type == "percentile") {

@@ -1,13 +1,19 @@
 // The `table` trainable and what-if replay: recorded curves replayed live through the engine and
 // simulated by `tunelab replay` must agree, trial by trial.
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <signal.h>
+
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "core/analysis/replay.h"
 #include "core/store/store.h"
 #include "core/trainables/curve_table.h"
+#include "support/store_util.h"
 #include "support/test_util.h"
 
 using namespace tunelab;
@@ -67,6 +73,19 @@ std::map<int64_t, std::pair<int64_t, std::string>> live_outcome(const QString& d
   return out;
 }
 
+// 40 curves of 12 epochs for the resume test: most rise fast to a plateau, every fourth slowly to a higher one.
+std::string many_curves_csv() {
+  std::string s = "k,1,2,3,4,5,6,7,8,9,10,11,12\n";
+  for (int r = 0; r < 40; ++r) {
+    const bool slow = r % 4 == 3;
+    const double plateau = (slow ? 0.6 : 0.5) + 0.35 * std::fmod(r * 0.618034, 1.0);
+    s += std::to_string(r);
+    for (int e = 1; e <= 12; ++e) s += "," + std::to_string(plateau * (1 - std::exp(-e / (slow ? 6.0 : 1.0))));
+    s += "\n";
+  }
+  return s;
+}
+
 }  // namespace
 
 class TestReplay final : public QObject {
@@ -113,6 +132,29 @@ class TestReplay final : public QObject {
     QCOMPARE(j["true_best_trial"].get<int64_t>(), int64_t(5));
     QVERIFY(j["true_best_survived"].get<bool>());
     QCOMPARE(j["true_best_rank"].get<int>(), 1);
+    QCOMPARE(j["best_final_trial"].get<int64_t>(), int64_t(5));
+    QCOMPARE(j["final_rank"].get<int>(), 1);
+  }
+
+  // Row 5 starts slowly and ends best: ASHA stops it at its first rung and ends with a lesser configuration,
+  // whose rank the report gives beside the epochs, and whose final value it names apart from the best value
+  // seen at any epoch.
+  void replayReportsTheRankOfTheConfigurationKept() {
+    const char* asha = R"({"type": "asha", "max_t": 12, "grace_period": 1, "reduction_factor": 2})";
+    auto r = run_tunelab({S("replay"), fifo_db_, S("--scheduler"), S(asha), S("--json")});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    const Json j = Json::parse(r.out.toStdString());
+    QVERIFY(!j["true_best_survived"].get<bool>());
+    QVERIFY(j["final_rank"].get<int>() > 1);
+    QVERIFY(j["best_final"].get<double>() < j["true_best_final"].get<double>());
+    r = run_tunelab({S("replay"), fifo_db_, S("--scheduler"), S(asha)});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    const QString rank = S("rank %1 of 8 by final value").arg(j["final_rank"].get<int>());
+    QVERIFY2(r.out.contains(S("best final value of the trials run to the end: ")) && r.out.contains(rank), qPrintable(r.out));
+    QVERIFY2(r.out.contains(S("best value at any epoch seen:")), qPrintable(r.out));
+    r = run_tunelab({S("replay"), fifo_db_, S("--scheduler"), S(R"({"type": "predictive", "max_t": 12})"), S("--json")});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    QCOMPARE(Json::parse(r.out.toStdString())["final_rank"].get<int>(), 1);
   }
 
   void replayAgreesWithALiveRun_data() {
@@ -133,6 +175,54 @@ class TestReplay final : public QObject {
       QVERIFY2(epochs == t.epochs, qPrintable(S("trial %1: live %2 epochs, replay %3").arg(t.id).arg(epochs).arg(t.epochs)));
       QVERIFY2(status == t.status, qPrintable(S("trial %1: live %2, replay %3")
                                                    .arg(t.id).arg(QString::fromStdString(status), QString::fromStdString(t.status))));
+    }
+  }
+
+  // The predictive scheduler keeps no storage: killed and resumed, it rebuilds its model from the stored results
+  // and decides every trial as an uninterrupted run does.
+  void predictiveResumedAfterSigkillDecidesAsBefore() {
+    write_file(dir_.filePath(S("many.csv")), many_curves_csv());
+    Json rows = Json::array();
+    for (int r = 0; r < 40; ++r) rows.push_back(r);
+    Json spec = {{"name", "predictive-resume"},
+                 {"objective", {{"metric", "acc"}, {"mode", "max"}}},
+                 {"space", {{"row", {{"grid_search", rows}}}, {"file", dir_.filePath(S("many.csv")).toStdString()},
+                            {"metric", "acc"}, {"sleep_s", 0.01}}},
+                 {"trainable", {{"builtin", "table"}}},
+                 {"scheduler", {{"type", "predictive"}, {"max_t", 12}}},
+                 {"max_concurrent", 1},
+                 {"resources_per_trial", {{"cpu", 0.1}}},
+                 {"seed", 3}};
+    write_file(dir_.filePath(S("pr.json")), spec.dump());
+    auto r = run_tunelab({S("run"), dir_.filePath(S("pr.json")), S("--db"), dir_.filePath(S("pr_whole.db")), S("--quiet")});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    const auto whole = live_outcome(dir_.filePath(S("pr_whole.db")));
+    int stopped = 0;
+    for (const auto& [id, o] : whole) stopped += o.second == "stopped";
+    QVERIFY(stopped > 10);
+    // The same study, killed when 150 results are stored (some curves have run to the end), then resumed.
+    const QString db = dir_.filePath(S("pr_killed.db"));
+    QProcess p;
+    p.setWorkingDirectory(dir_.path());
+    p.start(QStringLiteral(TUNELAB_BIN), {S("run"), dir_.filePath(S("pr.json")), S("--db"), db, S("--quiet")});
+    QVERIFY(p.waitForStarted());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (stored_results(db) < 150 && std::chrono::steady_clock::now() < deadline && p.state() == QProcess::Running) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    QVERIFY2(p.state() == QProcess::Running, "the study ended before it could be killed");
+    ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
+    QVERIFY(p.waitForFinished());
+    QVERIFY(stored_results(db) < 300);
+    r = run_tunelab({S("resume"), db, S("--quiet")});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    const auto resumed = live_outcome(db);
+    QCOMPARE(resumed.size(), whole.size());
+    for (const auto& [id, o] : whole) {
+      QVERIFY2(resumed.at(id) == o, qPrintable(S("trial %1: uninterrupted %2 epochs %3, resumed %4 epochs %5")
+                                                    .arg(id).arg(o.first).arg(QString::fromStdString(o.second))
+                                                    .arg(resumed.at(id).first)
+                                                    .arg(QString::fromStdString(resumed.at(id).second))));
     }
   }
 
@@ -165,6 +255,7 @@ class TestReplay final : public QObject {
         R"({"type": "asha", "max_t": 12, "grace_period": 1, "reduction_factor": 2})",
         R"({"type": "median_stopping", "grace_period": 2, "min_samples_required": 2})",
         R"({"type": "hyperband", "max_t": 12, "reduction_factor": 3})",
+        R"({"type": "predictive", "max_t": 12, "min_curves": 3})",
     };
     return out;
   }

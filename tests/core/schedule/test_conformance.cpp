@@ -41,6 +41,7 @@ Trace drive(const std::string& type, bool maximize, uint64_t seed) {
   if (type == "median_stopping") options["grace_period"] = 3;  // the default (10) is past these short curves
   if (type == "threshold") options["lower"] = 0.3;
   if (type == "hyperband_ray") options["max_t"] = 9;  // from 81, the first brackets (to 81, 27) would decide nothing
+  if (type == "predictive") options["max_t"] = 20;  // the default (100) is past these short curves
   auto made = make_scheduler(context(options, maximize, "acc", &space, seed));
   if (!made) {
     QTest::qFail(made.error_text().c_str(), __FILE__, __LINE__);
