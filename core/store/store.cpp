@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include "core/store/schema.h"
 #include "core/store/sqlite_util.h"
@@ -23,9 +24,36 @@ double now_seconds() {
 namespace {
 
 std::string json_text(const Json& j) { return j.is_null() ? std::string() : dump_compact(j); }
-Json parse_or_null(const std::string& s) {
+[[maybe_unused]] Json parse_or_null(const std::string& s) {
   if (s.empty()) return nullptr;
   return read_json(s).value;  // discarded on a bad value, never throws; linear in the number of keys
+}
+
+// Nesting allowed in a stored JSON value: what reports and specs may hold (ReportParser::kMaxDepth, the spec's
+// own limit). A crafted or damaged file may hold anything; a deeper value would overflow the stack of whatever
+// prints or copies it later.
+constexpr size_t kMaxStoredDepth = 64;
+
+// A JSON column read back with the checks a report gets: valid JSON, nested at most kMaxStoredDepth levels, and
+// (`object`) a JSON object. Empty text is null. Returns why not, or empty; `out` holds the value when ok.
+std::string parse_checked(const std::string& s, bool object, Json& out) {
+  if (s.empty()) {
+    out = nullptr;
+    return object ? "is empty, not a JSON object" : "";
+  }
+  if (find_nesting_beyond(s, kMaxStoredDepth) != std::string::npos) {
+    return "is nested deeper than " + std::to_string(kMaxStoredDepth) + " levels";
+  }
+  JsonRead read = read_json(s, JsonReadLimits{std::numeric_limits<size_t>::max(), kMaxStoredDepth});
+  if (!read.ok()) return "is not valid JSON (" + read.error + ")";
+  if (object && !read.value.is_object()) return std::string("is a JSON ") + read.value.type_name() + ", not an object";
+  out = std::move(read.value);
+  return {};
+}
+
+// "the study database is damaged: TABLE row (WHICH): COLUMN WHY".
+Error damaged_row(const std::string& path, const std::string& row, const std::string& column, const std::string& why) {
+  return Error{path, "the study database is damaged: " + row + ": " + column + " " + why};
 }
 
 Result<sqlite3*> open_connection(const std::string& path, int flags) {
@@ -354,14 +382,13 @@ Result<StudyRecord> Store::load_study() const {
   if (!st.step()) return Error{path_, st.error().empty() ? "holds no study" : st.error()};
   StudyRecord s;
   s.name = st.text(0);
-  s.spec = parse_or_null(st.text(1));
+  if (auto why = parse_checked(st.text(1), true, s.spec); !why.empty()) return damaged_row(path_, "study row", "spec", why);
   s.base_dir = st.text(2);
   s.trials_dir = st.text(3);
   s.status = st.text(4);
   s.created_at = st.real(5);
   s.updated_at = st.real(6);
   s.elapsed_s = st.real(7);
-  if (s.spec.is_discarded() || s.spec.is_null()) return Error{path_, "the stored spec is not valid JSON"};
   return s;
 }
 
@@ -377,7 +404,9 @@ Result<std::vector<TrialRecord>> Store::load_trials() const {
   while (st.step()) {
     TrialRecord t;
     t.id = st.int64(0);
-    t.config = parse_or_null(st.text(1));
+    if (auto why = parse_checked(st.text(1), true, t.config); !why.empty()) {
+      return damaged_row(path_, "trials row " + std::to_string(t.id), "config", why);
+    }
     t.status = trial_status_from_string(st.text(2)).value_or(TrialStatus::Pending);
     t.attempts = st.int64(3);
     t.failures = st.int64(4);
@@ -431,28 +460,50 @@ Result<std::vector<ResultRecord>> Store::read_results(const std::string& query, 
   if (trial_id) st.bind(1, *trial_id);
   std::vector<ResultRecord> out;
   while (st.step()) {
-    out.push_back({st.int64(0), st.int64(1), st.real(2), st.real(3), parse_or_null(st.text(4)), st.int64(5),
-                   st.int64(6) != 0});
+    ResultRecord r{st.int64(0), st.int64(1), st.real(2), st.real(3), Json(), st.int64(5), st.int64(6) != 0};
+    std::string why = parse_checked(st.text(4), true, r.metrics);
+    // The engine stores these two as numbers in every result; readers rely on it.
+    for (const char* key : {"training_iteration", "time_total_s"}) {
+      if (why.empty() && r.metrics.contains(key) && !r.metrics[key].is_number()) {
+        why = std::string("has a ") + key + " that is a JSON " + r.metrics[key].type_name() + ", not a number";
+      }
+    }
+    if (!why.empty()) {
+      return damaged_row(path_, std::string(r.superseded ? "results_history" : "results") + " row (trial " +
+                                    std::to_string(r.trial_id) + ", iteration " + std::to_string(r.iteration) + ")",
+                         "metrics", why);
+    }
+    out.push_back(std::move(r));
   }
   if (!st.error().empty()) return Error{path_, st.error()};
   return out;
 }
 
 Result<std::vector<EventRecord>> Store::load_events() const {
-  sql::Stmt st(read_db_, "SELECT trial_id, ts, kind, message, details FROM events ORDER BY id");
+  sql::Stmt st(read_db_, "SELECT trial_id, ts, kind, message, details, id FROM events ORDER BY id");
   if (!st.ok()) return Error{path_, st.error()};
   std::vector<EventRecord> out;
-  while (st.step()) out.push_back({st.opt_int64(0), st.real(1), st.text(2), st.text(3), parse_or_null(st.text(4))});
+  while (st.step()) {
+    EventRecord e{st.opt_int64(0), st.real(1), st.text(2), st.text(3), Json()};
+    if (auto why = parse_checked(st.text(4), false, e.details); !why.empty()) {
+      return damaged_row(path_, "events row " + std::to_string(st.int64(5)), "details", why);
+    }
+    out.push_back(std::move(e));
+  }
   if (!st.error().empty()) return Error{path_, st.error()};
   return out;
 }
 
 Result<std::vector<DecisionRecord>> Store::load_decisions() const {
-  sql::Stmt st(read_db_, "SELECT trial_id, ts, source, action, reason, details FROM decisions ORDER BY id");
+  sql::Stmt st(read_db_, "SELECT trial_id, ts, source, action, reason, details, id FROM decisions ORDER BY id");
   if (!st.ok()) return Error{path_, st.error()};
   std::vector<DecisionRecord> out;
   while (st.step()) {
-    out.push_back({st.int64(0), st.real(1), st.text(2), st.text(3), st.text(4), parse_or_null(st.text(5))});
+    DecisionRecord d{st.int64(0), st.real(1), st.text(2), st.text(3), st.text(4), Json()};
+    if (auto why = parse_checked(st.text(5), false, d.details); !why.empty()) {
+      return damaged_row(path_, "decisions row " + std::to_string(st.int64(6)), "details", why);
+    }
+    out.push_back(std::move(d));
   }
   if (!st.error().empty()) return Error{path_, st.error()};
   return out;

@@ -194,6 +194,57 @@ class TestHostileDatabases final : public QObject {
     }
   }
 
+  // A study whose stored JSON was crafted or damaged: values nested 200,000 levels deep used to crash show, export
+  // and replay (stack overflow); metrics stored as an array, or a training_iteration that is not a number, aborted
+  // export --format curves and replay on an uncaught exception. Every reader now refuses the study, naming the row.
+  void damagedRowsAreNamed_data() {
+    QTest::addColumn<QByteArray>("sql");
+    QTest::addColumn<QString>("why");
+    const QByteArray deep = QByteArray(200000, '[') + QByteArray(200000, ']');
+    const QByteArray first_result = " WHERE rowid = (SELECT min(rowid) FROM results)";
+    QTest::newRow("deep metrics") << "UPDATE results SET metrics = '{\"loss\": 1, \"x\": " + deep + "}'" + first_result
+                                  << QStringLiteral("results row (trial 0, iteration 1): metrics is nested deeper than 64 levels");
+    QTest::newRow("deep config") << "UPDATE trials SET config = '{\"x\": " + deep + "}' WHERE id = 1"
+                                 << QStringLiteral("trials row 1: config is nested deeper than 64 levels");
+    QTest::newRow("deep spec") << "UPDATE study SET spec = '{\"x\": " + deep + "}'"
+                               << QStringLiteral("study row: spec is nested deeper than 64 levels");
+    QTest::newRow("metrics array") << "UPDATE results SET metrics = '[1,2]'" + first_result
+                                   << QStringLiteral("results row (trial 0, iteration 1): metrics is a JSON array, not an object");
+    QTest::newRow("config array") << QByteArray("UPDATE trials SET config = '[1,2]' WHERE id = 1")
+                                  << QStringLiteral("trials row 1: config is a JSON array, not an object");
+    QTest::newRow("iteration string") << "UPDATE results SET metrics = '{\"loss\": 1, \"training_iteration\": \"x\"}'" + first_result
+                                      << QStringLiteral("metrics has a training_iteration that is a JSON string, not a number");
+    QTest::newRow("time object") << "UPDATE results SET metrics = '{\"loss\": 1, \"time_total_s\": {}}'" + first_result
+                                 << QStringLiteral("metrics has a time_total_s that is a JSON object, not a number");
+    QTest::newRow("metrics not JSON") << "UPDATE results SET metrics = '{\"loss\": '" + first_result
+                                      << QStringLiteral("results row (trial 0, iteration 1): metrics is not valid JSON");
+  }
+  void damagedRowsAreNamed() {
+    QFETCH(QByteArray, sql);
+    QFETCH(QString, why);
+    const QString db = path("damaged_%1.db").arg(QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('_')));
+    QFile::remove(db);
+    QVERIFY(QFile::copy(study_, db));
+    make_db(db, sql.constData());
+    const QString scheduler = QStringLiteral(R"({"type": "asha", "grace_period": 1, "max_t": 3})");
+    const QList<QStringList> commands = {{kShow, db},
+                                         {kShow, db, QStringLiteral("--json")},
+                                         {kExport, db},
+                                         {kExport, db, QStringLiteral("--format"), QStringLiteral("curves")},
+                                         {kExport, db, QStringLiteral("--results"), QStringLiteral("--format"), QStringLiteral("json")},
+                                         {QStringLiteral("replay"), db, QStringLiteral("--scheduler"), scheduler},
+                                         {kResume, db, kQuiet}};
+    for (const auto& args : commands) {
+      const auto r = test::run_tunelab(args, dir_.path());
+      const QString what = args.join(QLatin1Char(' '));
+      QVERIFY2(r.err != QStringLiteral("timed out"), qPrintable(what + QStringLiteral(": hung")));
+      QVERIFY2(r.exit_code == 1 || r.exit_code == 2, qPrintable(what + QStringLiteral(": exit %1: ").arg(r.exit_code) + r.err.left(1000)));
+      QVERIFY2(r.err.contains(QStringLiteral("the study database is damaged: ")) && r.err.contains(why),
+               qPrintable(what + QStringLiteral(": expected \"") + why + QStringLiteral("\" in: ") + r.err.left(1000)));
+      QVERIFY2(!r.err.contains(QStringLiteral("terminate called")), qPrintable(r.err.left(1000)));
+    }
+  }
+
   // The real study is still fine after all this.
   void theStudyStillOpens() {
     const auto r = test::run_tunelab({kShow, study_, QStringLiteral("--json")}, dir_.path());
