@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -173,6 +174,52 @@ std::string refuse_path(const std::string& path, struct stat& st, bool& exists) 
   return std::string("not a regular file (") + kind + "); a study database must be a regular file";
 }
 
+// The file is in WAL mode (header bytes 18 and 19 are 2), has no -shm beside it, and its folder cannot be
+// written, so SQLite cannot create one. `why` is set when a -wal holds data the file alone lacks.
+bool wal_without_shm(const std::string& path, std::string* why) {
+  namespace fs = std::filesystem;
+  unsigned char header[20] = {};
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const ssize_t n = ::pread(fd, header, sizeof header, 0);
+  ::close(fd);
+  if (n != static_cast<ssize_t>(sizeof header) || header[18] != 2 || header[19] != 2) return false;
+  struct stat st{};
+  if (::stat((path + "-shm").c_str(), &st) == 0) return false;
+  std::error_code ec;
+  const std::string folder = fs::absolute(path, ec).parent_path().string();
+  if (::access(folder.c_str(), W_OK) == 0) return false;
+  const std::string cause = std::strerror(errno);
+  if (::stat((path + "-wal").c_str(), &st) == 0 && st.st_size > 0) {
+    *why = "the study is in WAL mode and its folder " + folder + " cannot be written (" + cause + "): SQLite must create " +
+           path + "-shm to read it, and " + path + "-wal holds " + std::to_string(st.st_size) +
+           " bytes of the study that the database file alone lacks; copy the study with its -wal file to a writable "
+           "folder and read it there";
+  }
+  return true;
+}
+
+// An SQLite URI that opens `path` as immutable (no locks, no -shm): only for a study whose folder cannot be
+// written and which has no -wal. Never taken from the user (plain paths only, see refuse_path).
+std::string immutable_uri(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string abs = fs::absolute(path, ec).lexically_normal().string();
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out = "file:";
+  for (const char ch : abs) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out + "?immutable=1";
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, Mode mode) {
@@ -191,7 +238,22 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Mode mode) {
     auto db = open_connection(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
     if (!db) return db.errors();
     store->read_db_ = *db;
-    if (auto err = check_schema_readable(store->read_db_); !err.empty()) return Error{path, err};
+    if (auto err = check_schema_readable(store->read_db_); !err.empty()) {
+      // A WAL study in a folder that cannot be written (a read-only file system, a folder without write permission):
+      // SQLite needs to create its -shm to read it. Without a -wal there is nothing beyond the file: read it as
+      // immutable. With a -wal, the file alone is out of date: say so.
+      std::string why;
+      if (wal_without_shm(path, &why)) {
+        if (!why.empty()) return Error{path, why};
+        sqlite3_close(store->read_db_);
+        store->read_db_ = nullptr;
+        auto idb = open_connection(immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI);
+        if (!idb) return Error{path, err};
+        store->read_db_ = *idb;
+        err = check_schema_readable(store->read_db_);
+      }
+      if (!err.empty()) return Error{path, err};
+    }
     store->schema_version_ = schema_version(store->read_db_);
     return store;
   }
