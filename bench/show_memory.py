@@ -98,6 +98,10 @@ def main():
         workdir = ws.path
         if args.db:
             db, best = args.db, (None, None)
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            args.results = con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+            args.trials = con.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
+            con.close()
         else:
             t0 = time.monotonic()
             db, best = make_study(tunelab, workdir, args.trials, args.results)
