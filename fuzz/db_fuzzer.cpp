@@ -33,6 +33,11 @@ const std::string& work_dir() {
   static const std::string dir = [] {
     std::string t = (fs::temp_directory_path() / "tunelab-db-fuzz-XXXXXX").string();
     if (!::mkdtemp(t.data())) std::abort();
+    static std::string removed_at_exit = t;
+    std::atexit([] {
+      std::error_code ec;
+      fs::remove_all(removed_at_exit, ec);
+    });
     return t;
   }();
   return dir;
