@@ -226,6 +226,7 @@ int export_command(const Args& args) {
   } else {
     table = trials_table(*s);
   }
+  for (const auto& note : table.notes) std::cerr << "tunelab export: warning: " << terminal_safe(note) << "\n";
   const std::string text = format == "csv" ? to_csv(table)
       : to_json_rows(table).dump(2, ' ', false, nlohmann::detail::error_handler_t::replace) + "\n";
   if (auto out = p.value("out")) {

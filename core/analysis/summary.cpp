@@ -31,34 +31,52 @@ Result<StudySummary> summarize(const Store& store) {
   auto decisions = store.load_decisions();
   if (!decisions) return decisions.errors();
   s.decisions = std::move(*decisions);
-  auto results = store.load_results();
-  if (!results) return results.errors();
   std::map<int64_t, size_t> index;
   for (auto& t : *trials) {
     index[t.id] = s.trials.size();
     s.trials.push_back({std::move(t), 0, nullptr, nullptr, std::nullopt, std::nullopt});
   }
+  // The results are streamed, never held: per trial only the iterations of its last and best results are kept,
+  // and those two rows are read back whole at the end (a study of millions of results fits in a few MB).
+  std::vector<int64_t> last_iteration(s.trials.size(), 0), best_iteration(s.trials.size(), 0);
   std::optional<double> best_overall, first_value;
   double first_ts = 0;
-  for (const auto& r : *results) {
-    auto it = index.find(r.trial_id);
-    if (it == index.end()) continue;
-    TrialSummary& t = s.trials[it->second];
+  auto index_it = index.end();
+  Status scanned = store.scan_results(s.objective.metric, [&](const Store::ResultScan& r) {
+    if (index_it == index.end() || index_it->first != r.trial_id) index_it = index.find(r.trial_id);
+    if (index_it == index.end()) return true;
+    const size_t i = index_it->second;
+    TrialSummary& t = s.trials[i];
     ++t.iterations;
-    t.last = r.metrics;
-    const Json& m = r.metrics;
-    if (m.contains(s.objective.metric) && m[s.objective.metric].is_number()) {
-      const double v = m[s.objective.metric].get<double>();
-      if (!std::isfinite(v)) continue;
+    last_iteration[i] = r.iteration;
+    if (r.value && std::isfinite(*r.value)) {
+      const double v = *r.value;
       if (!first_value || r.ts < first_ts) first_value = v, first_ts = r.ts;
       if (!t.best_value || s.objective.better(v, *t.best_value)) {
         t.best_value = v;
-        t.best = m;
+        best_iteration[i] = r.iteration;
       }
       if (!best_overall || s.objective.better(v, *best_overall)) {
         best_overall = v;
         s.best_trial = t.rec.id;
       }
+    }
+    return true;
+  });
+  if (!scanned) return scanned.errors();
+  for (size_t i = 0; i < s.trials.size(); ++i) {
+    TrialSummary& t = s.trials[i];
+    if (t.iterations == 0) continue;
+    auto last = store.load_result_metrics(t.rec.id, last_iteration[i]);
+    if (!last) return last.errors();
+    t.last = std::move(*last);
+    if (!t.best_value) continue;
+    if (best_iteration[i] == last_iteration[i]) {
+      t.best = t.last;
+    } else {
+      auto best = store.load_result_metrics(t.rec.id, best_iteration[i]);
+      if (!best) return best.errors();
+      t.best = std::move(*best);
     }
   }
   auto usage = store.load_trial_gpu();
@@ -181,12 +199,13 @@ namespace {
 // Appends the leaves of `j` under `prefix` to `out`. A key that comes again (a literal "a.b" and a nested a: {b})
 // keeps its first place and takes the last value; `at` finds it without a search through `out`.
 void flatten_into(const Json& j, const std::string& prefix, Json::object_t& out,
-                  std::unordered_map<std::string, size_t>& at) {
+                  std::unordered_map<std::string, size_t>& at, std::vector<std::string>* collided) {
   for (const auto& [k, v] : j.items()) {
     std::string key = prefix.empty() ? k : prefix + "." + k;
     if (v.is_object() && !v.empty()) {
-      flatten_into(v, key, out, at);
+      flatten_into(v, key, out, at, collided);
     } else if (auto [it, fresh] = at.try_emplace(key, out.size()); !fresh) {
+      if (collided) collided->push_back(key);
       std::next(out.begin(), static_cast<std::ptrdiff_t>(it->second))->second = v;
     } else {
       out.emplace_back(std::move(key), v);  // the member vector's own emplace_back: no search
@@ -196,14 +215,14 @@ void flatten_into(const Json& j, const std::string& prefix, Json::object_t& out,
 
 }  // namespace
 
-Json flatten_json(const Json& j, const std::string& prefix) {
+Json flatten_json(const Json& j, const std::string& prefix, std::vector<std::string>* collided) {
   Json out = Json::object();
   if (!j.is_object()) {
     if (!prefix.empty()) out[prefix] = j;
     return out;
   }
   std::unordered_map<std::string, size_t> at;
-  flatten_into(j, prefix, out.get_ref<Json::object_t&>(), at);
+  flatten_into(j, prefix, out.get_ref<Json::object_t&>(), at, collided);
   return out;
 }
 
@@ -235,12 +254,55 @@ std::vector<Json> cells(const Json& flat, const std::unordered_map<std::string, 
   return out;
 }
 
-// A metric named like a fixed column ("status", "trial_id") becomes "metric.<name>" in the header.
-std::vector<std::string> rename_clashes(const std::vector<std::string>& metrics, const std::set<std::string>& fixed) {
+// A metric named like a fixed column ("status", "trial_id"), or starting with "config." (a metric "config.x", or a
+// nested {"config": {"x": ...}}), would pass for that column or for a config value: it becomes "metric.<name>" in
+// the header, with more "metric." prefixes while the name is taken. Each renaming is noted.
+std::vector<std::string> rename_clashes(const std::vector<std::string>& metrics, const std::set<std::string>& fixed,
+                                        std::vector<std::string>& notes) {
+  std::set<std::string> taken(fixed.begin(), fixed.end());
+  taken.insert(metrics.begin(), metrics.end());
   std::vector<std::string> out;
-  for (const auto& m : metrics) out.push_back(fixed.count(m) ? "metric." + m : m);
+  for (const auto& m : metrics) {
+    if (!fixed.count(m) && m.rfind("config.", 0) != 0) {
+      out.push_back(m);
+      continue;
+    }
+    std::string name = "metric." + m;
+    while (taken.count(name)) name = "metric." + name;
+    taken.insert(name);
+    notes.push_back("the metric \"" + m + "\" is exported as \"" + name + "\" (its name is taken by " +
+                    (fixed.count(m) ? "a fixed column" : "the config's columns") + ")");
+    out.push_back(name);
+  }
   return out;
 }
+
+// Notes for keys that flattened to one name in some rows ("a.b" from {"a": {"b": ..}} and from "a.b"): the first
+// few names and rows, then how many more.
+class CollisionNotes {
+ public:
+  explicit CollisionNotes(std::string what) : what_(std::move(what)) {}
+  void add(int64_t trial_id, const std::vector<std::string>& keys) {
+    for (const auto& k : keys) {
+      if (seen_.insert(k).second && shown_.size() < 5) shown_.push_back("\"" + k + "\" (trial " + std::to_string(trial_id) + ")");
+    }
+    rows_ += keys.empty() ? 0 : 1;
+  }
+  void emit(std::vector<std::string>& notes) const {
+    if (seen_.empty()) return;
+    std::string list;
+    for (const auto& s : shown_) list += (list.empty() ? "" : ", ") + s;
+    if (seen_.size() > shown_.size()) list += " and " + std::to_string(seen_.size() - shown_.size()) + " more";
+    notes.push_back(what_ + " keys given both nested and with a dot flatten to one column, which keeps the last value: " +
+                    list + "; " + std::to_string(rows_) + " row(s) affected");
+  }
+
+ private:
+  std::string what_;
+  std::set<std::string> seen_;
+  std::vector<std::string> shown_;
+  size_t rows_ = 0;
+};
 
 }  // namespace
 
@@ -250,13 +312,22 @@ Table trials_table(const StudySummary& s) {
   std::vector<std::string> config_cols, metric_cols;
   std::set<std::string> seen_cfg, seen_metric;
   std::vector<std::pair<Json, Json>> flat;
+  CollisionNotes config_collisions("config"), metric_collisions("metric");
   for (const auto& tr : s.trials) {
-    flat.emplace_back(flatten_json(tr.rec.config), flatten_json(tr.last));
+    std::vector<std::string> cfg_hit, metric_hit;
+    flat.emplace_back(flatten_json(tr.rec.config, "", &cfg_hit), flatten_json(tr.last, "", &metric_hit));
+    config_collisions.add(tr.rec.id, cfg_hit);
+    metric_collisions.add(tr.rec.id, metric_hit);
     add_columns(config_cols, seen_cfg, flat.back().first, "config.");
     add_columns(metric_cols, seen_metric, flat.back().second, "");
   }
+  config_collisions.emit(t.notes);
+  metric_collisions.emit(t.notes);
   const std::string best_col = "best_" + s.objective.metric;
-  std::vector<std::string> metric_names = rename_clashes(metric_cols, {"trial_id", "status", "iterations", "runtime_s", best_col, "error"});
+  std::set<std::string> fixed = {"trial_id", "status", "iterations", "runtime_s", best_col, "error"};
+  if (s.energy) fixed.insert({"gpu_seconds", "gpu_peak_memory_mb", "energy_j", "co2_g"});
+  if (s.objectives.size() > 1) fixed.insert("pareto_optimal");
+  std::vector<std::string> metric_names = rename_clashes(metric_cols, fixed, t.notes);
   t.columns.insert(t.columns.end(), config_cols.begin(), config_cols.end());
   t.columns.insert(t.columns.end(), metric_names.begin(), metric_names.end());
   t.columns.push_back(best_col);
@@ -290,8 +361,13 @@ Result<Table> results_table(const Store& store, const StudySummary& s, bool with
   auto results = with_attempts ? store.load_results_with_history() : store.load_results();
   if (!results) return results.errors();
   std::map<int64_t, Json> configs;
-  for (const auto& tr : s.trials) configs[tr.rec.id] = flatten_json(tr.rec.config);
   Table t;
+  CollisionNotes config_collisions("config"), metric_collisions("metric");
+  for (const auto& tr : s.trials) {
+    std::vector<std::string> hit;
+    configs[tr.rec.id] = flatten_json(tr.rec.config, "", &hit);
+    config_collisions.add(tr.rec.id, hit);
+  }
   t.columns = {"trial_id", "iteration", "time_total_s", "ts"};
   if (with_attempts) t.columns.insert(t.columns.begin() + 2, {"attempt", "superseded"});
   const std::set<std::string> fixed(t.columns.begin(), t.columns.end());
@@ -300,11 +376,15 @@ Result<Table> results_table(const Store& store, const StudySummary& s, bool with
   for (const auto& [id, c] : configs) add_columns(config_cols, seen_cfg, c, "config.");
   std::vector<Json> flat_metrics;
   for (const auto& r : *results) {
-    flat_metrics.push_back(flatten_json(r.metrics));
+    std::vector<std::string> hit;
+    flat_metrics.push_back(flatten_json(r.metrics, "", &hit));
+    metric_collisions.add(r.trial_id, hit);
     add_columns(metric_cols, seen_metric, flat_metrics.back(), "");
   }
+  config_collisions.emit(t.notes);
+  metric_collisions.emit(t.notes);
   t.columns.insert(t.columns.end(), config_cols.begin(), config_cols.end());
-  const auto metric_names = rename_clashes(metric_cols, fixed);
+  const auto metric_names = rename_clashes(metric_cols, fixed, t.notes);
   t.columns.insert(t.columns.end(), metric_names.begin(), metric_names.end());
   const auto config_at = column_index(config_cols, 7), metric_at = column_index(metric_cols);
   std::map<int64_t, std::vector<Json>> config_cells;

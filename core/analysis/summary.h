@@ -51,15 +51,21 @@ std::vector<int64_t> pareto_optimal_ids(const std::vector<Objective>& objectives
 // {"study": {...}, "best_trial": id|null, "trials": [{"id", "status", "config", "iterations", "last", "best", ...}]}
 Json show_json(const StudySummary& s);
 
-// Flattens nested objects into dotted keys: {"a": {"b": 1}} -> {"a.b": 1}.
-Json flatten_json(const Json& j, const std::string& prefix = "");
+// Flattens nested objects into dotted keys: {"a": {"b": 1}} -> {"a.b": 1}. A key that comes again ({"a": {"b": 1},
+// "a.b": 2}) keeps its first place and takes the last value; `collided`, when given, receives such keys.
+Json flatten_json(const Json& j, const std::string& prefix = "", std::vector<std::string>* collided = nullptr);
 
 // A table: column names and rows of JSON values (null for absent cells).
 struct Table {
   std::vector<std::string> columns;
   std::vector<std::vector<Json>> rows;
+  // What the flat columns could not keep apart: a metric renamed so that it does not pass for a config value or a
+  // fixed column, a nested key and a dotted key that flatten to one name. For people (a warning each).
+  std::vector<std::string> notes;
 };
 
+// Metric columns never take the name of a fixed column or start with "config.": such a metric ("config.x", or a
+// nested {"config": {"x": ...}}) is exported as "metric.config.x" (more "metric." prefixes until the name is free).
 // One row per trial: id, status, iterations, runtime, config.*, then the last result's metrics,
 // then best_<objective>, error, and gpu_seconds, gpu_peak_memory_mb, energy_j (and co2_g with a grid
 // intensity) when trials used GPUs.

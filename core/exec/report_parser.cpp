@@ -1,5 +1,8 @@
 #include "core/exec/report_parser.h"
 
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "core/util/json_read.h"
@@ -28,8 +31,9 @@ std::string preview(std::string_view line, size_t max_bytes = 80) {
 }
 
 // Python's json module writes NaN, Infinity and -Infinity, which JSON does not have. Outside strings
-// they become null, and the names of the keys they held are collected.
-std::string replace_non_finite(std::string_view s, std::vector<std::string>& keys) {
+// they become null, and the names of the keys they held are collected in `keys`. So do numbers too large for a
+// double (`1e999`, which the parser refuses as an overflow), collected in `out_of_range`.
+std::string replace_non_finite(std::string_view s, std::vector<std::string>& keys, std::vector<std::string>& out_of_range) {
   std::string out;
   out.reserve(s.size());
   bool in_string = false, escaped = false;
@@ -62,6 +66,20 @@ std::string replace_non_finite(std::string_view s, std::vector<std::string>& key
         replaced = true;
       }
     }
+    if (!replaced && (c == '-' || (c >= '0' && c <= '9'))) {
+      size_t end = i + 1;
+      while (end < s.size() && std::strchr("0123456789+-.eE", s[end]) != nullptr) ++end;
+      const std::string token(s.substr(i, end - i));
+      const double v = std::strtod(token.c_str(), nullptr);
+      if (std::isinf(v)) {
+        out += "null";
+        out_of_range.push_back(last_string);
+      } else {
+        out += token;
+      }
+      i = end - 1;
+      replaced = true;
+    }
     if (!replaced) out += c;
   }
   return out;
@@ -88,13 +106,20 @@ ReportParser::Item parse_report_line(std::string_view line) {
   }
   const JsonReadLimits limits{ReportParser::kMaxKeys, ReportParser::kMaxDepth};
   JsonRead read = read_json(line, limits);
-  std::vector<std::string> non_finite;
+  std::vector<std::string> non_finite, out_of_range;
   if (read.outcome == JsonRead::Outcome::Syntax &&
-      (line.find("NaN") != std::string_view::npos || line.find("Infinity") != std::string_view::npos)) {
-    const std::string fixed = replace_non_finite(line, non_finite);
+      (line.find("NaN") != std::string_view::npos || line.find("Infinity") != std::string_view::npos ||
+       read.error.find("number overflow") != std::string::npos)) {
+    const std::string fixed = replace_non_finite(line, non_finite, out_of_range);
     JsonRead again = read_json(fixed, limits);
     if (again.outcome != JsonRead::Outcome::Syntax) read = std::move(again);
-    if (read.ok() && read.value.is_object()) item.error = "non-finite value (NaN or Infinity) stored as null: " + quoted_list(non_finite);
+    if (read.ok() && read.value.is_object()) {
+      if (!non_finite.empty()) item.error = "non-finite value (NaN or Infinity) stored as null: " + quoted_list(non_finite);
+      if (!out_of_range.empty()) {
+        item.error += (item.error.empty() ? "" : "; ") +
+                      std::string("number out of range (beyond a double) stored as null: ") + quoted_list(out_of_range);
+      }
+    }
   }
   if (read.outcome == JsonRead::Outcome::TooManyKeys || read.outcome == JsonRead::Outcome::TooDeep) {
     // Counted while parsing: the rest of the line is not read.

@@ -19,6 +19,8 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
+constexpr size_t kMaxConfigEnvBytes = 64 * 1024;  // TUNELAB_CONFIG is set up to this size (docs/protocol.md)
+
 double seconds_between(SteadyClock::time_point a, SteadyClock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
@@ -284,7 +286,9 @@ bool Controller::start_trial(Trial& t) {
   l.env = spec_.trainable.env;
   for (auto& [k, v] : gpu::trial_gpu_env(*alloc, resources_->devices(), mps_)) l.env[k] = v;
   const std::string config_text = dump_compact(t.rec.config);
-  l.env["TUNELAB_CONFIG"] = config_text;
+  // One environment variable holds at most 128 KiB (the kernel's MAX_ARG_STRLEN; exec fails with E2BIG past it):
+  // a larger config reaches the trial only through TUNELAB_CONFIG_FILE, which is always written.
+  if (config_text.size() <= kMaxConfigEnvBytes) l.env["TUNELAB_CONFIG"] = config_text;
   l.env["TUNELAB_CONFIG_FILE"] = (fs::path(t.rec.trial_dir) / "config.json").string();
   l.env["TUNELAB_TRIAL_DIR"] = t.rec.trial_dir;
   l.env["TUNELAB_TRIAL_ID"] = std::to_string(t.rec.id);

@@ -160,24 +160,43 @@ Result<SearchSpace> SearchSpace::from_params(std::vector<Parameter> params) {
   }
   if (!errors.empty()) return errors;
 
-  // Order parents before children, keeping the author's order otherwise; detect cycles.
+  // Order parents before children, keeping the author's order otherwise; detect cycles. Iterative (a spec may
+  // hold a chain of thousands of conditions), and conditions nest at most kMaxConditionDepth levels: what reads
+  // the space (lint, the searchers' encodings) then does bounded work per parameter.
+  constexpr size_t kMaxConditionDepth = 100;
   std::vector<int> state(params.size(), 0);  // 0 unvisited, 1 visiting, 2 done
+  std::vector<size_t> depth(params.size(), 0);  // 0 for an unconditional parameter
   std::vector<size_t> order;
-  std::function<bool(size_t)> visit = [&](size_t i) -> bool {
-    if (state[i] == 2) return true;
-    if (state[i] == 1) return false;
-    state[i] = 1;
-    for (const auto& c : params[i].when) {
-      if (!visit(by_name.at(c.parent))) return false;
-    }
-    state[i] = 2;
-    order.push_back(i);
-    return true;
-  };
-  for (size_t i = 0; i < params.size(); ++i) {
-    if (!visit(i)) {
-      errors.push_back({params[i].json_path + ".when", "conditions form a cycle"});
-      return errors;
+  std::vector<std::pair<size_t, size_t>> stack;  // (parameter, next condition to visit)
+  for (size_t start = 0; start < params.size(); ++start) {
+    if (state[start] == 2) continue;
+    stack.push_back({start, 0});
+    state[start] = 1;
+    while (!stack.empty()) {
+      auto& [i, next] = stack.back();
+      if (next < params[i].when.size()) {
+        const size_t parent = by_name.at(params[i].when[next++].parent);
+        if (state[parent] == 1) {
+          errors.push_back({params[start].json_path + ".when", "conditions form a cycle"});
+          return errors;
+        }
+        if (state[parent] == 0) {
+          state[parent] = 1;
+          stack.push_back({parent, 0});
+        }
+        continue;
+      }
+      for (const auto& c : params[i].when) depth[i] = std::max(depth[i], depth[by_name.at(c.parent)] + 1);
+      if (depth[i] > kMaxConditionDepth) {
+        errors.push_back({params[i].json_path + ".when",
+                          "conditions nest more than " + std::to_string(kMaxConditionDepth) +
+                              " levels deep (a chain of parameters each active only when the one before is): at most " +
+                              std::to_string(kMaxConditionDepth) + " levels"});
+        return errors;
+      }
+      state[i] = 2;
+      order.push_back(i);
+      stack.pop_back();
     }
   }
   SearchSpace space;

@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include "core/store/schema.h"
 #include "core/store/sqlite_util.h"
@@ -24,9 +26,119 @@ double now_seconds() {
 namespace {
 
 std::string json_text(const Json& j) { return j.is_null() ? std::string() : dump_compact(j); }
-Json parse_or_null(const std::string& s) {
+[[maybe_unused]] Json parse_or_null(const std::string& s) {
   if (s.empty()) return nullptr;
   return read_json(s).value;  // discarded on a bad value, never throws; linear in the number of keys
+}
+
+// Nesting allowed in a stored JSON value: what reports and specs may hold (ReportParser::kMaxDepth, the spec's
+// own limit). A crafted or damaged file may hold anything; a deeper value would overflow the stack of whatever
+// prints or copies it later.
+constexpr size_t kMaxStoredDepth = 64;
+
+// A JSON column read back with the checks a report gets: valid JSON, nested at most kMaxStoredDepth levels, and
+// (`object`) a JSON object. Empty text is null. Returns why not, or empty; `out` holds the value when ok.
+std::string parse_checked(const std::string& s, bool object, Json& out) {
+  if (s.empty()) {
+    out = nullptr;
+    return object ? "is empty, not a JSON object" : "";
+  }
+  if (find_nesting_beyond(s, kMaxStoredDepth) != std::string::npos) {
+    return "is nested deeper than " + std::to_string(kMaxStoredDepth) + " levels";
+  }
+  JsonRead read = read_json(s, JsonReadLimits{std::numeric_limits<size_t>::max(), kMaxStoredDepth});
+  if (!read.ok()) return "is not valid JSON (" + read.error + ")";
+  if (object && !read.value.is_object()) return std::string("is a JSON ") + read.value.type_name() + ", not an object";
+  out = std::move(read.value);
+  return {};
+}
+
+// A stored result's metrics: an object (parse_checked) whose training_iteration and time_total_s, which the engine
+// stores as numbers in every result and readers rely on, are numbers.
+std::string check_metrics(const Json& m) {
+  for (const char* key : {"training_iteration", "time_total_s"}) {
+    if (m.contains(key) && !m[key].is_number()) {
+      return std::string("has a ") + key + " that is a JSON " + m[key].type_name() + ", not a number";
+    }
+  }
+  return {};
+}
+
+// The checks of parse_checked(text, true) and check_metrics, in one SAX pass that builds nothing, picking out the
+// number under the top-level key `metric`. Same messages.
+class MetricsScan {
+ public:
+  explicit MetricsScan(const std::string& metric) : metric_(metric) {}
+  std::optional<double> value;
+  std::string why;
+
+  bool null() { return scalar(Kind::Other, "null"); }
+  bool boolean(bool) { return scalar(Kind::Other, "boolean"); }
+  bool number_integer(Json::number_integer_t v) { return number(static_cast<double>(v)); }
+  bool number_unsigned(Json::number_unsigned_t v) { return number(static_cast<double>(v)); }
+  bool number_float(Json::number_float_t v, const Json::string_t&) { return number(v); }
+  bool string(Json::string_t&) { return scalar(Kind::Other, "string"); }
+  bool binary(Json::binary_t&) { return scalar(Kind::Other, "binary"); }
+  bool start_object(std::size_t) { return open("object"); }
+  bool start_array(std::size_t) { return open("array"); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(Json::string_t& k) {
+    if (depth_ == 1) {
+      key_ = k == metric_ ? Kind::Metric : (k == "training_iteration" || k == "time_total_s") ? Kind::Numeric : Kind::Other;
+      if (key_ == Kind::Numeric) numeric_key_ = k;
+    }
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+    if (why.empty()) why = std::string("is not valid JSON (") + e.what() + ")";
+    return false;
+  }
+
+ private:
+  enum class Kind { Other, Metric, Numeric };
+  bool top_level_value(bool is_number, const char* type) {
+    if (depth_ == 0) {
+      return fail(std::string("is a JSON ") + type + ", not an object");
+    }
+    if (depth_ == 1) {
+      if (key_ == Kind::Numeric && !is_number) {
+        return fail("has a " + numeric_key_ + " that is a JSON " + type + ", not a number");
+      }
+      if (key_ == Kind::Metric) value = is_number ? std::optional<double>(last_number_) : std::nullopt;
+      key_ = Kind::Other;
+    }
+    return true;
+  }
+  bool scalar(Kind, const char* type) { return top_level_value(false, type); }
+  bool number(double v) {
+    last_number_ = v;
+    return top_level_value(true, "number");
+  }
+  bool open(const char* type) {
+    if (depth_ == 0 && std::string(type) != "object") return fail("is a JSON array, not an object");
+    if (depth_ >= 1 && !top_level_value(false, type)) return false;
+    if (++depth_ > kMaxStoredDepth) return fail("is nested deeper than " + std::to_string(kMaxStoredDepth) + " levels");
+    return true;
+  }
+  bool close() {
+    --depth_;
+    return true;
+  }
+  bool fail(std::string w) {
+    why = std::move(w);
+    return false;
+  }
+  const std::string& metric_;
+  size_t depth_ = 0;
+  Kind key_ = Kind::Other;
+  std::string numeric_key_;
+  double last_number_ = 0;
+};
+
+// "the study database is damaged: TABLE row (WHICH): COLUMN WHY".
+Error damaged_row(const std::string& path, const std::string& row, const std::string& column, const std::string& why) {
+  return Error{path, "the study database is damaged: " + row + ": " + column + " " + why};
 }
 
 Result<sqlite3*> open_connection(const std::string& path, int flags) {
@@ -63,6 +175,52 @@ std::string refuse_path(const std::string& path, struct stat& st, bool& exists) 
   return std::string("not a regular file (") + kind + "); a study database must be a regular file";
 }
 
+// The file is in WAL mode (header bytes 18 and 19 are 2), has no -shm beside it, and its folder cannot be
+// written, so SQLite cannot create one. `why` is set when a -wal holds data the file alone lacks.
+bool wal_without_shm(const std::string& path, std::string* why) {
+  namespace fs = std::filesystem;
+  unsigned char header[20] = {};
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const ssize_t n = ::pread(fd, header, sizeof header, 0);
+  ::close(fd);
+  if (n != static_cast<ssize_t>(sizeof header) || header[18] != 2 || header[19] != 2) return false;
+  struct stat st{};
+  if (::stat((path + "-shm").c_str(), &st) == 0) return false;
+  std::error_code ec;
+  const std::string folder = fs::absolute(path, ec).parent_path().string();
+  if (::access(folder.c_str(), W_OK) == 0) return false;
+  const std::string cause = std::strerror(errno);
+  if (::stat((path + "-wal").c_str(), &st) == 0 && st.st_size > 0) {
+    *why = "the study is in WAL mode and its folder " + folder + " cannot be written (" + cause + "): SQLite must create " +
+           path + "-shm to read it, and " + path + "-wal holds " + std::to_string(st.st_size) +
+           " bytes of the study that the database file alone lacks; copy the study with its -wal file to a writable "
+           "folder and read it there";
+  }
+  return true;
+}
+
+// An SQLite URI that opens `path` as immutable (no locks, no -shm): only for a study whose folder cannot be
+// written and which has no -wal. Never taken from the user (plain paths only, see refuse_path).
+std::string immutable_uri(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string abs = fs::absolute(path, ec).lexically_normal().string();
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out = "file:";
+  for (const char ch : abs) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out + "?immutable=1";
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, Mode mode) {
@@ -81,7 +239,22 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Mode mode) {
     auto db = open_connection(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
     if (!db) return db.errors();
     store->read_db_ = *db;
-    if (auto err = check_schema_readable(store->read_db_); !err.empty()) return Error{path, err};
+    if (auto err = check_schema_readable(store->read_db_); !err.empty()) {
+      // A WAL study in a folder that cannot be written (a read-only file system, a folder without write permission):
+      // SQLite needs to create its -shm to read it. Without a -wal there is nothing beyond the file: read it as
+      // immutable. With a -wal, the file alone is out of date: say so.
+      std::string why;
+      if (wal_without_shm(path, &why)) {
+        if (!why.empty()) return Error{path, why};
+        sqlite3_close(store->read_db_);
+        store->read_db_ = nullptr;
+        auto idb = open_connection(immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI);
+        if (!idb) return Error{path, err};
+        store->read_db_ = *idb;
+        err = check_schema_readable(store->read_db_);
+      }
+      if (!err.empty()) return Error{path, err};
+    }
     store->schema_version_ = schema_version(store->read_db_);
     return store;
   }
@@ -369,14 +542,13 @@ Result<StudyRecord> Store::load_study() const {
   if (!st.step()) return Error{path_, st.error().empty() ? "holds no study" : st.error()};
   StudyRecord s;
   s.name = st.text(0);
-  s.spec = parse_or_null(st.text(1));
+  if (auto why = parse_checked(st.text(1), true, s.spec); !why.empty()) return damaged_row(path_, "study row", "spec", why);
   s.base_dir = st.text(2);
   s.trials_dir = st.text(3);
   s.status = st.text(4);
   s.created_at = st.real(5);
   s.updated_at = st.real(6);
   s.elapsed_s = st.real(7);
-  if (s.spec.is_discarded() || s.spec.is_null()) return Error{path_, "the stored spec is not valid JSON"};
   return s;
 }
 
@@ -393,7 +565,9 @@ Result<std::vector<TrialRecord>> Store::load_trials() const {
   while (st.step()) {
     TrialRecord t;
     t.id = st.int64(0);
-    t.config = parse_or_null(st.text(1));
+    if (auto why = parse_checked(st.text(1), true, t.config); !why.empty()) {
+      return damaged_row(path_, "trials row " + std::to_string(t.id), "config", why);
+    }
     t.status = trial_status_from_string(st.text(2)).value_or(TrialStatus::Pending);
     t.attempts = st.int64(3);
     t.failures = st.int64(4);
@@ -448,28 +622,83 @@ Result<std::vector<ResultRecord>> Store::read_results(const std::string& query, 
   if (trial_id) st.bind(1, *trial_id);
   std::vector<ResultRecord> out;
   while (st.step()) {
-    out.push_back({st.int64(0), st.int64(1), st.real(2), st.real(3), parse_or_null(st.text(4)), st.int64(5),
-                   st.int64(6) != 0});
+    ResultRecord r{st.int64(0), st.int64(1), st.real(2), st.real(3), Json(), st.int64(5), st.int64(6) != 0};
+    std::string why = parse_checked(st.text(4), true, r.metrics);
+    if (why.empty()) why = check_metrics(r.metrics);
+    if (!why.empty()) {
+      return damaged_row(path_, std::string(r.superseded ? "results_history" : "results") + " row (trial " +
+                                    std::to_string(r.trial_id) + ", iteration " + std::to_string(r.iteration) + ")",
+                         "metrics", why);
+    }
+    out.push_back(std::move(r));
   }
   if (!st.error().empty()) return Error{path_, st.error()};
   return out;
 }
 
+Status Store::scan_results(const std::string& metric, const std::function<bool(const ResultScan&)>& fn) const {
+  sql::Stmt st(read_db_, "SELECT trial_id, iteration, ts, metrics FROM results ORDER BY trial_id, iteration");
+  if (!st.ok()) return Error{path_, st.error()};
+  while (st.step()) {
+    ResultScan r{st.int64(0), st.int64(1), st.real(2), std::nullopt};
+    const std::string text = st.text(3);
+    MetricsScan scan(metric);
+    const bool ok = Json::sax_parse(text, &scan);
+    if (!ok || !scan.why.empty()) {
+      return damaged_row(path_, "results row (trial " + std::to_string(r.trial_id) + ", iteration " +
+                                    std::to_string(r.iteration) + ")",
+                         "metrics", scan.why.empty() ? "is not valid JSON" : scan.why);
+    }
+    r.value = scan.value;
+    if (!fn(r)) return {};
+  }
+  if (!st.error().empty()) return Error{path_, st.error()};
+  return {};
+}
+
+Result<Json> Store::load_result_metrics(int64_t trial_id, int64_t iteration) const {
+  sql::Stmt st(read_db_, "SELECT metrics FROM results WHERE trial_id = ? AND iteration = ?");
+  if (!st.ok()) return Error{path_, st.error()};
+  st.bind(1, trial_id).bind(2, iteration);
+  if (!st.step()) {
+    if (!st.error().empty()) return Error{path_, st.error()};
+    return Json();
+  }
+  Json m;
+  std::string why = parse_checked(st.text(0), true, m);
+  if (why.empty()) why = check_metrics(m);
+  if (!why.empty()) {
+    return damaged_row(path_, "results row (trial " + std::to_string(trial_id) + ", iteration " + std::to_string(iteration) + ")",
+                       "metrics", why);
+  }
+  return m;
+}
+
 Result<std::vector<EventRecord>> Store::load_events() const {
-  sql::Stmt st(read_db_, "SELECT trial_id, ts, kind, message, details FROM events ORDER BY id");
+  sql::Stmt st(read_db_, "SELECT trial_id, ts, kind, message, details, id FROM events ORDER BY id");
   if (!st.ok()) return Error{path_, st.error()};
   std::vector<EventRecord> out;
-  while (st.step()) out.push_back({st.opt_int64(0), st.real(1), st.text(2), st.text(3), parse_or_null(st.text(4))});
+  while (st.step()) {
+    EventRecord e{st.opt_int64(0), st.real(1), st.text(2), st.text(3), Json()};
+    if (auto why = parse_checked(st.text(4), false, e.details); !why.empty()) {
+      return damaged_row(path_, "events row " + std::to_string(st.int64(5)), "details", why);
+    }
+    out.push_back(std::move(e));
+  }
   if (!st.error().empty()) return Error{path_, st.error()};
   return out;
 }
 
 Result<std::vector<DecisionRecord>> Store::load_decisions() const {
-  sql::Stmt st(read_db_, "SELECT trial_id, ts, source, action, reason, details FROM decisions ORDER BY id");
+  sql::Stmt st(read_db_, "SELECT trial_id, ts, source, action, reason, details, id FROM decisions ORDER BY id");
   if (!st.ok()) return Error{path_, st.error()};
   std::vector<DecisionRecord> out;
   while (st.step()) {
-    out.push_back({st.int64(0), st.real(1), st.text(2), st.text(3), st.text(4), parse_or_null(st.text(5))});
+    DecisionRecord d{st.int64(0), st.real(1), st.text(2), st.text(3), st.text(4), Json()};
+    if (auto why = parse_checked(st.text(5), false, d.details); !why.empty()) {
+      return damaged_row(path_, "decisions row " + std::to_string(st.int64(6)), "details", why);
+    }
+    out.push_back(std::move(d));
   }
   if (!st.error().empty()) return Error{path_, st.error()};
   return out;

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +52,20 @@ class Store {
   // The current results and those of abandoned attempts (superseded = true), in (trial, attempt,
   // iteration) order: everything every attempt reported.
   Result<std::vector<ResultRecord>> load_results_with_history() const;
+  // What scan_results reports of one current result, without keeping its metrics.
+  struct ResultScan {
+    int64_t trial_id = 0;
+    int64_t iteration = 0;
+    double ts = 0;
+    std::optional<double> value;  // the top-level metric asked for, when it is a number
+  };
+  // Streams the current results in (trial, iteration) order, one row at a time, holding none of them: a study of
+  // millions of results is summarized in constant memory. Each row's metrics are checked as load_results checks
+  // them (a damaged row ends the scan with an error naming it) and the number under `metric` is picked out without
+  // building the value. `fn` returning false stops the scan.
+  Status scan_results(const std::string& metric, const std::function<bool(const ResultScan&)>& fn) const;
+  // One current result's metrics (checked as load_results does), or null when there is no such row.
+  Result<Json> load_result_metrics(int64_t trial_id, int64_t iteration) const;
   Result<std::vector<EventRecord>> load_events() const;
   Result<std::vector<DecisionRecord>> load_decisions() const;
   // `PRAGMA integrity_check` says ok.

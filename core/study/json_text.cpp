@@ -1,9 +1,11 @@
 // parse_json_text (declared in spec.h): JSON text from a file, checked for what nlohmann accepts silently
 // (duplicate keys) or would make dangerous later (deep nesting), with errors that name where.
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/study/spec.h"
+#include "core/util/json_read.h"
 
 namespace tunelab {
 
@@ -43,49 +45,64 @@ std::string printable(const std::string& s) {
   return out;
 }
 
-// Follows the parser through the document to name the JSON path of each key given twice in one object
-// (nlohmann keeps the last silently; in a spec that is almost always a mistake).
+// Follows the parser (a SAX pass, which builds nothing) through the document to name the JSON path of each key
+// given twice in one object (nlohmann keeps the last silently; in a spec that is almost always a mistake), and
+// keeps the parser's error, if any. Linear in the text: a spec may hold tens of thousands of keys.
 class DuplicateKeys {
  public:
   Errors errors;
+  bool failed = false;
+  size_t error_byte = 0;
+  std::string error_what;
+  bool out_of_range = false;
 
-  bool on(Json::parse_event_t event, const Json& parsed) {
-    using E = Json::parse_event_t;
-    switch (event) {
-      case E::object_start: frames_.push_back({false, 0, {}, {}}); break;
-      case E::array_start: frames_.push_back({true, 0, {}, {}}); break;
-      case E::key: {
-        Frame& top = frames_.back();
-        top.key = parsed.get<std::string>();
-        bool seen = false;
-        for (const auto& k : top.seen) seen = seen || k == top.key;
-        if (seen) {
-          errors.push_back({path(), "duplicate key: the object gives \"" + top.key +
-                                        "\" twice (only the last would count); remove one"});
-        } else {
-          top.seen.push_back(top.key);
-        }
-        break;
-      }
-      case E::object_end:
-      case E::array_end:
-        frames_.pop_back();
-        element_done();
-        break;
-      case E::value: element_done(); break;
+  bool null() { return element_done(); }
+  bool boolean(bool) { return element_done(); }
+  bool number_integer(Json::number_integer_t) { return element_done(); }
+  bool number_unsigned(Json::number_unsigned_t) { return element_done(); }
+  bool number_float(Json::number_float_t, const Json::string_t&) { return element_done(); }
+  bool string(Json::string_t&) { return element_done(); }
+  bool binary(Json::binary_t&) { return element_done(); }
+  bool start_object(std::size_t) {
+    frames_.push_back({false, 0, {}, {}});
+    return true;
+  }
+  bool start_array(std::size_t) {
+    frames_.push_back({true, 0, {}, {}});
+    return true;
+  }
+  bool end_object() { return end(); }
+  bool end_array() { return end(); }
+  bool key(Json::string_t& k) {
+    Frame& top = frames_.back();
+    top.key = k;
+    if (!top.seen.insert(k).second) {
+      errors.push_back({path(), "duplicate key: the object gives \"" + top.key + "\" twice (only the last would count); remove one"});
     }
-    return true;  // keep everything
+    return true;
+  }
+  bool parse_error(std::size_t byte, const std::string&, const nlohmann::detail::exception& e) {
+    failed = true;
+    error_byte = byte;
+    error_what = e.what();
+    out_of_range = e.id == 406;  // a number too large for a double
+    return false;
   }
 
  private:
   struct Frame {
     bool array;
     size_t index;
-    std::string key;                // the current key (objects)
-    std::vector<std::string> seen;  // keys so far (objects are small: a list is enough)
+    std::string key;                       // the current key (objects)
+    std::unordered_set<std::string> seen;  // keys so far (objects)
   };
-  void element_done() {
+  bool end() {
+    frames_.pop_back();
+    return element_done();
+  }
+  bool element_done() {
     if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+    return true;
   }
   std::string path() const {
     std::string out;
@@ -112,22 +129,17 @@ Result<Json> parse_json_text(const std::string& text, const std::string& source)
                  "arrays and objects nested deeper than " + std::to_string(kMaxDepth) + " levels"};
   }
   DuplicateKeys duplicates;
-  try {
-    Json j = Json::parse(text, [&](int, Json::parse_event_t event, Json& parsed) { return duplicates.on(event, parsed); });
-    if (!duplicates.errors.empty()) {
-      for (auto& e : duplicates.errors) e.where = source + ": " + (e.where.empty() ? "(top)" : e.where);
-      return duplicates.errors;
-    }
-    return j;
-  } catch (const Json::parse_error& e) {
+  Json::sax_parse(text, &duplicates);
+  if (duplicates.failed && !duplicates.out_of_range) {
     // nlohmann's byte offset is one past the character it stopped at.
-    const std::string what = e.what();
+    const std::string& what = duplicates.error_what;
     const auto pos = what.find("syntax error");
-    return Error{position(text, e.byte > 0 ? e.byte - 1 : 0, source),
+    return Error{position(text, duplicates.error_byte > 0 ? duplicates.error_byte - 1 : 0, source),
                  "invalid JSON: " + printable(pos == std::string::npos ? what : what.substr(pos))};
-  } catch (const Json::exception& e) {
-    // A number too large for a double (1e400) is out_of_range, without a position: find the number.
-    std::string what = e.what();
+  }
+  if (duplicates.failed) {
+    // A number too large for a double (1e400): find the number the message quotes.
+    const std::string& what = duplicates.error_what;
     const auto open = what.find('\''), close = what.rfind('\'');
     const std::string token = open != std::string::npos && close > open ? what.substr(open + 1, close - open - 1) : "";
     const size_t at = token.empty() ? std::string::npos : text.find(token);
@@ -135,6 +147,15 @@ Result<Json> parse_json_text(const std::string& text, const std::string& source)
     return Error{at == std::string::npos ? source : position(text, at, source),
                  "invalid JSON: " + printable(colon == std::string::npos ? what : what.substr(colon + 2))};
   }
+  if (!duplicates.errors.empty()) {
+    for (auto& e : duplicates.errors) e.where = source + ": " + (e.where.empty() ? "(top)" : e.where);
+    return duplicates.errors;
+  }
+  // The text is valid and has no repeated key: build the value in linear time (Json::parse searches each
+  // object's members for every key it inserts).
+  JsonRead read = read_json(text);
+  if (!read.ok()) return Error{source, "invalid JSON: " + printable(read.error)};
+  return std::move(read.value);
 }
 
 }  // namespace tunelab

@@ -25,6 +25,11 @@ std::vector<Error> lint_space(const StudySpec& spec) {
   // A parameter is unreachable when its conditions and its parents' requirements leave no value.
   std::map<std::string, std::map<std::string, std::vector<Json>>> requires_of;
   std::set<std::string> unreachable;
+  // Each parameter copies its parents' requirements, so the work grows with (parameters x ancestors): bounded here,
+  // past which the reachability check stops with a note (a chain of 30,000 conditions took gigabytes).
+  constexpr size_t kRequirementBudget = 1'000'000;
+  size_t spent = 0;
+  bool reach_checked = true;
   for (const auto& p : space.params()) {
     if (p.type == ParamType::Float && !p.log && p.low > 0 && p.high / p.low >= 100) {
       out.push_back({p.json_path, "the range " + number(p.low) + " .. " + number(p.high) + " spans " +
@@ -36,9 +41,19 @@ std::vector<Error> lint_space(const StudySpec& spec) {
       out.push_back({p.json_path, "an integer range with " + std::to_string(p.cardinality()) +
                                       " values: consider a step, \"log\": true, or a float"});
     }
+    if (!reach_checked) continue;
     auto& req = requires_of[p.name];
     std::string why, where;
     for (const auto& c : p.when) {
+      spent += 1 + requires_of[c.parent].size() + req.size();
+      if (spent > kRequirementBudget) {
+        reach_checked = false;
+        requires_of.clear();
+        out.push_back({"space", "too many conditions, or conditions nested too deep, to check which parameters can "
+                                "be active (more than " + std::to_string(kRequirementBudget) +
+                                " requirements to trace): that check was skipped"});
+        break;
+      }
       const Parameter* parent = space.find(c.parent);
       where = p.json_path + ".when." + c.parent;
       if (!parent) {
@@ -80,6 +95,7 @@ std::vector<Error> lint_space(const StudySpec& spec) {
       }
       req[parent->name] = allowed;
     }
+    if (!reach_checked) continue;
     if (why.empty()) {
       for (const auto& [anc, vals] : req) {
         if (vals.empty()) {

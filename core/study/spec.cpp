@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -21,6 +22,38 @@ const std::vector<std::string>& builtin_trainable_names() {
 }
 
 namespace {
+
+// The first control character (C0 or DEL) in `s`, or npos. A NUL would cut the text short where it reaches the
+// C library (file names, the environment); the others have no place in a name.
+size_t find_control(const std::string& s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) return i;
+  }
+  return std::string::npos;
+}
+
+// `s` with control characters written as \u00XX, for a JSON path or message.
+std::string escape_controls(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+std::string describe_control(const std::string& s, size_t at) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(s[at]));
+  return std::string(buf) + " at byte " + std::to_string(at);
+}
 
 constexpr const char* kTopKeys[] = {"name",           "objective",   "space",         "trainable",
                                     "search",         "scheduler",   "num_samples",   "max_concurrent",
@@ -149,7 +182,9 @@ class SpecParser {
       } else {
         for (size_t i = 0; i < c.size(); ++i) {
           if (!c[i].is_string()) error("trainable.command[" + std::to_string(i) + "]", "must be a string");
-          else out.command.push_back(c[i].get<std::string>());
+          else if (c[i].get_ref<const std::string&>().find('\0') != std::string::npos) {
+            error("trainable.command[" + std::to_string(i) + "]", "contains a NUL character (\\u0000), which a command line cannot hold");
+          } else out.command.push_back(c[i].get<std::string>());
         }
         if (out.shell && out.command.size() != 1) {
           error("trainable.command", "with \"shell\": true, give one string (a shell command line)");
@@ -169,10 +204,14 @@ class SpecParser {
     if (t.contains("env")) {
       if (!t["env"].is_object()) return error("trainable.env", "must be an object of strings");
       for (const auto& [k, v] : t["env"].items()) {
-        if (k.empty() || k.find('=') != std::string::npos) error("trainable.env." + k, "invalid variable name");
-        else if (v.is_string()) out.env[k] = v.get<std::string>();
+        const std::string where = "trainable.env." + escape_controls(k);
+        if (k.empty() || k.find('=') != std::string::npos) error(where, "invalid variable name");
+        else if (k.find('\0') != std::string::npos) error(where, "the variable name contains a NUL character (\\u0000), which the environment cannot hold");
+        else if (v.is_string() && v.get_ref<const std::string&>().find('\0') != std::string::npos) {
+          error(where, "the value contains a NUL character (\\u0000), which the environment cannot hold (it would be cut there)");
+        } else if (v.is_string()) out.env[k] = v.get<std::string>();
         else if (v.is_number() || v.is_boolean()) out.env[k] = dump_compact(v);
-        else error("trainable.env." + k, "must be a string");
+        else error(where, "must be a string");
       }
     }
   }
@@ -294,6 +333,9 @@ Result<StudySpec> parse_spec(const Json& j, const std::string& base_dir) {
     s.name = j["name"].get<std::string>();
     if (s.name.find('/') != std::string::npos || s.name == "." || s.name == "..") {
       p.error("name", "must not contain '/' (it names the study's folder)");
+    } else if (const size_t at = find_control(s.name); at != std::string::npos) {
+      p.error("name", "contains a control character (" + describe_control(s.name, at) +
+                          "); a study name must not contain NUL or other control characters (it names the study's folder)");
     } else if (constexpr size_t kMaxNameBytes = 200; s.name.size() > kMaxNameBytes) {
       p.error("name", "is " + std::to_string(s.name.size()) + " bytes long; at most " + std::to_string(kMaxNameBytes) +
                           " (it names the study's folder)");

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/util/json.h"
+#include "tunelab/client.hpp"
 
 namespace tunelab::trainables {
 namespace {
@@ -34,8 +35,7 @@ void write_line(int fd, const std::string& line) {
 }  // namespace
 
 int run_synthetic() {
-  const char* cfg_text = std::getenv("TUNELAB_CONFIG");
-  Json cfg = Json::parse(cfg_text ? cfg_text : "{}", nullptr, false);
+  Json cfg = Json::parse(client::config_json(), nullptr, false);
   if (!cfg.is_object()) {
     std::fprintf(stderr, "synthetic: TUNELAB_CONFIG is not a JSON object\n");
     return 2;

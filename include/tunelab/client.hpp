@@ -61,8 +61,22 @@ inline std::optional<long long> parse_integer(const std::optional<std::string>& 
 // True when the process was started by TuneLab (TUNELAB_REPORT_FD is set).
 inline bool in_trial() { return env("TUNELAB_REPORT_FD").has_value(); }
 
-// The trial's configuration as raw JSON text: TUNELAB_CONFIG, else "{}" (run by hand).
-inline std::string config_json() { return env("TUNELAB_CONFIG").value_or("{}"); }
+// The trial's configuration as raw JSON text: TUNELAB_CONFIG, else the content of the file TUNELAB_CONFIG_FILE
+// names (the engine leaves TUNELAB_CONFIG out when the config is too large for one environment variable), else "{}"
+// (run by hand).
+inline std::string config_json() {
+  if (auto text = env("TUNELAB_CONFIG")) return *text;
+  if (auto path = env("TUNELAB_CONFIG_FILE")) {
+    if (std::FILE* f = std::fopen(path->c_str(), "rb")) {
+      std::string text;
+      char buf[65536];
+      for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+      std::fclose(f);
+      if (!text.empty()) return text;
+    }
+  }
+  return "{}";
+}
 
 // The trial's own directory (TUNELAB_TRIAL_DIR), or "." when run by hand.
 inline std::string trial_dir() { return env("TUNELAB_TRIAL_DIR").value_or("."); }

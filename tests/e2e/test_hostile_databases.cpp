@@ -7,7 +7,9 @@
 #include <QTest>
 
 #include <sqlite3.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "support/test_util.h"
 
@@ -42,6 +44,27 @@ void refused(const test::RunResult& r, const QString& file, const QString& why, 
   QVERIFY2(r.exit_code == 1, qPrintable(what + QStringLiteral(": exit %1: ").arg(r.exit_code) + r.out + r.err));
   QVERIFY2(r.err.contains(file), qPrintable(what + QStringLiteral(": the message does not name ") + file + QStringLiteral(": ") + r.err));
   QVERIFY2(r.err.contains(why), qPrintable(what + QStringLiteral(": expected \"") + why + QStringLiteral("\" in: ") + r.err));
+}
+
+// Makes `folder` read-only for the commands this test runs: a read-only bind mount of itself as root (file modes
+// do not stop root), its mode 0555 otherwise. Returns false when neither is possible; `mounted` says which.
+bool make_read_only(const QString& folder, bool& mounted) {
+  mounted = false;
+  const QByteArray f = folder.toUtf8();
+  if (::geteuid() != 0) return ::chmod(f.constData(), 0555) == 0;
+  if (::mount(f.constData(), f.constData(), nullptr, MS_BIND, nullptr) != 0) return false;
+  if (::mount(nullptr, f.constData(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {
+    ::umount2(f.constData(), MNT_DETACH);
+    return false;
+  }
+  mounted = true;
+  return true;
+}
+
+void make_writable(const QString& folder, bool mounted) {
+  const QByteArray f = folder.toUtf8();
+  if (mounted) ::umount2(f.constData(), MNT_DETACH);
+  else ::chmod(f.constData(), 0755);
 }
 
 }  // namespace
@@ -192,6 +215,105 @@ class TestHostileDatabases final : public QObject {
       QVERIFY2(r.err.contains(QStringLiteral("the study database path is empty")), qPrintable(args.first() + QStringLiteral(": ") + r.err));
       QVERIFY2(!r.err.contains(QStringLiteral("read-only")), qPrintable(r.err));
     }
+  }
+
+  // A study whose stored JSON was crafted or damaged: values nested 200,000 levels deep used to crash show, export
+  // and replay (stack overflow); metrics stored as an array, or a training_iteration that is not a number, aborted
+  // export --format curves and replay on an uncaught exception. Every reader now refuses the study, naming the row.
+  void damagedRowsAreNamed_data() {
+    QTest::addColumn<QByteArray>("sql");
+    QTest::addColumn<QString>("why");
+    const QByteArray deep = QByteArray(200000, '[') + QByteArray(200000, ']');
+    const QByteArray first_result = " WHERE rowid = (SELECT min(rowid) FROM results)";
+    QTest::newRow("deep metrics") << "UPDATE results SET metrics = '{\"loss\": 1, \"x\": " + deep + "}'" + first_result
+                                  << QStringLiteral("results row (trial 0, iteration 1): metrics is nested deeper than 64 levels");
+    QTest::newRow("deep config") << "UPDATE trials SET config = '{\"x\": " + deep + "}' WHERE id = 1"
+                                 << QStringLiteral("trials row 1: config is nested deeper than 64 levels");
+    QTest::newRow("deep spec") << "UPDATE study SET spec = '{\"x\": " + deep + "}'"
+                               << QStringLiteral("study row: spec is nested deeper than 64 levels");
+    QTest::newRow("metrics array") << "UPDATE results SET metrics = '[1,2]'" + first_result
+                                   << QStringLiteral("results row (trial 0, iteration 1): metrics is a JSON array, not an object");
+    QTest::newRow("config array") << QByteArray("UPDATE trials SET config = '[1,2]' WHERE id = 1")
+                                  << QStringLiteral("trials row 1: config is a JSON array, not an object");
+    QTest::newRow("iteration string") << "UPDATE results SET metrics = '{\"loss\": 1, \"training_iteration\": \"x\"}'" + first_result
+                                      << QStringLiteral("metrics has a training_iteration that is a JSON string, not a number");
+    QTest::newRow("time object") << "UPDATE results SET metrics = '{\"loss\": 1, \"time_total_s\": {}}'" + first_result
+                                 << QStringLiteral("metrics has a time_total_s that is a JSON object, not a number");
+    QTest::newRow("metrics not JSON") << "UPDATE results SET metrics = '{\"loss\": '" + first_result
+                                      << QStringLiteral("results row (trial 0, iteration 1): metrics is not valid JSON");
+  }
+  void damagedRowsAreNamed() {
+    QFETCH(QByteArray, sql);
+    QFETCH(QString, why);
+    const QString db = path("damaged_%1.db").arg(QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('_')));
+    QFile::remove(db);
+    QVERIFY(QFile::copy(study_, db));
+    make_db(db, sql.constData());
+    const QString scheduler = QStringLiteral(R"({"type": "asha", "grace_period": 1, "max_t": 3})");
+    const QList<QStringList> commands = {{kShow, db},
+                                         {kShow, db, QStringLiteral("--json")},
+                                         {kExport, db},
+                                         {kExport, db, QStringLiteral("--format"), QStringLiteral("curves")},
+                                         {kExport, db, QStringLiteral("--results"), QStringLiteral("--format"), QStringLiteral("json")},
+                                         {QStringLiteral("replay"), db, QStringLiteral("--scheduler"), scheduler},
+                                         {kResume, db, kQuiet}};
+    for (const auto& args : commands) {
+      const auto r = test::run_tunelab(args, dir_.path());
+      const QString what = args.join(QLatin1Char(' '));
+      QVERIFY2(r.err != QStringLiteral("timed out"), qPrintable(what + QStringLiteral(": hung")));
+      QVERIFY2(r.exit_code == 1 || r.exit_code == 2, qPrintable(what + QStringLiteral(": exit %1: ").arg(r.exit_code) + r.err.left(1000)));
+      QVERIFY2(r.err.contains(QStringLiteral("the study database is damaged: ")) && r.err.contains(why),
+               qPrintable(what + QStringLiteral(": expected \"") + why + QStringLiteral("\" in: ") + r.err.left(1000)));
+      QVERIFY2(!r.err.contains(QStringLiteral("terminate called")), qPrintable(r.err.left(1000)));
+    }
+  }
+
+  // A finished study (WAL mode, no -wal or -shm beside it) in a read-only folder: show and export used to fail
+  // ("unable to open database file": SQLite could not create the -shm) while resume said show could read it. It is
+  // now read as immutable. With a -wal that holds data but no -shm, the message says what is really wrong.
+  void walStudyInReadOnlyFolder() {
+    const QString folder = path("ro");
+    QVERIFY(QDir(dir_.path()).mkpath(QStringLiteral("ro")));
+    const QString db = folder + QStringLiteral("/study.db");
+    QVERIFY(QFile::copy(study_, db));
+    QVERIFY(!QFileInfo::exists(db + QStringLiteral("-wal")));
+    bool mounted = false;
+    if (!make_read_only(folder, mounted)) QSKIP("cannot make a read-only folder here (root without mount)");
+    const auto show = test::run_tunelab({kShow, db, QStringLiteral("--json")}, dir_.path());
+    const auto exported = test::run_tunelab({kExport, db}, dir_.path());
+    const auto resumed = test::run_tunelab({kResume, db, kQuiet}, dir_.path());
+    const QStringList left = QDir(folder).entryList(QDir::Files);
+    make_writable(folder, mounted);
+    QVERIFY2(show.exit_code == 0, qPrintable(show.err));
+    QCOMPARE(Json::parse(show.out.toStdString())["trials"].size(), size_t(2));
+    QVERIFY2(exported.exit_code == 0, qPrintable(exported.err));
+    QCOMPARE(exported.out.count(QLatin1Char('\n')), 3);  // the header and two trials
+    QVERIFY2(resumed.exit_code == 1 && resumed.err.contains(QStringLiteral("read-only")), qPrintable(resumed.err));
+    QCOMPARE(left, QStringList{QStringLiteral("study.db")});
+  }
+
+  void walStudyWithUncheckpointedWalInReadOnlyFolder() {
+    const QString folder = path("ro_wal");
+    QVERIFY(QDir(dir_.path()).mkpath(QStringLiteral("ro_wal")));
+    const QString work = path("wal_source.db");
+    QVERIFY(QFile::copy(study_, work));
+    // Commit a row that stays in the -wal, and copy the file and its -wal (not the -shm) while it is there.
+    sqlite3* conn = nullptr;
+    QCOMPARE(sqlite3_open(work.toUtf8().constData(), &conn), SQLITE_OK);
+    QCOMPARE(sqlite3_exec(conn, "PRAGMA wal_autocheckpoint = 0; INSERT INTO events(trial_id, ts, kind, message) "
+                                "VALUES(NULL, 1, 'note', 'in the wal')", nullptr, nullptr, nullptr), SQLITE_OK);
+    const QString db = folder + QStringLiteral("/study.db");
+    QVERIFY(QFile::copy(work, db));
+    QVERIFY(QFile::copy(work + QStringLiteral("-wal"), db + QStringLiteral("-wal")));
+    sqlite3_close(conn);
+    QVERIFY(QFileInfo(db + QStringLiteral("-wal")).size() > 0);
+    bool mounted = false;
+    if (!make_read_only(folder, mounted)) QSKIP("cannot make a read-only folder here (root without mount)");
+    const auto show = test::run_tunelab({kShow, db}, dir_.path());
+    make_writable(folder, mounted);
+    refused(show, db, QStringLiteral("-wal holds"), kShow);
+    QVERIFY2(show.err.contains(QStringLiteral("cannot be written")) && show.err.contains(QStringLiteral("copy the study with its -wal")),
+             qPrintable(show.err));
   }
 
   // The real study is still fine after all this.

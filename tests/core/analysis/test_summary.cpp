@@ -4,6 +4,10 @@
 #include <QTest>
 
 #include <chrono>
+#include <cmath>
+#include <map>
+#include <set>
+#include <tuple>
 #include <functional>
 
 #include "core/analysis/summary.h"
@@ -54,6 +58,108 @@ size_t read_back(const std::string& path) {
 class TestSummary final : public QObject {
   Q_OBJECT
  private slots:
+  // show and the end-of-run summary stream the results (Store::scan_results) instead of loading them: the summary
+  // must be the one computed from every result (each trial's count, last and best result, the best trial).
+  void summaryStreamsTheResults() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("s.db")).toStdString();
+    {
+      auto store = Store::open(path, Store::Mode::Create);
+      QVERIFY(store.ok());
+      StudyRecord st;
+      st.name = "stream";
+      st.spec = Json{{"objective", {{"metric", "score"}, {"mode", "max"}}}};
+      QVERIFY((*store)->create_study(st).ok());
+      for (int i = 0; i < 5; ++i) {
+        TrialRecord t;
+        t.id = i;
+        t.config = Json{{"lr", 0.1 * i}};
+        t.status = TrialStatus::Completed;
+        (*store)->put_trial(t);
+        for (int it = 1; it <= 3 + i; ++it) {
+          Json m = {{"training_iteration", it}, {"time_total_s", 0.5 * it}, {"nested", {{"k", it}}}};
+          // Trial 3 never reports the objective; trial 4 reports it as a string once; ties keep the first best.
+          if (i == 4 && it == 2) m["score"] = "high";
+          else if (i != 3) m["score"] = (i == 2 ? 1.0 : std::sin(i * 7.0 + it));
+          (*store)->append_result({i, it, 0.5 * it, 100.0 + 10 * i + it, m, 1});
+        }
+      }
+      QVERIFY((*store)->flush().ok());
+    }
+    auto store = Store::open(path, Store::Mode::ReadOnly);
+    QVERIFY(store.ok());
+    auto s = summarize(**store);
+    QVERIFY2(s.ok(), s.error_text().c_str());
+    // The reference: every result loaded, as summarize did before it streamed them.
+    auto results = (*store)->load_results();
+    QVERIFY(results.ok());
+    std::map<int64_t, std::tuple<int64_t, Json, Json, std::optional<double>>> want;
+    std::optional<int64_t> best_trial;
+    std::optional<double> best_overall;
+    for (const auto& r : *results) {
+      auto& [n, last, best, best_value] = want[r.trial_id];
+      ++n;
+      last = r.metrics;
+      if (r.metrics.contains("score") && r.metrics["score"].is_number()) {
+        const double v = r.metrics["score"].get<double>();
+        if (!best_value || v > *best_value) best_value = v, best = r.metrics;
+        if (!best_overall || v > *best_overall) best_overall = v, best_trial = r.trial_id;
+      }
+    }
+    QCOMPARE(s->trials.size(), size_t(5));
+    for (const auto& t : s->trials) {
+      const auto& [n, last, best, best_value] = want.at(t.rec.id);
+      QCOMPARE(t.iterations, n);
+      QCOMPARE(t.last.dump(), last.dump());
+      QCOMPARE(t.best.dump(), best.dump());
+      QCOMPARE(t.best_value.has_value(), best_value.has_value());
+      if (best_value) QCOMPARE(*t.best_value, *best_value);
+    }
+    QVERIFY(s->trials[3].best.is_null());
+    QCOMPARE(s->best_trial, best_trial);
+    QCOMPARE(*s->best_trial, int64_t(2));
+    QCOMPARE(s->trials[2].best["training_iteration"].get<int>(), 1);  // the first of equal values
+  }
+
+  // A metric named "config.lr", or a nested {"config": {...}}, used to replace the real config value in JSON
+  // exports, and {"a": {"b"}} met "a.b" without a word. Config and metrics stay apart; collisions are noted.
+  void exportKeepsConfigAndMetricsApart() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("s.db")).toStdString();
+    write_study(path, 2, [](int i) {
+      return Json{{"score", 0.5}, {"config.lr", 99}, {"config", {{"net", {{"depth", 77}}}}}, {"a", {{"b", 1}}},
+                  {"a.b", 2}, {"status", "ok"}, {"metric.config.lr", i}};
+    });
+    auto store = Store::open(path, Store::Mode::ReadOnly);
+    QVERIFY(store.ok());
+    auto s = summarize(**store);
+    QVERIFY2(s.ok(), s.error_text().c_str());
+    auto results = results_table(**store, *s);
+    QVERIFY(results.ok());
+    const Table trials = trials_table(*s);
+    for (const Table* t : {static_cast<const Table*>(&*results), &trials}) {
+      const Json rows = to_json_rows(*t);
+      QCOMPARE(rows.size(), size_t(2));
+      const Json& row = rows[1];
+      QCOMPARE(row["config.lr"].get<double>(), 0.1);  // the trial's own config
+      QCOMPARE(row["config.net.depth"].get<int>(), 1);
+      QCOMPARE(row["metric.config.lr"].get<int>(), 1);            // the metric of that name keeps its name
+      QCOMPARE(row["metric.metric.config.lr"].get<int>(), 99);    // the metric "config.lr"
+      QCOMPARE(row["metric.config.net.depth"].get<int>(), 77);    // the nested "config" metric
+      QCOMPARE(row["a.b"].get<int>(), 2);                         // one column, the last value...
+      std::string notes;
+      for (const auto& n : t->notes) notes += n + "\n";
+      QVERIFY2(notes.find("\"a.b\" (trial 0)") != std::string::npos, notes.c_str());  // ...and a warning
+      QVERIFY2(notes.find("the metric \"config.lr\" is exported as \"metric.metric.config.lr\"") != std::string::npos, notes.c_str());
+      // The CSV header has every column once.
+      std::set<std::string> unique(t->columns.begin(), t->columns.end());
+      QCOMPARE(unique.size(), t->columns.size());
+    }
+    const Json trial_row = to_json_rows(trials)[0];
+    QCOMPARE(trial_row["status"].get<std::string>(), std::string("completed"));
+    QCOMPARE(trial_row["metric.status"].get<std::string>(), std::string("ok"));
+  }
+
   void flattenKeepsOrderAndTheLastOfARepeatedName() {
     const Json j = Json::parse(R"({"z": 1, "a": {"y": 2, "b": {"c": 3}}, "e": {}, "a.y": 4})");
     QCOMPARE(flatten_json(j).dump(), std::string(R"({"z":1,"a.y":4,"a.b.c":3,"e":{}})"));
@@ -95,7 +201,7 @@ class TestSummary final : public QObject {
     QVERIFY(trials.rows[2][col("nested.y")] == Json(4));
     QVERIFY(trials.rows[2][col("config.net.depth")] == Json(2));
     // A table whose columns repeat a name: one member, in its first place, holding the last value.
-    Table dup{{"a", "b", "a"}, {{1, 2, 3}}};
+    Table dup{{"a", "b", "a"}, {{1, 2, 3}}, {}};
     QCOMPARE(to_json_rows(dup).dump(), std::string(R"([{"a":3,"b":2}])"));
   }
 

@@ -64,6 +64,29 @@ class TestReportParser final : public QObject {
     QVERIFY(items[1].ok);  // the channel keeps working after a bad line
   }
 
+  // A number too large for a double (1e999) used to make the whole line "not valid JSON"; it is kept as null, with
+  // the other keys, and the note names the key.
+  void numberOutOfRangeKeepsTheOtherKeys() {
+    auto item = parse_report_line(R"({"loss": 0.25, "big": 1e999, "neg": [-2E+400], "s": "1e999", "ok": 12})");
+    QVERIFY2(item.ok, item.error.c_str());
+    QCOMPARE(item.report["loss"].get<double>(), 0.25);
+    QVERIFY(item.report["big"].is_null());
+    QVERIFY(item.report["neg"][0].is_null());
+    QCOMPARE(item.report["s"].get<std::string>(), std::string("1e999"));  // strings are not numbers
+    QCOMPARE(item.report["ok"].get<int>(), 12);
+    QVERIFY2(item.error.find("number out of range") != std::string::npos, item.error.c_str());
+    QVERIFY2(item.error.find("\"big\", \"neg\"") != std::string::npos, item.error.c_str());
+    // With NaN in the same line, both notes are given.
+    auto both = parse_report_line(R"({"a": NaN, "b": 1e999, "c": 1})");
+    QVERIFY2(both.ok, both.error.c_str());
+    QVERIFY2(both.error.find("NaN or Infinity") != std::string::npos && both.error.find("out of range") != std::string::npos,
+             both.error.c_str());
+    // A huge integer written out in digits overflows the same way.
+    auto digits = parse_report_line("{\"n\": " + std::string(400, '9') + "}");
+    QVERIFY2(digits.ok, digits.error.c_str());
+    QVERIFY(digits.report["n"].is_null());
+  }
+
   void errorsQuoteBytesAsAsciiEscapes() {
     // The reason is logged and stored as JSON text: invalid UTF-8 from the trial must not reach it.
     auto item = parse_report_line(std::string("\xff\xfe{\"a\": 1", 9));

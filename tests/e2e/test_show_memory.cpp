@@ -1,0 +1,77 @@
+// `tunelab show` on a study of many results streams them (Store::scan_results) instead of loading them: it used to
+// hold every result in memory (2,000,000 results took 692 MiB). Here a study of 600,000 results is shown by a
+// process whose address space is limited to 160 MiB, which the old code exceeded (it ended on std::bad_alloc).
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sqlite3.h>
+#include <sys/resource.h>
+
+#include "support/test_util.h"
+
+using namespace tunelab;
+
+class TestShowMemory final : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void showStreamsTheResults() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString spec = dir.filePath(QStringLiteral("spec.json")), db = dir.filePath(QStringLiteral("study.db"));
+    Json j = test::synthetic_spec({{"num_samples", 60}, {"max_concurrent", 8}});
+    j["space"]["iterations"] = 1;
+    test::write_file(spec, j.dump());
+    const auto r = test::run_tunelab({QStringLiteral("run"), spec, QStringLiteral("--db"), db, QStringLiteral("--quiet")});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+
+    // 10,000 results per trial, written directly; trial 17 holds the best score.
+    constexpr int kPerTrial = 10000;
+    sqlite3* conn = nullptr;
+    QCOMPARE(sqlite3_open(db.toUtf8().constData(), &conn), SQLITE_OK);
+    QCOMPARE(sqlite3_exec(conn, "BEGIN; DELETE FROM results;", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    QCOMPARE(sqlite3_prepare_v2(conn, "INSERT INTO results(trial_id, iteration, time_total_s, ts, metrics, attempt) "
+                                      "VALUES(?, ?, ?, ?, ?, 1)", -1, &st, nullptr), SQLITE_OK);
+    for (int t = 0; t < 60; ++t) {
+      for (int i = 1; i <= kPerTrial; ++i) {
+        const double score = (t == 17 && i == 5000) ? 2.0 : 0.5 + 0.4 * ((t * 7919 + i * 104729) % 1000) / 1000.0;
+        const std::string m = "{\"score\":" + std::to_string(score) + ",\"loss\":" + std::to_string(1 - score) +
+                              ",\"extra\":\"a value that makes the row a bit longer\",\"training_iteration\":" +
+                              std::to_string(i) + ",\"time_total_s\":" + std::to_string(0.01 * i) + "}";
+        sqlite3_bind_int(st, 1, t);
+        sqlite3_bind_int(st, 2, i);
+        sqlite3_bind_double(st, 3, 0.01 * i);
+        sqlite3_bind_double(st, 4, 1000.0 + i);
+        sqlite3_bind_text(st, 5, m.c_str(), static_cast<int>(m.size()), SQLITE_TRANSIENT);
+        QCOMPARE(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_reset(st);
+      }
+    }
+    sqlite3_finalize(st);
+    QCOMPARE(sqlite3_exec(conn, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(conn);
+
+    QProcess p;
+    p.setChildProcessModifier([] {
+      const rlimit lim{160u << 20, 160u << 20};
+      ::setrlimit(RLIMIT_AS, &lim);
+    });
+    p.start(QStringLiteral(TUNELAB_BIN), {QStringLiteral("show"), db, QStringLiteral("--json")});
+    QVERIFY(p.waitForFinished(300000));
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, qPrintable(err.left(2000)));
+    const Json out = Json::parse(p.readAllStandardOutput().toStdString());
+    QCOMPARE(out["best_trial"].get<int>(), 17);
+    QCOMPARE(out["trials"].size(), size_t(60));
+    for (const auto& t : out["trials"]) {
+      QCOMPARE(t["iterations"].get<int>(), kPerTrial);
+      QCOMPARE(t["last"]["training_iteration"].get<int>(), kPerTrial);
+    }
+    QCOMPARE(out["trials"][17]["best"]["training_iteration"].get<int>(), 5000);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestShowMemory)
+#include "test_show_memory.moc"
