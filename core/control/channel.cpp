@@ -1,7 +1,6 @@
 #include "core/control/channel.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>

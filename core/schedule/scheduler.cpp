@@ -175,6 +175,7 @@ Result<std::unique_ptr<Scheduler>> make_scheduler(const ScheduleContext& ctx) {
                                                      " give more than 64 brackets; raise reduction_factor or lower max_t"};
     }
     return std::unique_ptr<Scheduler>(new RayHyperBandScheduler(c, {time_attr, max_t, eta}));
+  }
   if (type == "predictive") {
     if (o["min_t"].get<double>() > o["max_t"].get<double>()) {
       return Error{"scheduler.min_t", "must not exceed max_t (" + dump_compact(o["max_t"]) + ")"};
