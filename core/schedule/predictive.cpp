@@ -20,6 +20,7 @@ double normal_quantile(double p) {
 
 constexpr int kMaxGrid = 256;
 constexpr double kRidge = 1e-6;
+constexpr int64_t kMaxNeighbours = 25;
 
 std::string percent(double c) {
   char buf[32];
@@ -78,7 +79,6 @@ void PredictiveScheduler::add_to_model(Curve& c) {
     auto& s = stats_[j];
     s.xtx += f * f.transpose();
     s.xty += f * y;
-    s.yty += y * y;
     const Sample sample{*x, gain, y};
     s.by_x.insert(std::upper_bound(s.by_x.begin(), s.by_x.end(), sample,
                                    [](const Sample& a, const Sample& b) { return a.x < b.x; }),
@@ -99,32 +99,37 @@ std::optional<PredictiveScheduler::Prediction> PredictiveScheduler::regression(i
   a.diagonal().array() += kRidge * scale;
   const Eigen::LDLT<Eigen::Matrix3d> ldlt(a);
   const Eigen::Vector3d beta = ldlt.solve(s.xty);
-  const double sse = std::max(0.0, s.yty - 2 * beta.dot(s.xty) + beta.dot(s.xtx * beta));
-  const double df = static_cast<double>(n - 3);
-  const double global_var = df > 0 ? sse / df : sse;
-  // The residuals of the curves that looked most alike at this point (nearest values).
-  const int64_t k = std::clamp<int64_t>(n / 4, 5, 25);
+  // The curves that looked most alike at this point (nearest values) give the prediction and its uncertainty,
+  // from one of two local predictors: the line corrected by their mean residual (where the relation bends), or
+  // the trial's value plus their mean gain to the end (final minus value here). The one whose errors spread
+  // less over those curves counts, with that spread as the uncertainty: curves that start alike can end apart.
+  // A spread measured on k curves is itself uncertain, so the bound takes Student's t with k - 1 degrees of
+  // freedom; the global residuals are not mixed in, since they mostly measure how unlike the far curves are.
+  const int64_t k = std::min<int64_t>(n, std::clamp<int64_t>(n / 4, 5, kMaxNeighbours));
   auto mid = std::lower_bound(s.by_x.begin(), s.by_x.end(), x, [](const Sample& e, double v) { return e.x < v; });
   auto lo = mid, hi = mid;
-  // Their mean residual corrects the line where the relation bends; their spread is the local uncertainty.
-  double local_sum = 0, local_sse = 0;
-  for (int64_t i = 0; i < k && (lo != s.by_x.begin() || hi != s.by_x.end()); ++i) {
+  double res_sum = 0, res_sq = 0, gain_sum = 0, gain_sq = 0;
+  for (int64_t i = 0; i < k; ++i) {
     const bool take_low = hi == s.by_x.end() || (lo != s.by_x.begin() && x - std::prev(lo)->x <= hi->x - x);
     const Sample& smp = take_low ? *--lo : *hi++;
     const double r = smp.y - (beta(0) + beta(1) * smp.x + beta(2) * smp.gain);
-    local_sum += r;
-    local_sse += r * r;
+    res_sum += r, res_sq += r * r;
+    gain_sum += smp.y - smp.x, gain_sq += (smp.y - smp.x) * (smp.y - smp.x);
   }
   const double dk = static_cast<double>(k);
-  const double local_mean = local_sum / dk;
-  const double local_var = std::max(0.0, local_sse / dk - local_mean * local_mean) * dk / (dk - 1);
-  const double var = (dk * local_var + 3 * global_var) / (dk + 3);
+  auto variance = [dk](double sum, double sq) { return std::max(0.0, sq / dk - sum * sum / (dk * dk)) * dk / (dk - 1); };
+  const double res_var = variance(res_sum, res_sq), gain_var = variance(gain_sum, gain_sq);
   const Eigen::Vector3d f(1, x, gain);
-  const double leverage = f.dot(ldlt.solve(f));
+  const double leverage = std::max(0.0, f.dot(ldlt.solve(f)));
   Prediction p;
-  p.mean = beta.dot(f) + local_mean;
-  p.sigma = std::sqrt(var * (1 + std::max(0.0, leverage) + 1 / dk));
-  p.upper = p.mean + z_of(df) * p.sigma;
+  if (gain_var < res_var) {
+    p.mean = x + gain_sum / dk;
+    p.sigma = std::sqrt(gain_var * (1 + 1 / dk));
+  } else {
+    p.mean = beta.dot(f) + res_sum / dk;
+    p.sigma = std::sqrt(res_var * (1 + leverage + 1 / dk));
+  }
+  p.upper = p.mean + z_of(dk - 1) * p.sigma;
   p.curves = n;
   p.regression = true;
   return p;

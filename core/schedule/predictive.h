@@ -6,11 +6,12 @@
 // (every whole time unit for max_t <= 256). At each grid point it keeps, over the curves that ran to the end,
 // a ridge regression of the final value on two features of the curve at that point: its value there and its
 // gain over the second half of the time so far (value at t minus value at t/2). The statistics are
-// incremental (X'X, X'y, y'y), so a decision costs one 3x3 solve plus a look at the nearest curves: the
-// residuals of the curves whose value at t was closest to the trial's correct the line where the relation
-// bends (their mean) and give a local uncertainty (their spread: curves that start alike can end apart),
-// mixed with the global one. The trial stops when predicted + z * sigma < threshold, z being the Student-t
-// quantile of `confidence`.
+// incremental (X'X, X'y), so a decision costs one 3x3 solve plus a look at the nearest curves (those whose value
+// at t was closest to the trial's). Over them it measures two local predictors: the line corrected by their mean
+// residual (where the relation bends), and the trial's value plus their mean gain from t to the end. The one
+// whose errors spread less over those k curves counts, with that spread as the uncertainty (curves that start
+// alike can end apart). The trial stops when predicted + z * sigma < threshold, z being the Student-t quantile
+// of `confidence` with k - 1 degrees of freedom.
 //
 // Before min_curves curves have run to the end (at that grid point), and for a curve whose value lies outside
 // those of the curves run to the end (give or take a tenth of their range), a trial with at least 3 values is
@@ -72,7 +73,6 @@ class PredictiveScheduler final : public Scheduler {
   struct GridStats {
     Eigen::Matrix3d xtx = Eigen::Matrix3d::Zero();
     Eigen::Vector3d xty = Eigen::Vector3d::Zero();
-    double yty = 0;
     std::vector<Sample> by_x;  // sorted by x
   };
   int grid_index(double time) const;  // the last grid point <= time, or -1
