@@ -189,7 +189,9 @@ int resume_dispatch(const Args& args) {
     }
     return control_command("resume", args);
   }
-  if (positional.size() == 1 && control::engine_running(positional[0])) {
+  // A study whose engine runs, read through a name that shows it (not a hard link to a WAL file, which shows
+  // only what was checkpointed): the command goes to that engine. Otherwise resume_command says what is wrong.
+  if (positional.size() == 1 && control::engine_running(positional[0]) && control::Channel::open(positional[0])) {
     if (!only_control_options) {
       std::cerr << "tunelab resume: an engine is already running " << positional[0]
                 << "; `tunelab resume DB` then resumes the study if it is paused (no other options), and "

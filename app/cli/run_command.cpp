@@ -109,10 +109,11 @@ std::string update_stored_spec(const std::string& db, const ParsedArgs& p) {
   const auto trainable = p.value("trainable");
   Json spec;
   {
+    // A file that cannot be read as a study is left to Controller::resume, which says why (exit 1).
     auto store = Store::open(db, Store::Mode::ReadOnly);
-    if (!store) return store.error_text();
+    if (!store) return {};
     auto study = (*store)->load_study();
-    if (!study) return study.error_text();
+    if (!study) return {};
     spec = study->spec;
   }
   const Json& cmd = spec.contains("trainable") ? spec["trainable"].value("command", Json()) : Json();

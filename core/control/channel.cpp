@@ -177,7 +177,11 @@ Result<std::unique_ptr<Channel>> Channel::open(const std::string& db_path, std::
     c->read_only_ = "the study database is read-only for this user. Who may control a study is who may write "
                     "its database file; you can still watch it";
   }
-  if (const int v = schema_version(c->db_); v < 6) return no_channel(db_path, v);
+  // A WAL study on a read-only file system reads only through the store's immutable connection; this one
+  // cannot, and has nothing to write anyway: the channel opens to say why it cannot control the study.
+  const int v = schema_version(c->db_);
+  if (v < 0 && !c->read_only_.empty()) return c;
+  if (v < 6) return no_channel(db_path, v);
   return c;
 }
 

@@ -136,7 +136,7 @@ void Controller::apply_channel_command(Command& c) {
       if (study_paused_) return refuse("the study is already paused");
       return apply("study paused");
     case K::ResumeStudy:
-      if (!study_paused_) return refuse("the study is not paused (an engine is running it)");
+      if (!study_paused_) return refuse("the study is not paused: the study is in use by another tunelab process that is running it");
       return apply("study resumed");
     case K::SetMaxConcurrent:
       if (c.value < 0) return refuse("max_concurrent must be 0 (no limit) or positive");
