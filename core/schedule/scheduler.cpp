@@ -154,7 +154,7 @@ Result<std::unique_ptr<Scheduler>> make_scheduler(const ScheduleContext& ctx) {
         c, {time_attr, o["max_t"].get<double>(), o["grace_period"].get<double>(), o["reduction_factor"].get<double>(),
             o["brackets"].get<int64_t>()}));
   }
-  if (type == "hyperband") {
+  if (type == "hyperband" || type == "hyperband_ray") {
     // The table has log(max_t)/log(eta) + 1 brackets of up to that many rungs, and up to max_t trials a bracket.
     const double max_t = o["max_t"].get<double>(), eta = o["reduction_factor"].get<double>();
     if (max_t > 1e12) return Error{"scheduler.max_t", "must be at most 1e12, got " + dump_compact(o["max_t"])};
@@ -163,18 +163,8 @@ Result<std::unique_ptr<Scheduler>> make_scheduler(const ScheduleContext& ctx) {
                                                      dump_compact(o["reduction_factor"]) +
                                                      " give more than 64 brackets; raise reduction_factor or lower max_t"};
     }
-    return std::unique_ptr<Scheduler>(
-        new HyperBandScheduler(c, {time_attr, o["max_t"].get<double>(), o["reduction_factor"].get<double>()}));
-  }
-  if (type == "hyperband_ray") {
-    const double max_t = o["max_t"].get<double>(), eta = o["reduction_factor"].get<double>();
-    if (max_t > 1e12) return Error{"scheduler.max_t", "must be at most 1e12, got " + dump_compact(o["max_t"])};
-    if (std::log(max_t) / std::log(eta) + 1 > 64) {
-      return Error{"scheduler.reduction_factor", "max_t " + dump_compact(o["max_t"]) + " and reduction_factor " +
-                                                     dump_compact(o["reduction_factor"]) +
-                                                     " give more than 64 brackets; raise reduction_factor or lower max_t"};
-    }
-    return std::unique_ptr<Scheduler>(new RayHyperBandScheduler(c, {time_attr, max_t, eta}));
+    if (type == "hyperband_ray") return std::unique_ptr<Scheduler>(new RayHyperBandScheduler(c, {time_attr, max_t, eta}));
+    return std::unique_ptr<Scheduler>(new HyperBandScheduler(c, {time_attr, max_t, eta}));
   }
   if (type == "predictive") {
     if (o["min_t"].get<double>() > o["max_t"].get<double>()) {

@@ -15,6 +15,7 @@
 #include "core/store/schema.h"
 #include "core/store/sqlite_util.h"
 #include "core/store/study_lock.h"
+#include "core/store/trial_rows.h"
 #include "core/util/json_read.h"
 
 namespace tunelab {
@@ -553,45 +554,53 @@ Result<StudyRecord> Store::load_study() const {
 }
 
 Result<std::vector<TrialRecord>> Store::load_trials() const {
-  const std::string query =
-      "SELECT id, config, status, attempts, failures, created_at, started_at, ended_at, runtime_s, error, "
-      "trial_dir, parent_id, pgid, last_iteration, checkpoint, checkpoint_iteration, " +
-      std::string(schema_version_ >= 2 ? "generation, held, origin, iteration_offset" : "0, 0, 'search', 0") +
-      std::string(schema_version_ >= 4 ? ", executor_job" : ", ''") +
-      std::string(schema_version_ >= 6 ? ", ignored_reports" : ", 0") + " FROM trials ORDER BY id";
+  const std::string query = "SELECT " + trial_columns(schema_version_) + " FROM trials ORDER BY id";
   sql::Stmt st(read_db_, query.c_str());
   if (!st.ok()) return Error{path_, st.error()};
   std::vector<TrialRecord> out;
   while (st.step()) {
     TrialRecord t;
-    t.id = st.int64(0);
-    if (auto why = parse_checked(st.text(1), true, t.config); !why.empty()) {
+    if (auto why = read_trial_row(st, t); !why.empty()) {
       return damaged_row(path_, "trials row " + std::to_string(t.id), "config", why);
     }
-    t.status = trial_status_from_string(st.text(2)).value_or(TrialStatus::Pending);
-    t.attempts = st.int64(3);
-    t.failures = st.int64(4);
-    t.created_at = st.real(5);
-    t.started_at = st.opt_real(6);
-    t.ended_at = st.opt_real(7);
-    t.runtime_s = st.real(8);
-    t.error = st.text(9);
-    t.trial_dir = st.text(10);
-    t.parent_id = st.opt_int64(11);
-    t.pgid = st.int64(12);
-    t.last_iteration = st.int64(13);
-    t.checkpoint = st.text(14);
-    t.checkpoint_iteration = st.int64(15);
-    t.generation = st.int64(16);
-    t.held = st.int64(17) != 0;
-    t.origin = st.text(18);
-    t.iteration_offset = st.int64(19);
-    t.executor_job = st.text(20);
-    t.ignored_reports = st.int64(21);
     out.push_back(std::move(t));
   }
   if (!st.error().empty()) return Error{path_, st.error()};
   return out;
+}
+
+std::string trial_columns(int schema) {
+  return std::string(
+             "id, config, status, attempts, failures, created_at, started_at, ended_at, runtime_s, error, "
+             "trial_dir, parent_id, pgid, last_iteration, checkpoint, checkpoint_iteration, ") +
+         (schema >= 2 ? "generation, held, origin, iteration_offset" : "0, 0, 'search', 0") +
+         (schema >= 4 ? ", executor_job" : ", ''") + (schema >= 6 ? ", ignored_reports" : ", 0");
+}
+
+std::string read_trial_row(const sql::Stmt& st, TrialRecord& t) {
+  t.id = st.int64(0);
+  if (auto why = parse_checked(st.text(1), true, t.config); !why.empty()) return why;
+  t.status = trial_status_from_string(st.text(2)).value_or(TrialStatus::Pending);
+  t.attempts = st.int64(3);
+  t.failures = st.int64(4);
+  t.created_at = st.real(5);
+  t.started_at = st.opt_real(6);
+  t.ended_at = st.opt_real(7);
+  t.runtime_s = st.real(8);
+  t.error = st.text(9);
+  t.trial_dir = st.text(10);
+  t.parent_id = st.opt_int64(11);
+  t.pgid = st.int64(12);
+  t.last_iteration = st.int64(13);
+  t.checkpoint = st.text(14);
+  t.checkpoint_iteration = st.int64(15);
+  t.generation = st.int64(16);
+  t.held = st.int64(17) != 0;
+  t.origin = st.text(18);
+  t.iteration_offset = st.int64(19);
+  t.executor_job = st.text(20);
+  t.ignored_reports = st.int64(21);
+  return {};
 }
 
 Result<std::vector<ResultRecord>> Store::load_results(std::optional<int64_t> trial_id) const {

@@ -6,6 +6,7 @@
 #include "core/store/schema.h"
 #include "core/store/sqlite_util.h"
 #include "core/store/store.h"
+#include "core/store/trial_rows.h"
 #include "core/util/json_read.h"
 
 namespace tunelab {
@@ -15,41 +16,6 @@ namespace {
 Json parse_or_null(const std::string& s) {
   if (s.empty()) return nullptr;
   return read_json(s).value;
-}
-
-// The trial columns, in TrialRecord's order, as Store::load_trials reads them.
-std::string trial_columns(int schema) {
-  return std::string(
-             "id, config, status, attempts, failures, created_at, started_at, ended_at, runtime_s, error, "
-             "trial_dir, parent_id, pgid, last_iteration, checkpoint, checkpoint_iteration, ") +
-         (schema >= 2 ? "generation, held, origin, iteration_offset" : "0, 0, 'search', 0") +
-         (schema >= 4 ? ", executor_job" : ", ''");
-}
-
-TrialRecord trial_row(const sql::Stmt& st) {
-  TrialRecord t;
-  t.id = st.int64(0);
-  t.config = parse_or_null(st.text(1));
-  t.status = trial_status_from_string(st.text(2)).value_or(TrialStatus::Pending);
-  t.attempts = st.int64(3);
-  t.failures = st.int64(4);
-  t.created_at = st.real(5);
-  t.started_at = st.opt_real(6);
-  t.ended_at = st.opt_real(7);
-  t.runtime_s = st.real(8);
-  t.error = st.text(9);
-  t.trial_dir = st.text(10);
-  t.parent_id = st.opt_int64(11);
-  t.pgid = st.int64(12);
-  t.last_iteration = st.int64(13);
-  t.checkpoint = st.text(14);
-  t.checkpoint_iteration = st.int64(15);
-  t.generation = st.int64(16);
-  t.held = st.int64(17) != 0;
-  t.origin = st.text(18);
-  t.iteration_offset = st.int64(19);
-  t.executor_job = st.text(20);
-  return t;
 }
 
 std::string result_columns(int schema) {
@@ -322,7 +288,9 @@ std::string StudyTail::read_trials(StudyTailBatch& out) {
       row.reset().bind(1, it->first);
       if (!row.step()) return row.error().empty() ? "a trial row went missing" : row.error();
       ++rows_read_;
-      changed.push_back(trial_row(row));
+      TrialRecord t;
+      if (auto why = read_trial_row(row, t); !why.empty()) return "trials row " + std::to_string(t.id) + ": config " + why;
+      changed.push_back(std::move(t));
       it->second = m;
       it = finished(m.status) ? open_trials_.erase(it) : std::next(it);
     }
@@ -333,7 +301,8 @@ std::string StudyTail::read_trials(StudyTailBatch& out) {
     st.bind(1, last_trial_);
     while (st.step()) {
       ++rows_read_;
-      TrialRecord t = trial_row(st);
+      TrialRecord t;
+      if (auto why = read_trial_row(st, t); !why.empty()) return "trials row " + std::to_string(t.id) + ": config " + why;
       last_trial_ = t.id;
       const std::string status = to_string(t.status);
       if (!finished(status)) {
