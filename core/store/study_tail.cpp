@@ -356,7 +356,7 @@ std::string StudyTail::read_rewinds(StudyTailBatch& out, int64_t cursor) {
     for (const auto& [it, id] : seen) {
       if (it >= iteration) gone.push_back(id);
     }
-    std::erase_if(seen, [&](const auto& p) { return p.first >= iteration; });
+    std::erase_if(seen, [from_iteration = iteration](const auto& p) { return p.first >= from_iteration; });
     by_trial.reset().bind(1, trial).bind(2, iteration).bind(3, cursor);
     while (by_trial.step()) {
       ++rows_read_;
