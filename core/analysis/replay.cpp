@@ -26,8 +26,8 @@ std::optional<double> final_value(const Json& r, const Objective& obj) {
 }
 
 double step_time(const RecordedTrial& t, size_t i) {
-  const double now = t.results[i].value("time_total_s", 0.0);
-  const double before = i == 0 ? 0.0 : t.results[i - 1].value("time_total_s", 0.0);
+  const double now = member_or(t.results[i], "time_total_s", 0.0);
+  const double before = i == 0 ? 0.0 : member_or(t.results[i - 1], "time_total_s", 0.0);
   const double dt = now - before;
   return std::isfinite(dt) && dt > 0 ? dt : 1.0;
 }
@@ -157,9 +157,9 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
     now = t.due;
     const Json& r = t.rec->results[t.next++];
     ++rep.epochs_consumed;
-    t.snap.iteration = r.value("training_iteration", static_cast<int64_t>(t.next));
+    t.snap.iteration = member_or(r, "training_iteration", static_cast<int64_t>(t.next));
     t.snap.last_result = r;
-    t.snap.time_total_s = r.value("time_total_s", 0.0);
+    t.snap.time_total_s = member_or(r, "time_total_s", 0.0);
     t.snap.checkpoint_iteration = t.snap.iteration;
     if (r.contains(obj.metric) && r[obj.metric].is_number()) {
       const double v = r[obj.metric].get<double>();

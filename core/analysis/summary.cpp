@@ -23,8 +23,8 @@ Result<StudySummary> summarize(const Store& store) {
   } else if (s.study.spec.contains("objective") && s.study.spec["objective"].is_object()) {
     // An old or hand-edited spec: still show what can be shown.
     const Json& o = s.study.spec["objective"];
-    s.objective.metric = o.value("metric", "");
-    s.objective.maximize = o.value("mode", "max") != "min";
+    s.objective.metric = member_or<std::string>(o, "metric", "");
+    s.objective.maximize = member_or<std::string>(o, "mode", "max") != "min";
   }
   auto trials = store.load_trials();
   if (!trials) return trials.errors();

@@ -1,7 +1,9 @@
 #pragma once
 // The JSON type used across the core. Ordered, so a spec keeps the order its author wrote
 // (parameter order is shown in the GUI and fixes the order in which parameters are sampled).
+#include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +13,24 @@ using Json = nlohmann::ordered_json;
 // Compact one-line dump that never throws on invalid UTF-8 (it replaces bad bytes).
 inline std::string dump_compact(const Json& j) {
   return j.dump(-1, ' ', false, nlohmann::detail::error_handler_t::replace);
+}
+
+// `j[key]` when `j` is an object holding a value of type T there, else `fallback`. For stored JSON read back from
+// a file that anyone may have edited: `Json::value` throws when the member has another type.
+template <typename T>
+T member_or(const Json& j, const char* key, T fallback) {
+  if (!j.is_object()) return fallback;
+  const auto it = j.find(key);
+  if (it == j.end()) return fallback;
+  if constexpr (std::is_same_v<T, std::string>) {
+    return it->is_string() ? it->template get<std::string>() : fallback;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return it->is_boolean() ? it->template get<bool>() : fallback;
+  } else if constexpr (std::is_integral_v<T>) {
+    return it->is_number_integer() ? it->template get<T>() : fallback;
+  } else {
+    return it->is_number() ? it->template get<T>() : fallback;
+  }
 }
 
 // The offset of the first '[' or '{' (outside strings) that opens a level deeper than `max_depth`, or npos.

@@ -121,6 +121,34 @@ class TestSummary final : public QObject {
     QCOMPARE(s->trials[2].best["training_iteration"].get<int>(), 1);  // the first of equal values
   }
 
+  // A spec edited by hand so that it no longer parses is still shown as far as it can be; members of the wrong
+  // type read as absent instead of throwing (they used to abort `show`).
+  void aHandEditedSpecOfWrongTypesIsShown() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("s.db")).toStdString();
+    write_study(path, 2, [](int i) { return Json{{"score", i}}; });
+    for (const Json& objective : {Json{{"metric", 1}, {"mode", "min"}}, Json{{"metric", "score"}, {"mode", false}},
+                                  Json{{"metric", "score"}, {"mode", "min"}}}) {
+      {
+        auto store = Store::open(path, Store::Mode::Open);
+        QVERIFY(store.ok());
+        auto study = (*store)->load_study();
+        QVERIFY(study.ok());
+        study->spec = Json{{"objective", objective}, {"trainable", 7}};
+        QVERIFY((*store)->set_study_spec(study->spec).ok());
+      }
+      auto store = Store::open(path, Store::Mode::ReadOnly);
+      QVERIFY(store.ok());
+      auto s = summarize(**store);
+      QVERIFY2(s.ok(), s.error_text().c_str());
+      const bool metric_ok = objective["metric"].is_string();
+      QCOMPARE(s->objective.metric, metric_ok ? std::string("score") : std::string());
+      QCOMPARE(s->objective.maximize, !(objective["mode"].is_string() && objective["mode"] == "min"));
+      QCOMPARE(s->best_trial.has_value(), metric_ok);
+      if (metric_ok) QCOMPARE(*s->best_trial, int64_t(s->objective.maximize ? 1 : 0));
+    }
+  }
+
   // A metric named "config.lr", or a nested {"config": {...}}, used to replace the real config value in JSON
   // exports, and {"a": {"b"}} met "a.b" without a word. Config and metrics stay apart; collisions are noted.
   void exportKeepsConfigAndMetricsApart() {
