@@ -4,6 +4,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cstdlib>
 #include <set>
 
 #include "gui_test_util.h"
@@ -56,6 +57,30 @@ class TestPlotCommand final : public QObject {
       for (int x = 0; x < img.width(); x += 2) colors.insert(img.pixel(x, y));
     }
     QVERIFY2(colors.size() > 20, qPrintable(QString::number(colors.size())));
+  }
+
+  // The chart fills the image: the window-coloured rim around its rounded background is as deep at the bottom as
+  // at the top (the image used to end in a band where the chart was drawn smaller than the file).
+  void theChartFillsTheImage_data() {
+    QTest::addColumn<QStringList>("size");
+    QTest::newRow("default size") << QStringList{};
+    QTest::newRow("640x420") << QStringList{QStringLiteral("--width"), QStringLiteral("640"), QStringLiteral("--height"), QStringLiteral("420")};
+  }
+  void theChartFillsTheImage() {
+    QFETCH(QStringList, size);
+    const QString out = dir_.filePath(QStringLiteral("fill_%1.png").arg(size.size()));
+    const auto r = test::run_tunelab(QStringList{QStringLiteral("plot"), db_, QStringLiteral("--kind"), QStringLiteral("curves"),
+                                                 QStringLiteral("--out"), out, QStringLiteral("--force")} + size);
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    QImage img(out);
+    QVERIFY(!img.isNull());
+    const QRgb rim = img.pixel(0, 0);
+    const int x = img.width() / 2;
+    int top = 0, bottom = 0;
+    while (top < img.height() && img.pixel(x, top) == rim) ++top;
+    while (bottom < img.height() && img.pixel(x, img.height() - 1 - bottom) == rim) ++bottom;
+    QVERIFY2(top > 0 && top < img.height() / 10, qPrintable(QString::number(top)));
+    QVERIFY2(std::abs(top - bottom) <= 2, qPrintable(QStringLiteral("rim %1 px at the top, %2 px at the bottom").arg(top).arg(bottom)));
   }
 
   void writesSvg() {

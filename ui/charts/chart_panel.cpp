@@ -4,6 +4,7 @@
 #include <QChartView>
 #include <QCoreApplication>
 #include <QFileInfo>
+#include <QGraphicsScene>
 #include <QPainter>
 #include <QVBoxLayout>
 #include <QAbstractAxis>
@@ -58,8 +59,13 @@ QString ChartPanel::save_image(const QString& path, QSize size) {
   resize(size);
   view_->resize(size);
   chart_->resize(size);
-  // Lay out what changed since the last event loop turn (legend, axes) before drawing.
+  // Lay out what changed since the last event loop turn (legend, axes) before drawing. The panel's own layout
+  // may then have given the view less than `size` (a parent's controls take their share), so the chart is set
+  // to the image's size again and its scene, not the view, is drawn: the image is all chart.
   QCoreApplication::sendPostedEvents();
+  chart_->resize(size);
+  QCoreApplication::sendPostedEvents();
+  const QRectF source(chart_->pos(), QSizeF(size));
   const QString ext = QFileInfo(path).suffix().toLower();
   if (ext == QStringLiteral("svg")) {
 #ifdef TUNELAB_HAVE_SVG
@@ -70,7 +76,7 @@ QString ChartPanel::save_image(const QString& path, QSize size) {
     svg.setTitle(chart_->title());
     QPainter p;
     if (!p.begin(&svg)) return tr("cannot write %1").arg(path);
-    view_->render(&p, QRectF(QPoint(0, 0), size), QRect(QPoint(0, 0), size));
+    chart_->scene()->render(&p, QRectF(QPoint(0, 0), size), source);
     p.end();
     return {};
 #else
@@ -82,7 +88,7 @@ QString ChartPanel::save_image(const QString& path, QSize size) {
   image.fill(palette().color(QPalette::Window));
   QPainter p(&image);
   p.setRenderHint(QPainter::Antialiasing);
-  view_->render(&p, QRectF(QPoint(0, 0), size), QRect(QPoint(0, 0), size));
+  chart_->scene()->render(&p, QRectF(QPoint(0, 0), size), source);
   p.end();
   if (!image.save(path)) return tr("cannot write %1").arg(path);
   return {};
