@@ -128,6 +128,7 @@ int show_trial(const Store& store, const StudySummary& s, const std::string& whi
     Json j = {{"id", t->rec.id},          {"status", to_string(t->rec.status)}, {"origin", t->rec.origin},
               {"config", t->rec.config},   {"iterations", t->iterations},       {"last", t->last},
               {"best", t->best},           {"error", t->rec.error},             {"attrs", a}};
+    if (t->rec.ignored_reports) j["ignored_reports"] = t->rec.ignored_reports;
     std::cout << j.dump(2, ' ', false, nlohmann::detail::error_handler_t::replace) << "\n";
     return kExitOk;
   }
@@ -136,6 +137,10 @@ int show_trial(const Store& store, const StudySummary& s, const std::string& whi
   std::printf("  config: %s\n", terminal_safe(dump_compact(t->rec.config)).c_str());
   if (!t->last.is_null()) std::printf("  last:   %s\n", terminal_safe(dump_compact(t->last)).c_str());
   if (!t->rec.error.empty()) std::printf("  error:  %s\n", terminal_safe(t->rec.error, true).c_str());
+  if (t->rec.ignored_reports) {
+    std::printf("  ignored reports: %lld (sent after the trial was told to end or pause)\n",
+                (long long)t->rec.ignored_reports);
+  }
   if (!a.empty()) {
     std::printf("  attributes:\n");
     for (const auto& [k, v] : a.items()) {

@@ -1,4 +1,4 @@
-// `tunelab show` on a study of many results streams them (Store::scan_results) instead of loading them: it used to
+// `tunelab show --trial N` gives the trial's count of ignored reports. `tunelab show` on a study of many results streams them (Store::scan_results) instead of loading them: it used to
 // hold every result in memory (2,000,000 results took 692 MiB). Here a study of 600,000 results is shown by a
 // process whose address space is limited to 160 MiB, which the old code exceeded (it ended on std::bad_alloc).
 #include <QProcess>
@@ -16,6 +16,31 @@ class TestShowMemory final : public QObject {
   Q_OBJECT
 
  private slots:
+  // A trial that went on reporting after it was told to stop: `show --trial N` says how many reports were ignored,
+  // in text and JSON, and says nothing of them for a trial that had none.
+  void showTrialGivesIgnoredReports() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString spec = dir.filePath(QStringLiteral("spec.json")), db = dir.filePath(QStringLiteral("study.db"));
+    Json j = test::synthetic_spec({{"num_samples", 2}, {"max_concurrent", 1}});
+    test::write_file(spec, j.dump());
+    const auto r = test::run_tunelab({QStringLiteral("run"), spec, QStringLiteral("--db"), db, QStringLiteral("--quiet")});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    sqlite3* conn = nullptr;
+    QCOMPARE(sqlite3_open(db.toUtf8().constData(), &conn), SQLITE_OK);
+    QCOMPARE(sqlite3_exec(conn, "UPDATE trials SET ignored_reports = 7 WHERE id = 1", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(conn);
+    const auto one = test::run_tunelab({QStringLiteral("show"), db, QStringLiteral("--trial"), QStringLiteral("1")});
+    QVERIFY2(one.exit_code == 0, qPrintable(one.err));
+    QVERIFY2(one.out.contains(QStringLiteral("ignored reports: 7")), qPrintable(one.out));
+    const auto zero = test::run_tunelab({QStringLiteral("show"), db, QStringLiteral("--trial"), QStringLiteral("0")});
+    QVERIFY2(zero.exit_code == 0, qPrintable(zero.err));
+    QVERIFY2(!zero.out.contains(QStringLiteral("ignored")), qPrintable(zero.out));
+    const auto js = test::run_tunelab({QStringLiteral("show"), db, QStringLiteral("--trial"), QStringLiteral("1"), QStringLiteral("--json")});
+    QVERIFY2(js.exit_code == 0, qPrintable(js.err));
+    QCOMPARE(Json::parse(js.out.toStdString())["ignored_reports"].get<int>(), 7);
+  }
+
   void showStreamsTheResults() {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
