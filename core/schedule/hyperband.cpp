@@ -36,13 +36,13 @@ std::optional<std::pair<int, size_t>> HyperBandScheduler::position(int64_t trial
 
 void HyperBandScheduler::on_trial_add(const TrialSnapshot& trial) {
   if (members_.count(trial.id) || table_.empty()) return;
-  starved_ = false;
+  reset_starvation();
   if (brackets_.empty() || brackets_.back().closed || brackets_.back().rung > 0 ||
       static_cast<int64_t>(brackets_.back().members.size()) >= table_[brackets_.back().plan].rungs[0].n) {
     if (!brackets_.empty()) brackets_.back().closed = true;
     Bracket b;
     b.plan = brackets_.empty() ? 0 : (brackets_.back().plan + 1) % table_.size();
-    b.closed = no_more_;  // after the searcher ran out, nothing will fill it
+    b.closed = no_more_trials();  // after the searcher ran out, nothing will fill it
     brackets_.push_back(b);
   }
   brackets_.back().members.push_back(trial.id);
@@ -106,14 +106,14 @@ std::optional<Decision> HyperBandScheduler::try_decide(size_t bi, int64_t report
          {"cutoff", json_num(sign * cutoff)},
          {"next_rung", next_r}});
     if (id == reporter) mine = std::move(d);
-    else pending_.push_back({id, std::move(d)});
+    else queue(id, std::move(d));
   }
   return mine;
 }
 
 Decision HyperBandScheduler::on_result(const TrialSnapshot& trial, const Json& result) {
   if (table_.empty()) return Decision::keep_going();
-  starved_ = false;
+  reset_starvation();
   if (!members_.count(trial.id)) on_trial_add(trial);
   Member& m = members_.at(trial.id);
   if (m.state == State::Done) return Decision::keep_going();
@@ -161,11 +161,11 @@ void HyperBandScheduler::on_complete(const TrialSnapshot& trial) {
   const auto it = members_.find(trial.id);
   if (it == members_.end()) return;
   it->second.state = State::Done;
-  std::erase_if(pending_, [&](const TrialDecision& d) { return d.trial_id == trial.id; });
+  forget(trial.id);
   (void)try_decide(it->second.bracket, -1);
 }
 
-void HyperBandScheduler::close_open_brackets() {
+void HyperBandScheduler::close_brackets() {
   for (size_t bi = 0; bi < brackets_.size(); ++bi) {
     if (!brackets_[bi].closed) {
       brackets_[bi].closed = true;
@@ -174,40 +174,18 @@ void HyperBandScheduler::close_open_brackets() {
   }
 }
 
-std::optional<int64_t> HyperBandScheduler::choose_trial_to_run(const std::vector<TrialSnapshot>& waiting) {
-  auto pick = [&]() -> std::optional<int64_t> {
-    std::optional<int64_t> promoted, fresh;
-    for (const auto& t : waiting) {
-      const auto it = members_.find(t.id);
-      const bool waits_for_rung = it != members_.end() && t.status == TrialStatus::Paused &&
-                                  (it->second.state == State::Waiting || it->second.state == State::Done);
-      if (waits_for_rung) continue;
-      const bool is_promoted = it != members_.end() && it->second.state == State::Promoted;
-      auto& slot = is_promoted ? promoted : fresh;
-      if (!slot || t.id < *slot) slot = t.id;
-    }
-    return promoted ? promoted : fresh;
-  };
-  if (auto id = pick()) return id;
-  if (anything_running()) return std::nullopt;
-  if (!starved_) {
-    starved_ = true;  // let the engine create a trial first; if none comes, close brackets next time
-    return std::nullopt;
+std::optional<int64_t> HyperBandScheduler::pick(const std::vector<TrialSnapshot>& waiting) {
+  std::optional<int64_t> promoted, fresh;
+  for (const auto& t : waiting) {
+    const auto it = members_.find(t.id);
+    const bool waits_for_rung = it != members_.end() && t.status == TrialStatus::Paused &&
+                                (it->second.state == State::Waiting || it->second.state == State::Done);
+    if (waits_for_rung) continue;
+    const bool is_promoted = it != members_.end() && it->second.state == State::Promoted;
+    auto& slot = is_promoted ? promoted : fresh;
+    if (!slot || t.id < *slot) slot = t.id;
   }
-  close_open_brackets();
-  return pick();
-}
-
-void HyperBandScheduler::on_no_more_trials() {
-  no_more_ = true;
-  close_open_brackets();
-}
-
-std::vector<TrialDecision> HyperBandScheduler::take_decisions() {
-  if (starved_ && !anything_running()) close_open_brackets();
-  std::vector<TrialDecision> out;
-  out.swap(pending_);
-  return out;
+  return promoted ? promoted : fresh;
 }
 
 }  // namespace tunelab

@@ -12,15 +12,11 @@
 // last trial to arrive does not pause: it goes on, or stops, at once. Trials reaching max_t stop.
 // NaN ranks last; ties go to the lower trial id; a result without the metric does not count for a rung.
 //
-// A bracket that cannot fill (num_samples smaller than its size) must not wait forever. When told that
-// no more trials will come (on_no_more_trials), every unfilled bracket is closed and its rungs are decided
-// with the trials it has; brackets of trials added later (by the user) start closed. As a fallback for a
-// caller that never says so: when asked for a trial to run while it has none to give and nothing of its
-// own runs, it first answers none (so that a new trial may be created and join the bracket); if it is
-// asked again, or polled for decisions, before any new trial arrives, it closes the unfilled brackets.
+// A bracket that cannot fill (num_samples smaller than its size) is closed and decides with the trials it has
+// (bracket_scheduler.h says when); brackets of trials added after the searcher ran out (by the user) start closed.
 #include <map>
 
-#include "core/schedule/scheduler.h"
+#include "core/schedule/bracket_scheduler.h"
 
 namespace tunelab {
 
@@ -35,7 +31,7 @@ struct HyperBandBracketPlan {
 // The brackets of the paper's table, s = s_max first. Empty when max_t < 1 or eta <= 1.
 std::vector<HyperBandBracketPlan> hyperband_table(double max_t, double eta);
 
-class HyperBandScheduler final : public Scheduler {
+class HyperBandScheduler final : public BracketScheduler {
  public:
   struct Options {
     std::string time_attr = "training_iteration";
@@ -47,9 +43,6 @@ class HyperBandScheduler final : public Scheduler {
   void on_trial_add(const TrialSnapshot& trial) override;
   Decision on_result(const TrialSnapshot& trial, const Json& result) override;
   void on_complete(const TrialSnapshot& trial) override;
-  std::optional<int64_t> choose_trial_to_run(const std::vector<TrialSnapshot>& waiting) override;
-  std::vector<TrialDecision> take_decisions() override;
-  void on_no_more_trials() override;
 
   // For tests and displays: the plan index (into hyperband_table) and rung index of a trial's bracket.
   std::optional<std::pair<int, size_t>> position(int64_t trial_id) const;
@@ -70,8 +63,9 @@ class HyperBandScheduler final : public Scheduler {
   // Decides the bracket's current rung if it is complete. `reporter` is the trial reporting now (its
   // decision is returned rather than queued).
   std::optional<Decision> try_decide(size_t b, int64_t reporter);
-  void close_open_brackets();
-  bool anything_running() const;
+  std::optional<int64_t> pick(const std::vector<TrialSnapshot>& waiting) override;
+  void close_brackets() override;
+  bool anything_running() const override;
 
   std::string metric_;
   bool maximize_;
@@ -79,9 +73,6 @@ class HyperBandScheduler final : public Scheduler {
   std::vector<HyperBandBracketPlan> table_;
   std::vector<Bracket> brackets_;
   std::map<int64_t, Member> members_;
-  std::vector<TrialDecision> pending_;
-  bool starved_ = false;
-  bool no_more_ = false;
 };
 
 }  // namespace tunelab

@@ -42,7 +42,7 @@ std::optional<std::pair<size_t, int>> RayHyperBandScheduler::position(int64_t tr
 
 void RayHyperBandScheduler::on_trial_add(const TrialSnapshot& trial) {
   if (members_.count(trial.id) || band_.empty()) return;
-  starved_ = false;
+  reset_starvation();
   if (!current_ || brackets_[*current_].joined >= brackets_[*current_].n0) {
     if (current_) brackets_[*current_].closed = true;
     while (true) {
@@ -58,7 +58,7 @@ void RayHyperBandScheduler::on_trial_add(const TrialSnapshot& trial) {
       b.n = b.n0 = plan.n0;
       b.r = b.milestone = plan.r0;
       b.halves = plan.s;
-      b.closed = no_more_;
+      b.closed = no_more_trials();
       // Ray's _calculate_total_work, as written (its cumulative_r stays r0).
       double n = static_cast<double>(plan.n0), r = plan.r0;
       for (int i = 0; i <= plan.s; ++i) {
@@ -122,7 +122,7 @@ Decision RayHyperBandScheduler::process(size_t bi, int64_t reporter) {
     to_unpause_.erase(id);
     remove_live(b, id);
     if (id == reporter) mine = std::move(d);
-    else pending_.push_back({id, std::move(d)});
+    else queue(id, std::move(d));
   };
   std::optional<Decision> mine;
   if (!cur_iter_done(b) || b.live.empty()) {
@@ -200,7 +200,7 @@ Decision RayHyperBandScheduler::process(size_t bi, int64_t reporter) {
 
 Decision RayHyperBandScheduler::on_result(const TrialSnapshot& trial, const Json& result) {
   if (band_.empty()) return Decision::keep_going();
-  starved_ = false;
+  reset_starvation();
   if (!members_.count(trial.id)) on_trial_add(trial);
   Member& m = members_.at(trial.id);
   if (m.state == State::Done) return Decision::keep_going();
@@ -233,7 +233,7 @@ Decision RayHyperBandScheduler::on_result(const TrialSnapshot& trial, const Json
 }
 
 void RayHyperBandScheduler::on_complete(const TrialSnapshot& trial) {
-  std::erase_if(pending_, [&](const TrialDecision& d) { return d.trial_id == trial.id; });
+  forget(trial.id);
   to_unpause_.erase(trial.id);
   const auto it = members_.find(trial.id);
   if (it == members_.end() || it->second.state == State::Done) return;
@@ -245,7 +245,7 @@ void RayHyperBandScheduler::on_complete(const TrialSnapshot& trial) {
   (void)process(it->second.bracket, -1);
 }
 
-void RayHyperBandScheduler::close_all() {
+void RayHyperBandScheduler::close_brackets() {
   for (size_t bi = 0; bi < brackets_.size(); ++bi) {
     if (brackets_[bi].closed) continue;
     brackets_[bi].closed = true;
@@ -253,58 +253,36 @@ void RayHyperBandScheduler::close_all() {
   }
 }
 
-std::optional<int64_t> RayHyperBandScheduler::choose_trial_to_run(const std::vector<TrialSnapshot>& waiting) {
-  auto pick = [&]() -> std::optional<int64_t> {
-    std::map<int64_t, TrialStatus> ready;
-    for (const auto& t : waiting) ready[t.id] = t.status;
-    for (const auto& band : bands_) {
-      std::vector<size_t> order;
-      for (const auto& b : band) {
-        if (b) order.push_back(*b);
-      }
-      std::stable_sort(order.begin(), order.end(),
-                       [&](size_t a, size_t c) { return completion(brackets_[a]) < completion(brackets_[c]); });
-      for (size_t bi : order) {
-        for (int64_t id : brackets_[bi].live) {
-          const auto r = ready.find(id);
-          if (r == ready.end()) continue;
-          const Member& m = members_.at(id);
-          // A trial paused by someone else (the user) before reaching the milestone may go on too.
-          const bool resumable = r->second == TrialStatus::Paused &&
-                                 (to_unpause_.count(id) || (m.state != State::Waiting && m.state != State::Done));
-          if (r->second == TrialStatus::Pending || resumable) {
-            members_.at(id).state = State::Running;
-            return id;
-          }
+std::optional<int64_t> RayHyperBandScheduler::pick(const std::vector<TrialSnapshot>& waiting) {
+  std::map<int64_t, TrialStatus> ready;
+  for (const auto& t : waiting) ready[t.id] = t.status;
+  for (const auto& band : bands_) {
+    std::vector<size_t> order;
+    for (const auto& b : band) {
+      if (b) order.push_back(*b);
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t c) { return completion(brackets_[a]) < completion(brackets_[c]); });
+    for (size_t bi : order) {
+      for (int64_t id : brackets_[bi].live) {
+        const auto r = ready.find(id);
+        if (r == ready.end()) continue;
+        const Member& m = members_.at(id);
+        // A trial paused by someone else (the user) before reaching the milestone may go on too.
+        const bool resumable = r->second == TrialStatus::Paused &&
+                               (to_unpause_.count(id) || (m.state != State::Waiting && m.state != State::Done));
+        if (r->second == TrialStatus::Pending || resumable) {
+          members_.at(id).state = State::Running;
+          return id;
         }
       }
     }
-    // Trials the scheduler does not track (none normally): the lowest id.
-    for (const auto& t : waiting) {
-      if (!members_.count(t.id)) return t.id;
-    }
-    return std::nullopt;
-  };
-  if (auto id = pick()) return id;
-  if (anything_running()) return std::nullopt;
-  if (!starved_) {
-    starved_ = true;  // let the engine create a trial first; if none comes, close the brackets next time
-    return std::nullopt;
   }
-  close_all();
-  return pick();
-}
-
-void RayHyperBandScheduler::on_no_more_trials() {
-  no_more_ = true;
-  close_all();
-}
-
-std::vector<TrialDecision> RayHyperBandScheduler::take_decisions() {
-  if (starved_ && !anything_running()) close_all();
-  std::vector<TrialDecision> out;
-  out.swap(pending_);
-  return out;
+  // Trials the scheduler does not track (none normally): the lowest id.
+  for (const auto& t : waiting) {
+    if (!members_.count(t.id)) return t.id;
+  }
+  return std::nullopt;
 }
 
 }  // namespace tunelab

@@ -25,13 +25,13 @@
 // pending), so a bracket holds all its trials before any runs; TuneLab creates a trial when a slot is free.
 // So that brackets are the same, a bracket here decides a milestone only once it is full or no more trials
 // will join it (a later bracket started, or the searcher is finished: on_no_more_trials, or the starvation
-// fallback of hyperband.h). A trial ending on its own after the first halving makes the bracket decide with
+// fallback of bracket_scheduler.h). A trial ending on its own after the first halving makes the bracket decide with
 // the trials left (Ray would leave the paused ones waiting). A result without time_attr is not judged; one
 // without the metric ranks last.
 #include <map>
 #include <set>
 
-#include "core/schedule/scheduler.h"
+#include "core/schedule/bracket_scheduler.h"
 
 namespace tunelab {
 
@@ -43,7 +43,7 @@ struct RayHyperBandBracketPlan {
 // One band of Ray's HyperBand, s = 0 first. Empty when max_t < 1 or eta <= 1.
 std::vector<RayHyperBandBracketPlan> ray_hyperband_band(double max_t, double eta);
 
-class RayHyperBandScheduler final : public Scheduler {
+class RayHyperBandScheduler final : public BracketScheduler {
  public:
   struct Options {
     std::string time_attr = "training_iteration";
@@ -55,9 +55,6 @@ class RayHyperBandScheduler final : public Scheduler {
   void on_trial_add(const TrialSnapshot& trial) override;
   Decision on_result(const TrialSnapshot& trial, const Json& result) override;
   void on_complete(const TrialSnapshot& trial) override;
-  std::optional<int64_t> choose_trial_to_run(const std::vector<TrialSnapshot>& waiting) override;
-  std::vector<TrialDecision> take_decisions() override;
-  void on_no_more_trials() override;
 
   // For tests and displays: the band and bracket s of a trial.
   std::optional<std::pair<size_t, int>> position(int64_t trial_id) const;
@@ -91,8 +88,9 @@ class RayHyperBandScheduler final : public Scheduler {
   void remove_live(Bracket& b, int64_t id);
   // Ray's _process_bracket: returns the reporter's decision (none when reporter < 0); others are queued.
   Decision process(size_t bi, int64_t reporter);
-  void close_all();
-  bool anything_running() const;
+  std::optional<int64_t> pick(const std::vector<TrialSnapshot>& waiting) override;
+  void close_brackets() override;
+  bool anything_running() const override;
 
   std::string metric_;
   bool maximize_;
@@ -103,9 +101,6 @@ class RayHyperBandScheduler final : public Scheduler {
   std::optional<size_t> current_;                           // the bracket new trials join
   std::map<int64_t, Member> members_;
   std::set<int64_t> to_unpause_;
-  std::vector<TrialDecision> pending_;
-  bool starved_ = false;
-  bool no_more_ = false;
 };
 
 }  // namespace tunelab
