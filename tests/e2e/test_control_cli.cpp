@@ -19,8 +19,11 @@
 
 #include "core/store/store.h"
 #include "support/test_util.h"
+#include "support/store_util.h"
 
 using namespace tunelab;
+using test::trial;
+using test::trials_of;
 using namespace std::chrono_literals;
 using tunelab::test::run_tunelab;
 
@@ -42,20 +45,6 @@ bool wait_until(const std::function<bool()>& f, std::chrono::milliseconds timeou
     std::this_thread::sleep_for(50ms);
   }
   return true;
-}
-
-std::vector<TrialRecord> trials_of(const QString& db) {
-  auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);
-  if (!store) return {};
-  auto t = (*store)->load_trials();
-  return t ? *t : std::vector<TrialRecord>{};
-}
-
-std::optional<TrialRecord> trial(const QString& db, int64_t id) {
-  for (auto& t : trials_of(db)) {
-    if (t.id == id) return t;
-  }
-  return std::nullopt;
 }
 
 int64_t sql_count(const QString& db, const char* query) {

@@ -23,15 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-long rss_kib(qint64 pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
-}
-
 // Processes whose command line mentions `marker`; killed with `kill` set.
 int processes_mentioning(const std::string& marker, bool kill = false) {
   int n = 0;
@@ -87,7 +78,7 @@ Ran run_engine(const std::string& root, const Json& spec, const QStringList& env
   if (!p.waitForStarted()) return r;
   const auto started = std::chrono::steady_clock::now();
   while (!p.waitForFinished(50)) {
-    r.peak_kib = std::max(r.peak_kib, rss_kib(p.processId()));
+    r.peak_kib = std::max(r.peak_kib, test::rss_kib(p.processId()));
     if (std::chrono::steady_clock::now() - started > limit) {
       r.timed_out = true;
       p.kill();

@@ -21,16 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Resident set of a process in KiB (0 when gone).
-long rss_kib(qint64 pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
-}
-
 int processes_with_env(const std::string& marker) {
   int n = 0;
   for (const auto& e : fs::directory_iterator("/proc")) {
@@ -84,7 +74,7 @@ class TestTrialFaults final : public QObject {
     QVERIFY(p.waitForStarted());
     long peak_kib = 0;
     while (!p.waitForFinished(50)) {
-      peak_kib = std::max(peak_kib, rss_kib(p.processId()));
+      peak_kib = std::max(peak_kib, test::rss_kib(p.processId()));
       QVERIFY2(std::chrono::steady_clock::now() - started < 90s, "the study did not end");
     }
     QVERIFY2(p.exitStatus() == QProcess::NormalExit, "the engine crashed");

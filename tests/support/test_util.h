@@ -75,4 +75,14 @@ inline int processes_left(const std::string& root) {
   return n;
 }
 
+// A process's resident set in KiB (0 when it is gone).
+inline long rss_kib(qint64 pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
 }  // namespace tunelab::test

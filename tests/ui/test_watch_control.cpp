@@ -21,8 +21,11 @@
 #include "ui/views/monitor_view.h"
 #include "ui/views/trial_controls.h"
 #include "gui_test_util.h"
+#include "support/store_util.h"
 
 using namespace tunelab;
+using test::trial;
+using test::trials_of;
 
 namespace {
 
@@ -31,20 +34,6 @@ QPushButton* button(const ui::TrialControls* controls, const QString& text) {
     if (b->text() == text) return b;
   }
   return nullptr;
-}
-
-std::vector<TrialRecord> trials_of(const QString& db) {
-  auto store = Store::open(db.toStdString(), Store::Mode::ReadOnly);
-  if (!store) return {};
-  auto t = (*store)->load_trials();
-  return t ? *t : std::vector<TrialRecord>{};
-}
-
-std::optional<TrialRecord> trial(const QString& db, int64_t id) {
-  for (auto& t : trials_of(db)) {
-    if (t.id == id) return t;
-  }
-  return std::nullopt;
 }
 
 int running_in_store(const QString& db) {
