@@ -90,6 +90,15 @@ class TestMainWindow final : public QObject {
     QVERIFY(w.analyze()->best_config_text(QStringLiteral("cli")).contains(QStringLiteral("--x ")));
   }
 
+  // The Analyze view re-reads a changing study every 2 s, or every ten times what a reading took when that is
+  // longer, at most every minute: a study whose summary takes 0.4 s is read every 4 s.
+  void analyzeReadsASlowStudyLessOften() {
+    QCOMPARE(ui::AnalyzeView::refresh_interval_ms(0), qint64(2000));
+    QCOMPARE(ui::AnalyzeView::refresh_interval_ms(150), qint64(2000));
+    QCOMPARE(ui::AnalyzeView::refresh_interval_ms(400), qint64(4000));
+    QCOMPARE(ui::AnalyzeView::refresh_interval_ms(100000), qint64(60000));
+  }
+
   void stoppingATrialEndsItsProcessGroup() {
     QTemporaryDir dir;
     const test::ScopedCurrentDir cwd(dir.path());

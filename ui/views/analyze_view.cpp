@@ -11,10 +11,13 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QScopeGuard>
 #include <QTabWidget>
 #include <QSpinBox>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 #include "core/analysis/chart_data.h"
 #include "core/analysis/config_format.h"
@@ -84,7 +87,8 @@ AnalyzeView::AnalyzeView(QWidget* parent)
   layout->addWidget(status_);
   timer_.setInterval(2000);
   connect(&timer_, &QTimer::timeout, this, [this] {
-    if (stamp() != last_stamp_) refresh();
+    const bool due = !since_refresh_.isValid() || since_refresh_.elapsed() >= refresh_interval_ms(refresh_cost_ms_);
+    if (due && stamp() != last_stamp_) refresh();
   });
   for (QComboBox* b : {x_, y_, color_, x_mode_, y_mode_}) {
     connect(b, &QComboBox::currentIndexChanged, this, &AnalyzeView::redraw);
@@ -122,9 +126,19 @@ void AnalyzeView::set_database(const QString& db_path) {
   if (isVisible()) refresh();
 }
 
+qint64 AnalyzeView::refresh_interval_ms(qint64 last_refresh_cost_ms) {
+  return std::clamp<qint64>(10 * last_refresh_cost_ms, 2000, 60000);
+}
+
 void AnalyzeView::refresh() {
   if (db_path_.isEmpty()) return;
   last_stamp_ = stamp();
+  QElapsedTimer cost;
+  cost.start();
+  const auto measured = qScopeGuard([&] {
+    refresh_cost_ms_ = cost.elapsed();
+    since_refresh_.start();
+  });
   auto store = Store::open(db_path_.toStdString(), Store::Mode::ReadOnly);
   if (!store) {
     status_->setText(QString::fromStdString(store.error_text()));

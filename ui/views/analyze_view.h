@@ -3,6 +3,7 @@
 // scatter, Pareto front, history, parallel coordinates and importance; copy the best config; export
 // any chart (PNG/SVG) and the trial table (CSV). It reads the store again while visible when the
 // database changed, at most every two seconds.
+#include <QElapsedTimer>
 #include <QTimer>
 #include <QWidget>
 
@@ -33,8 +34,11 @@ class AnalyzeView final : public QWidget {
 
   // The study to analyse (read-only); empty clears.
   void set_database(const QString& db_path);
-  // Reads the store and redraws now.
+  // Reads the store and redraws now. While the view is visible, a study that changed is read again every 2 s, or
+  // every ten times what the last reading took when that is longer (at most a minute): summarising a study of
+  // millions of results takes a while, and the view must not spend the window's time doing nothing else.
   void refresh();
+  static qint64 refresh_interval_ms(qint64 last_refresh_cost_ms);
   void set_selected(std::optional<int64_t> trial);
 
   ScatterChart* scatter() const { return scatter_; }
@@ -70,6 +74,8 @@ class AnalyzeView final : public QWidget {
   QString db_path_;
   std::optional<StudySummary> summary_;
   qint64 last_stamp_ = -1;
+  qint64 refresh_cost_ms_ = 0;
+  QElapsedTimer since_refresh_;
   QTimer timer_;
   QComboBox* x_;
   QComboBox* y_;
