@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""bench_show_memory: peak RSS and wall time of `tunelab show` on a study of millions of results.
+"""bench_show_memory: peak RSS and wall time of `tunelab show` and `export --results` on a study of millions of results.
 
 A short real run makes a study of --trials trials (built-in `synthetic`, one report each); then sqlite3 replaces
 its results with --results rows (--results / --trials iterations per trial, metrics like the engine stores:
-{"score", "loss", "training_iteration", "time_total_s"}). Then each of `tunelab show DB` and `tunelab show DB
---json` runs --reps times (its rusage read with wait4): printed are the
-median wall time, CPU time (user + system) and peak RSS (ru_maxrss), and whether the output names the right best trial.
+{"score", "loss", "training_iteration", "time_total_s"}). Then each of `tunelab show DB`, `tunelab show DB
+--json`, `tunelab export DB --results` (CSV) and `--format json` (to a file) runs --reps times (its rusage read
+with wait4): printed are the median wall time, CPU time (user + system) and peak RSS (ru_maxrss), and whether the
+output is right (show names the best trial; an export has a row per result).
 
-usage: bench/show_memory.py PATH/TO/tunelab [--results 2000000] [--trials 200] [--reps 3] [--db STUDY]
+usage: bench/show_memory.py PATH/TO/tunelab [--results 2000000] [--trials 200] [--reps 3] [--db STUDY] [--only NAMES]
 """
 
 import argparse
@@ -69,9 +70,9 @@ def make_study(tunelab, workdir, trials, results):
     return db, best
 
 
-def measure(tunelab, db, extra):
-    """(wall_s, cpu_s, peak_rss_mib, stdout) of `tunelab show DB EXTRA...`, from wait4's rusage of the process."""
-    cmd = [tunelab, "show", db] + extra
+def measure(tunelab, argv):
+    """(wall_s, cpu_s, peak_rss_mib, stdout) of `tunelab ARGV...`, from wait4's rusage of the process."""
+    cmd = [tunelab] + argv
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.monotonic()
         child = subprocess.Popen(cmd, stdout=out, stderr=err)
@@ -92,6 +93,7 @@ def main():
     ap.add_argument("--trials", type=int, default=200)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--db", help="reuse this study instead of making one")
+    ap.add_argument("--only", default="", help="comma-separated: show,show_json,export_results_csv,export_results_json")
     args = ap.parse_args()
     tunelab = benchlib.resolve_tunelab([sys.argv[0], args.tunelab])
     with benchlib.Workspace("show_memory") as ws:
@@ -107,22 +109,33 @@ def main():
             db, best = make_study(tunelab, workdir, args.trials, args.results)
             benchlib.note(f"made {args.results} results in {args.trials} trials in {time.monotonic() - t0:.1f} s "
                           f"({os.path.getsize(db) / 2**20:.0f} MiB); best trial {best[0]}")
-        for name, extra in (("show", []), ("show_json", ["--json"])):
+        out_file = os.path.join(workdir, "results.out")
+        commands = (("show", ["show", db]), ("show_json", ["show", db, "--json"]),
+                    ("export_results_csv", ["export", db, "--results", "--out", out_file, "--force"]),
+                    ("export_results_json", ["export", db, "--results", "--format", "json", "--out", out_file, "--force"]))
+        for name, argv in commands:
+            if args.only and name not in args.only.split(","):
+                continue
             walls, cpus, rss = [], [], []
             right = True
             for rep in range(args.reps):
-                wall, cpu, mib, out = measure(tunelab, db, extra)
+                wall, cpu, mib, out = measure(tunelab, argv)
                 walls.append(wall)
                 cpus.append(cpu)
                 rss.append(mib)
-                if best[0] is not None:
-                    if extra:
-                        right = right and json.loads(out)["best_trial"] == best[0]
-                    else:
-                        right = right and f"Best trial {best[0]}:" in out
+                if name == "show_json" and best[0] is not None:
+                    right = right and json.loads(out)["best_trial"] == best[0]
+                elif name == "show" and best[0] is not None:
+                    right = right and f"Best trial {best[0]}:" in out
+                elif name == "export_results_csv":
+                    with open(out_file, "rb") as f:
+                        right = right and sum(1 for _ in f) == args.results + 1
+                elif name == "export_results_json":
+                    with open(out_file, "rb") as f:
+                        right = right and sum(1 for line in f if line == b"  {\n") == args.results
                 benchlib.note(f"{name} rep {rep}: wall {wall:.2f} s, cpu {cpu:.2f} s, peak RSS {mib:.1f} MiB")
             print(f"bench_show_memory: command={name} results={args.results} trials={args.trials} "
-                  f"wall_s={benchlib.median(walls):.2f} cpu_s={benchlib.median(cpus):.2f} peak_rss_mib={benchlib.median(rss):.1f} best_trial_right={'yes' if right else 'no'}")
+                  f"wall_s={benchlib.median(walls):.2f} cpu_s={benchlib.median(cpus):.2f} peak_rss_mib={benchlib.median(rss):.1f} right={'yes' if right else 'no'}")
             sys.stdout.flush()
 
 

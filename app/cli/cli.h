@@ -1,6 +1,8 @@
 #pragma once
 // The headless subcommands. Each returns the process exit status.
+#include <functional>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,8 @@ bool check_output(const std::string& out, const StudyFiles& study, bool force, c
 // Writes text to path through a temporary file beside it and a rename, so a failed write never leaves
 // half a file. On failure prints "tunelab COMMAND: cannot write PATH" to stderr and returns false.
 bool write_output_file(const std::string& path, const std::string& text, const char* command);
+// The same with the text written by `write` (false: it failed, and said why): a long output is never held whole.
+bool write_output_file(const std::string& path, const std::function<bool(std::ostream&)>& write, const char* command);
 
 // Exit statuses.
 constexpr int kExitOk = 0;

@@ -70,12 +70,18 @@ bool check_output(const std::string& out, const StudyFiles& study, bool force, c
 }
 
 bool write_output_file(const std::string& path, const std::string& text, const char* command) {
+  return write_output_file(path, [&](std::ostream& out) { return static_cast<bool>(out << text); }, command);
+}
+
+bool write_output_file(const std::string& path, const std::function<bool(std::ostream&)>& write, const char* command) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f.flush()) {
-      std::cerr << "tunelab " << command << ": cannot write " << tmp << "\n";
+    const bool written = f && write(f);
+    if (!written || !f.flush()) {
+      // A `write` that failed with the stream still good has said why.
+      if (!f) std::cerr << "tunelab " << command << ": cannot write " << tmp << "\n";
+      f.close();
       std::remove(tmp.c_str());
       return false;
     }

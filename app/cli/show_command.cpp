@@ -220,25 +220,44 @@ int export_command(const Args& args) {
   if (auto out = p.value("out"); out && !check_output(*out, {p.positional[0], s->study.trials_dir}, p.has("force"), "export")) {
     return kExitUsage;
   }
-  Table table;
-  if (p.has("results")) {
-    auto t = results_table(**store, *s, p.has("attempts"));
-    if (!t) {
-      std::cerr << "tunelab export: " << t.error_text() << "\n";
-      return kExitFailed;
+  // The trials table is small; the results table is streamed from the store, a row at a time, so that a study of
+  // millions of results is exported in constant memory.
+  const auto kind = format == "csv" ? TableWriter::Format::Csv : TableWriter::Format::JsonRows;
+  size_t rows = 0;
+  auto write = [&](std::ostream& out) {
+    TableWriter w(out, kind);
+    if (p.has("results")) {
+      std::vector<std::string> notes;
+      struct Warn final : TableSink {
+        TableWriter& w;
+        std::vector<std::string>& notes;
+        Warn(TableWriter& writer, std::vector<std::string>& n) : w(writer), notes(n) {}
+        void begin(const std::vector<std::string>& columns) override {
+          for (const auto& note : notes) std::cerr << "tunelab export: warning: " << terminal_safe(note) << "\n";
+          w.begin(columns);
+        }
+        void row(std::vector<Json> cells) override { w.row(std::move(cells)); }
+      } sink(w, notes);
+      if (Status read = stream_results_table(**store, *s, p.has("attempts"), sink, notes); !read) {
+        out.flush();
+        std::cerr << "tunelab export: " << read.error_text() << "\n";
+        return false;
+      }
+      w.end();
+    } else {
+      const Table table = trials_table(*s);
+      for (const auto& note : table.notes) std::cerr << "tunelab export: warning: " << terminal_safe(note) << "\n";
+      write_table(table, w);
     }
-    table = std::move(*t);
-  } else {
-    table = trials_table(*s);
-  }
-  for (const auto& note : table.notes) std::cerr << "tunelab export: warning: " << terminal_safe(note) << "\n";
-  const std::string text = format == "csv" ? to_csv(table)
-      : to_json_rows(table).dump(2, ' ', false, nlohmann::detail::error_handler_t::replace) + "\n";
+    rows = w.rows();
+    return static_cast<bool>(out.flush());
+  };
   if (auto out = p.value("out")) {
-    if (!write_output_file(*out, text, "export")) return kExitFailed;
-    std::fprintf(stderr, "Wrote %zu rows to %s\n", table.rows.size(), out->c_str());
-  } else {
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    if (!write_output_file(*out, write, "export")) return kExitFailed;
+    std::fprintf(stderr, "Wrote %zu rows to %s\n", rows, out->c_str());
+  } else if (!write(std::cout)) {
+    if (!std::cout) std::cerr << "tunelab export: cannot write to standard output\n";
+    return kExitFailed;
   }
   return kExitOk;
 }

@@ -357,102 +357,62 @@ Table trials_table(const StudySummary& s) {
   return t;
 }
 
-Result<Table> results_table(const Store& store, const StudySummary& s, bool with_attempts) {
-  auto results = with_attempts ? store.load_results_with_history() : store.load_results();
-  if (!results) return results.errors();
+Status stream_results_table(const Store& store, const StudySummary& s, bool with_attempts, TableSink& sink,
+                            std::vector<std::string>& notes) {
   std::map<int64_t, Json> configs;
-  Table t;
   CollisionNotes config_collisions("config"), metric_collisions("metric");
   for (const auto& tr : s.trials) {
     std::vector<std::string> hit;
     configs[tr.rec.id] = flatten_json(tr.rec.config, "", &hit);
     config_collisions.add(tr.rec.id, hit);
   }
-  t.columns = {"trial_id", "iteration", "time_total_s", "ts"};
-  if (with_attempts) t.columns.insert(t.columns.begin() + 2, {"attempt", "superseded"});
-  const std::set<std::string> fixed(t.columns.begin(), t.columns.end());
+  std::vector<std::string> columns = {"trial_id", "iteration", "time_total_s", "ts"};
+  if (with_attempts) columns.insert(columns.begin() + 2, {"attempt", "superseded"});
+  const std::set<std::string> fixed(columns.begin(), columns.end());
   std::vector<std::string> config_cols, metric_cols;
   std::set<std::string> seen_cfg, seen_metric = {"training_iteration", "time_total_s"};
   for (const auto& [id, c] : configs) add_columns(config_cols, seen_cfg, c, "config.");
-  std::vector<Json> flat_metrics;
-  for (const auto& r : *results) {
+  // First pass: the metric columns (and their collisions); no result is kept.
+  Status scanned = store.scan_result_records(with_attempts, [&](ResultRecord&& r) {
     std::vector<std::string> hit;
-    flat_metrics.push_back(flatten_json(r.metrics, "", &hit));
+    add_columns(metric_cols, seen_metric, flatten_json(r.metrics, "", &hit), "");
     metric_collisions.add(r.trial_id, hit);
-    add_columns(metric_cols, seen_metric, flat_metrics.back(), "");
-  }
-  config_collisions.emit(t.notes);
-  metric_collisions.emit(t.notes);
-  t.columns.insert(t.columns.end(), config_cols.begin(), config_cols.end());
-  const auto metric_names = rename_clashes(metric_cols, fixed, t.notes);
-  t.columns.insert(t.columns.end(), metric_names.begin(), metric_names.end());
+    return true;
+  });
+  if (!scanned) return scanned;
+  config_collisions.emit(notes);
+  metric_collisions.emit(notes);
+  columns.insert(columns.end(), config_cols.begin(), config_cols.end());
+  const auto metric_names = rename_clashes(metric_cols, fixed, notes);
+  columns.insert(columns.end(), metric_names.begin(), metric_names.end());
   const auto config_at = column_index(config_cols, 7), metric_at = column_index(metric_cols);
   std::map<int64_t, std::vector<Json>> config_cells;
   for (const auto& [id, c] : configs) config_cells[id] = cells(c, config_at, config_cols.size());
-  for (size_t i = 0; i < results->size(); ++i) {
-    const auto& r = (*results)[i];
+  sink.begin(columns);
+  // Second pass: the rows. A metric first met here (a result stored since the first pass) has no column.
+  return store.scan_result_records(with_attempts, [&](ResultRecord&& r) {
     std::vector<Json> row = {r.trial_id, r.iteration, r.time_total_s, r.ts};
     if (with_attempts) row.insert(row.begin() + 2, {r.attempt > 0 ? Json(r.attempt) : Json(), r.superseded});
     const auto cfg = config_cells.find(r.trial_id);
     if (cfg != config_cells.end()) row.insert(row.end(), cfg->second.begin(), cfg->second.end());
     else row.resize(row.size() + config_cols.size());
-    for (auto& v : cells(flat_metrics[i], metric_at, metric_cols.size())) row.push_back(std::move(v));
-    t.rows.push_back(std::move(row));
-  }
+    for (auto& v : cells(flatten_json(r.metrics), metric_at, metric_cols.size())) row.push_back(std::move(v));
+    sink.row(std::move(row));
+    return true;
+  });
+}
+
+Result<Table> results_table(const Store& store, const StudySummary& s, bool with_attempts) {
+  struct Collect final : TableSink {
+    Table& t;
+    explicit Collect(Table& table) : t(table) {}
+    void begin(const std::vector<std::string>& columns) override { t.columns = columns; }
+    void row(std::vector<Json> cells) override { t.rows.push_back(std::move(cells)); }
+  };
+  Table t;
+  Collect collect(t);
+  if (Status read = stream_results_table(store, s, with_attempts, collect, t.notes); !read) return read.errors();
   return t;
-}
-
-namespace {
-std::string csv_field(const Json& v) {
-  if (v.is_null()) return "";
-  std::string s = v.is_string() ? v.get<std::string>() : dump_compact(v);
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q;
-  q.reserve(s.size() + 2);
-  q.push_back('"');
-  for (char c : s) {
-    if (c == '"') q.push_back('"');
-    q.push_back(c);
-  }
-  q.push_back('"');
-  return q;
-}
-}  // namespace
-
-std::string to_csv(const Table& t) {
-  std::string out;
-  for (size_t i = 0; i < t.columns.size(); ++i) out += (i ? "," : "") + csv_field(t.columns[i]);
-  out += "\n";
-  for (const auto& row : t.rows) {
-    for (size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + csv_field(row[i]);
-    out += "\n";
-  }
-  return out;
-}
-
-Json to_json_rows(const Table& t) {
-  // Each column's place among the members: a repeated name keeps its first place and the last value, as
-  // assigning the members one by one would, without a search through the members for each.
-  std::vector<size_t> place(t.columns.size());
-  std::vector<std::string> names;
-  std::unordered_map<std::string, size_t> seen;
-  for (size_t i = 0; i < t.columns.size(); ++i) {
-    auto [it, fresh] = seen.try_emplace(t.columns[i], names.size());
-    if (fresh) names.push_back(t.columns[i]);
-    place[i] = it->second;
-  }
-  Json out = Json::array();
-  for (const auto& row : t.rows) {
-    Json o = Json::object();
-    auto& members = o.get_ref<Json::object_t&>();
-    members.reserve(names.size());
-    for (const auto& n : names) members.emplace_back(n, nullptr);
-    for (size_t i = 0; i < row.size() && i < place.size(); ++i) {
-      std::next(members.begin(), static_cast<std::ptrdiff_t>(place[i]))->second = row[i];
-    }
-    out.push_back(std::move(o));
-  }
-  return out;
 }
 
 }  // namespace tunelab

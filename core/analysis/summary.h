@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/analysis/table_io.h"
 #include "core/gpu/energy.h"
 #include "core/search/searcher.h"
 #include "core/store/store.h"
@@ -55,15 +56,6 @@ Json show_json(const StudySummary& s);
 // "a.b": 2}) keeps its first place and takes the last value; `collided`, when given, receives such keys.
 Json flatten_json(const Json& j, const std::string& prefix = "", std::vector<std::string>* collided = nullptr);
 
-// A table: column names and rows of JSON values (null for absent cells).
-struct Table {
-  std::vector<std::string> columns;
-  std::vector<std::vector<Json>> rows;
-  // What the flat columns could not keep apart: a metric renamed so that it does not pass for a config value or a
-  // fixed column, a nested key and a dotted key that flatten to one name. For people (a warning each).
-  std::vector<std::string> notes;
-};
-
 // Metric columns never take the name of a fixed column or start with "config.": such a metric ("config.x", or a
 // nested {"config": {"x": ...}}) is exported as "metric.config.x" (more "metric." prefixes until the name is free).
 // One row per trial: id, status, iterations, runtime, config.*, then the last result's metrics,
@@ -74,8 +66,9 @@ Table trials_table(const StudySummary& s);
 // metrics. With attempts, also the results of abandoned attempts, and after iteration the columns attempt
 // (null for results stored before attempts were recorded) and superseded (true for an abandoned attempt's).
 Result<Table> results_table(const Store& store, const StudySummary& s, bool with_attempts = false);
-
-std::string to_csv(const Table& t);
-Json to_json_rows(const Table& t);  // an array of objects
+// The same table a row at a time, holding none of the results (two passes over the store: the columns, then the
+// rows); its notes are added to `notes` before the first row.
+Status stream_results_table(const Store& store, const StudySummary& s, bool with_attempts, TableSink& sink,
+                            std::vector<std::string>& notes);
 
 }  // namespace tunelab

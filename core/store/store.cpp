@@ -603,11 +603,23 @@ std::string read_trial_row(const sql::Stmt& st, TrialRecord& t) {
   return {};
 }
 
+namespace {
+std::string results_query(int schema, bool with_history) {
+  if (!with_history || schema < 5) {  // no history was kept before schema 5
+    return std::string("SELECT trial_id, iteration, time_total_s, ts, metrics, ") + (schema >= 5 ? "attempt" : "0") +
+           ", 0 FROM results ORDER BY trial_id, iteration";
+  }
+  return "SELECT trial_id, iteration, time_total_s, ts, metrics, attempt, 0 FROM results UNION ALL "
+         "SELECT trial_id, iteration, time_total_s, ts, metrics, attempt, 1 FROM results_history "
+         "ORDER BY 1, 6, 2, 7 DESC";
+}
+}  // namespace
+
 Result<std::vector<ResultRecord>> Store::load_results(std::optional<int64_t> trial_id) const {
-  const std::string query = std::string("SELECT trial_id, iteration, time_total_s, ts, metrics, ") +
-                            (schema_version_ >= 5 ? "attempt" : "0") + ", 0 FROM results " +
-                            (trial_id ? "WHERE trial_id = ? ORDER BY iteration" : "ORDER BY trial_id, iteration");
-  return read_results(query, trial_id);
+  if (!trial_id) return read_results(results_query(schema_version_, false), std::nullopt);
+  return read_results(std::string("SELECT trial_id, iteration, time_total_s, ts, metrics, ") +
+                          (schema_version_ >= 5 ? "attempt" : "0") + ", 0 FROM results WHERE trial_id = ? ORDER BY iteration",
+                      trial_id);
 }
 
 Result<std::vector<ResultRecord>> Store::load_results_in_order() const {
@@ -617,19 +629,28 @@ Result<std::vector<ResultRecord>> Store::load_results_in_order() const {
 }
 
 Result<std::vector<ResultRecord>> Store::load_results_with_history() const {
-  if (schema_version_ < 5) return load_results();  // no history was kept before schema 5
-  return read_results(
-      "SELECT trial_id, iteration, time_total_s, ts, metrics, attempt, 0 FROM results UNION ALL "
-      "SELECT trial_id, iteration, time_total_s, ts, metrics, attempt, 1 FROM results_history "
-      "ORDER BY 1, 6, 2, 7 DESC",
-      std::nullopt);
+  return read_results(results_query(schema_version_, true), std::nullopt);
+}
+
+Status Store::scan_result_records(bool with_history, const std::function<bool(ResultRecord&&)>& fn) const {
+  return each_result(results_query(schema_version_, with_history), std::nullopt, fn);
 }
 
 Result<std::vector<ResultRecord>> Store::read_results(const std::string& query, std::optional<int64_t> trial_id) const {
+  std::vector<ResultRecord> out;
+  Status read = each_result(query, trial_id, [&](ResultRecord&& r) {
+    out.push_back(std::move(r));
+    return true;
+  });
+  if (!read) return read.errors();
+  return out;
+}
+
+Status Store::each_result(const std::string& query, std::optional<int64_t> trial_id,
+                          const std::function<bool(ResultRecord&&)>& fn) const {
   sql::Stmt st(read_db_, query.c_str());
   if (!st.ok()) return Error{path_, st.error()};
   if (trial_id) st.bind(1, *trial_id);
-  std::vector<ResultRecord> out;
   while (st.step()) {
     ResultRecord r{st.int64(0), st.int64(1), st.real(2), st.real(3), Json(), st.int64(5), st.int64(6) != 0};
     std::string why = parse_checked(st.text(4), true, r.metrics);
@@ -639,10 +660,10 @@ Result<std::vector<ResultRecord>> Store::read_results(const std::string& query, 
                                     std::to_string(r.trial_id) + ", iteration " + std::to_string(r.iteration) + ")",
                          "metrics", why);
     }
-    out.push_back(std::move(r));
+    if (!fn(std::move(r))) return {};
   }
   if (!st.error().empty()) return Error{path_, st.error()};
-  return out;
+  return {};
 }
 
 Status Store::scan_results(const std::string& metric, const std::function<bool(const ResultScan&)>& fn) const {

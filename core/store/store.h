@@ -64,6 +64,9 @@ class Store {
   // them (a damaged row ends the scan with an error naming it) and the number under `metric` is picked out without
   // building the value. `fn` returning false stops the scan.
   Status scan_results(const std::string& metric, const std::function<bool(const ResultScan&)>& fn) const;
+  // The rows of load_results() (with_history: of load_results_with_history()) one at a time, holding none of them:
+  // an export of millions of results. `fn` returning false stops the scan.
+  Status scan_result_records(bool with_history, const std::function<bool(ResultRecord&&)>& fn) const;
   // One current result's metrics (checked as load_results does), or null when there is no such row.
   Result<Json> load_result_metrics(int64_t trial_id, int64_t iteration) const;
   Result<std::vector<EventRecord>> load_events() const;
@@ -125,6 +128,8 @@ class Store {
   void enqueue(Job job);
   void writer_loop();
   Result<std::vector<ResultRecord>> read_results(const std::string& query, std::optional<int64_t> trial_id) const;
+  Status each_result(const std::string& query, std::optional<int64_t> trial_id,
+                     const std::function<bool(ResultRecord&&)>& fn) const;
 
   std::string path_;
   int schema_version_ = 0;       // of the open file (a read-only store may read an older one)

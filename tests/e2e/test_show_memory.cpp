@@ -1,9 +1,13 @@
-// `tunelab show --trial N` gives the trial's count of ignored reports. `tunelab show` on a study of many results streams them (Store::scan_results) instead of loading them: it used to
-// hold every result in memory (2,000,000 results took 692 MiB). Here a study of 600,000 results is shown by a
-// process whose address space is limited to 160 MiB, which the old code exceeded (it ended on std::bad_alloc).
+// `tunelab show --trial N` gives the trial's count of ignored reports. `tunelab show` and `export --results` on a
+// study of many results stream them (Store::scan_results, scan_result_records) instead of loading them: show used
+// to hold every result in memory (2,000,000 results took 692 MiB), export the results and then its whole text.
+// Here a study of 600,000 results is shown and exported by processes whose address space is limited to 160 MiB,
+// which the old code exceeded (it ended on std::bad_alloc).
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <fstream>
 
 #include <sqlite3.h>
 #include <sys/resource.h>
@@ -95,6 +99,38 @@ class TestShowMemory final : public QObject {
       QCOMPARE(t["last"]["training_iteration"].get<int>(), kPerTrial);
     }
     QCOMPARE(out["trials"][17]["best"]["training_iteration"].get<int>(), 5000);
+
+    // `export --results` streams them too (it held every result, then the whole text): CSV and JSON, a row each.
+    for (const char* format : {"csv", "json"}) {
+      const QString file = dir.filePath(QStringLiteral("results.") + QLatin1String(format));
+      QProcess e;
+      e.setChildProcessModifier([] {
+        const rlimit lim{160u << 20, 160u << 20};
+        ::setrlimit(RLIMIT_AS, &lim);
+      });
+      e.start(QStringLiteral(TUNELAB_BIN), {QStringLiteral("export"), db, QStringLiteral("--results"), QStringLiteral("--format"),
+                                            QLatin1String(format), QStringLiteral("--out"), file});
+      QVERIFY(e.waitForFinished(300000));
+      const QString eerr = QString::fromUtf8(e.readAllStandardError());
+      QVERIFY2(e.exitStatus() == QProcess::NormalExit && e.exitCode() == 0, qPrintable(eerr.left(2000)));
+      QVERIFY2(eerr.contains(QStringLiteral("Wrote 600000 rows")), qPrintable(eerr));
+      std::ifstream in(file.toStdString());
+      std::string line, first, last_row;
+      size_t lines = 0, objects = 0;
+      while (std::getline(in, line)) {
+        if (lines++ == 0) first = line;
+        if (line == "  {") ++objects;
+        if (line.rfind("60,", 0) == 0 || line.rfind("59,", 0) == 0) last_row = line;
+      }
+      if (std::string(format) == "csv") {
+        QCOMPARE(lines, size_t(600001));
+        QVERIFY2(first.rfind("trial_id,iteration,time_total_s,ts,config.", 0) == 0, first.c_str());
+        QVERIFY2(last_row.rfind("59,10000,", 0) == 0, last_row.c_str());
+      } else {
+        QCOMPARE(objects, size_t(600000));
+        QCOMPARE(first, std::string("["));
+      }
+    }
   }
 };
 
