@@ -176,7 +176,13 @@ class SpecParser {
     } else {
       const Json& c = t["command"];
       if (c.is_string() && out.shell) {
-        out.command = {c.get<std::string>()};
+        if (c.get_ref<const std::string&>().find('\0') != std::string::npos) {
+          error("trainable.command", "contains a NUL character (\\u0000), which a command line cannot hold");
+        } else if (c.get_ref<const std::string&>().empty()) {
+          error("trainable.command", "the shell command line is empty");
+        } else {
+          out.command = {c.get<std::string>()};
+        }
       } else if (!c.is_array() || c.empty()) {
         error("trainable.command", "must be a non-empty array of strings (argv), or a string with \"shell\": true");
       } else {
