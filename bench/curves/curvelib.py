@@ -1,7 +1,7 @@
-"""Shared helpers for the curve recorders: random configurations and curve tables (docs/spec.md, `table`)."""
+"""Shared helpers for the curve recorders: random configurations, the recording loop and curve tables (docs/spec.md,
+`table`). torch_train.py has the PyTorch training loop."""
 import csv
 import math
-import random
 import sys
 
 
@@ -22,3 +22,17 @@ def write_table(path, rows, config_columns, epochs, first_id=0, id_step=1):
 
 def fmt_cfg(cfg):
     return {k: (f"{v:.4g}" if isinstance(v, float) else v) for k, v in cfg.items()}
+
+
+def record(rng, configs, sample, curve, data, epochs, seed, part=0, parts=1):
+    """Samples `configs` configurations in order; records curve(cfg, data, epochs, seed * 100000 + i) of each i with
+    i % parts == part. Returns the rows for write_table."""
+    rows = []
+    for i in range(configs):
+        cfg = sample(rng)
+        if i % parts != part:
+            continue
+        rows.append((fmt_cfg(cfg), curve(cfg, data, epochs, seed * 100000 + i)))
+        if i % 25 == 0:
+            print(f"# {i}: {fmt_cfg(cfg)} -> {rows[-1][1][-1]:.4f}", file=sys.stderr, flush=True)
+    return rows

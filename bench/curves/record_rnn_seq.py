@@ -7,12 +7,12 @@ usage: nice -n 10 /usr/bin/python3 bench/curves/record_rnn_seq.py OUT.csv [--con
 """
 import argparse
 import random
-import sys
 
 import numpy as np
 import torch
 
-from curvelib import fmt_cfg, log_uniform, write_table
+from curvelib import log_uniform, record, write_table
+from torch_train import accuracy_curve
 
 COLUMNS = ["cell", "optimizer", "lr", "hidden", "batch_size", "clip"]
 LENGTH, TOKENS = 10, 8
@@ -60,31 +60,11 @@ class Net(torch.nn.Module):
 
 def curve(cfg, data, epochs, seed):
     torch.manual_seed(seed)
-    xtr, ytr, xva, yva = data
     model = Net(cfg)
     opt = {"sgd": lambda p: torch.optim.SGD(p, lr=cfg["lr"], momentum=0.9),
            "adam": lambda p: torch.optim.Adam(p, lr=cfg["lr"]),
            "rmsprop": lambda p: torch.optim.RMSprop(p, lr=cfg["lr"])}[cfg["optimizer"]](model.parameters())
-    loss_fn = torch.nn.CrossEntropyLoss()
-    g = torch.Generator().manual_seed(seed)
-    out = []
-    for _ in range(epochs):
-        model.train()
-        perm = torch.randperm(len(xtr), generator=g)
-        for i in range(0, len(xtr), cfg["batch_size"]):
-            idx = perm[i:i + cfg["batch_size"]]
-            opt.zero_grad()
-            loss = loss_fn(model(xtr[idx]), ytr[idx])
-            if torch.isfinite(loss):
-                loss.backward()
-                if cfg["clip"] > 0:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["clip"])
-                opt.step()
-        model.eval()
-        with torch.no_grad():
-            acc = (model(xva).argmax(1) == yva).float().mean().item()
-        out.append(acc)
-    return out
+    return accuracy_curve(model, opt, data, epochs, cfg["batch_size"], seed, clip=cfg["clip"])
 
 
 def main():
@@ -99,15 +79,7 @@ def main():
     part, parts = (int(v) for v in a.part.split("/"))
     xtr, ytr = make_data(400, 10)
     xva, yva = make_data(400, 11)
-    rng = random.Random(a.seed)
-    rows = []
-    for i in range(a.configs):
-        cfg = sample(rng)
-        if i % parts != part:
-            continue
-        rows.append((fmt_cfg(cfg), curve(cfg, (xtr, ytr, xva, yva), a.epochs, a.seed * 100000 + i)))
-        if i % 25 == 0:
-            print(f"# {i}: {fmt_cfg(cfg)} -> {rows[-1][1][-1]:.4f}", file=sys.stderr, flush=True)
+    rows = record(random.Random(a.seed), a.configs, sample, curve, (xtr, ytr, xva, yva), a.epochs, a.seed, part, parts)
     write_table(a.out, rows, COLUMNS, a.epochs, first_id=part, id_step=parts)
 
 

@@ -6,17 +6,15 @@ usage: nice -n 10 /usr/bin/python3 bench/curves/record_sklearn.py OUT.csv [--dat
 """
 import argparse
 import random
-import sys
 import warnings
 
 import numpy as np
 from sklearn import datasets
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
-from curvelib import fmt_cfg, log_uniform, write_table
+from curvelib import log_uniform, record, write_table
 
 COLUMNS = ["model", "lr", "alpha", "loss", "hidden", "batch_size"]
 
@@ -76,14 +74,8 @@ def main():
     n = int(len(x) * 0.6)
     sc = StandardScaler().fit(x[:n])
     data = (sc.transform(x[:n]), y[:n], sc.transform(x[n:]), y[n:])
-    rng = random.Random(a.seed)
-    rows = []
     with np.errstate(all="ignore"):
-        for i in range(a.configs):
-            cfg = sample(rng)
-            rows.append((fmt_cfg(cfg), curve(cfg, data, a.epochs, a.seed * 100000 + i)))
-            if i % 25 == 0:
-                print(f"# {i}: {fmt_cfg(cfg)} -> {rows[-1][1][-1]:.4f}", file=sys.stderr, flush=True)
+        rows = record(random.Random(a.seed), a.configs, sample, curve, data, a.epochs, a.seed)
     write_table(a.out, rows, COLUMNS, a.epochs)
 
 

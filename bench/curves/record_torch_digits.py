@@ -5,13 +5,13 @@ usage: nice -n 10 /usr/bin/python3 bench/curves/record_torch_digits.py OUT.csv [
 """
 import argparse
 import random
-import sys
 
 import numpy as np
 import torch
 from sklearn.datasets import load_digits
 
-from curvelib import fmt_cfg, log_uniform, write_table
+from curvelib import log_uniform, record, write_table
+from torch_train import accuracy_curve
 
 COLUMNS = ["arch", "optimizer", "lr", "momentum", "weight_decay", "batch_size", "width"]
 
@@ -40,30 +40,12 @@ def model_for(cfg):
 
 def curve(cfg, data, epochs, seed):
     torch.manual_seed(seed)
-    xtr, ytr, xva, yva = data
     model = model_for(cfg)
     if cfg["optimizer"] == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"], momentum=cfg["momentum"], weight_decay=cfg["weight_decay"])
     else:
         opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
-    loss_fn = torch.nn.CrossEntropyLoss()
-    g = torch.Generator().manual_seed(seed)
-    out = []
-    for _ in range(epochs):
-        model.train()
-        perm = torch.randperm(len(xtr), generator=g)
-        for i in range(0, len(xtr), cfg["batch_size"]):
-            idx = perm[i:i + cfg["batch_size"]]
-            opt.zero_grad()
-            loss = loss_fn(model(xtr[idx]), ytr[idx])
-            if torch.isfinite(loss):
-                loss.backward()
-                opt.step()
-        model.eval()
-        with torch.no_grad():
-            acc = (model(xva).argmax(1) == yva).float().mean().item()
-        out.append(acc)
-    return out
+    return accuracy_curve(model, opt, data, epochs, cfg["batch_size"], seed)
 
 
 def main():
@@ -81,13 +63,7 @@ def main():
     x, y = x[perm], d.target[perm]
     n = 1000
     data = (torch.tensor(x[:n]), torch.tensor(y[:n]), torch.tensor(x[n:]), torch.tensor(y[n:]))
-    rng = random.Random(a.seed)
-    rows = []
-    for i in range(a.configs):
-        cfg = sample(rng)
-        rows.append((fmt_cfg(cfg), curve(cfg, data, a.epochs, a.seed * 100000 + i)))
-        if i % 25 == 0:
-            print(f"# {i}: {fmt_cfg(cfg)} -> {rows[-1][1][-1]:.4f}", file=sys.stderr, flush=True)
+    rows = record(random.Random(a.seed), a.configs, sample, curve, data, a.epochs, a.seed)
     write_table(a.out, rows, COLUMNS, a.epochs)
 
 
