@@ -128,6 +128,24 @@ class TestCharts final : public QObject {
     }
   }
 
+  // Exporting a chart shown on screen at another size leaves the shown chart as it was (it is drawn at the
+  // image's size, then given its size back).
+  void exportLeavesTheShownChartAsItWas() {
+    QTemporaryDir dir;
+    HistoryChart chart;
+    chart.set_data(history_data(summary()), QStringLiteral("acc"));
+    chart.resize(500, 300);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    QChart* shown = chart.findChild<QChartView*>()->chart();
+    const QSizeF before = shown->size();
+    QVERIFY(!before.isEmpty());
+    QVERIFY2(chart.save_image(dir.filePath(QStringLiteral("c.png")), QSize(1200, 900)).isEmpty(), "export failed");
+    QCOMPARE(QImage(dir.filePath(QStringLiteral("c.png"))).size(), QSize(1200, 900));
+    QCOMPARE(shown->size(), before);
+    QCOMPARE(chart.size(), QSize(500, 300));
+  }
+
   void scatterSetsStoppedEarlyTrialsApartAndMarksTheBest() {
     const StudySummary s = summary_with_status();
     auto d = scatter_data(s, "lr", "acc");

@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QGraphicsScene>
 #include <QPainter>
+#include <QScopeGuard>
 #include <QVBoxLayout>
 #include <QAbstractAxis>
 #include <QAbstractSeries>
@@ -56,6 +57,12 @@ void ChartPanel::set_axis(QAbstractAxis* axis, Qt::Alignment side) {
 QString ChartPanel::save_image(const QString& path, QSize size) {
   if (size.isEmpty()) size = this->size();
   if (size.isEmpty()) size = QSize(800, 500);
+  // A chart on screen gets its size back once drawn, and so does the panel (its view sizes the chart only when
+  // the view itself is resized).
+  const auto restore = qScopeGuard([this, panel = this->size(), shown = chart_->size()] {
+    resize(panel);
+    chart_->resize(shown);
+  });
   resize(size);
   view_->resize(size);
   chart_->resize(size);
