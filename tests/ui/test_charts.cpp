@@ -10,6 +10,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QScatterSeries>
+#include <QValueAxis>
 
 #include "ui/charts/scatter_chart.h"
 #include "ui/charts/study_charts.h"
@@ -126,6 +127,27 @@ class TestCharts final : public QObject {
       QVERIFY(svg.contains("viewBox=\"0 0 640 400\""));
       QVERIFY(svg.size() > 2000);
     }
+  }
+
+  // The history's trial axis ends just past the last trial: 300 trials get an axis to 306, with ticks every 100
+  // (rounded out to the next tick, it went to 400).
+  void historyAxisEndsPastTheLastTrial() {
+    HistoryData h;
+    for (int i = 1; i <= 300; ++i) {
+      h.trial_ids.push_back(i - 1);
+      h.xs.push_back(i);
+      h.values.push_back(0.5 + 0.001 * i);
+      h.best.push_back(0.5 + 0.001 * i);
+    }
+    HistoryChart chart;
+    chart.set_data(h, QStringLiteral("acc"));
+    const auto axes = chart.findChild<QChartView*>()->chart()->axes(Qt::Horizontal);
+    QCOMPARE(axes.size(), qsizetype(1));
+    auto* x = qobject_cast<QValueAxis*>(axes.front());
+    QVERIFY(x);
+    QCOMPARE(x->min(), 0.0);
+    QVERIFY2(x->max() >= 300 && x->max() <= 310, qPrintable(QString::number(x->max())));
+    QCOMPARE(x->tickInterval(), 100.0);
   }
 
   // Exporting a chart shown on screen at another size leaves the shown chart as it was (it is drawn at the

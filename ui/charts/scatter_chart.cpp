@@ -39,6 +39,20 @@ QAbstractAxis* make_value_axis(const ChartColumn& column, const std::vector<doub
   return a;
 }
 
+QAbstractAxis* make_sequence_axis(const std::string& title, const std::vector<double>& values) {
+  auto* a = new QValueAxis;
+  a->setTitleText(QString::fromStdString(title));
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  if (values.empty() || !std::isfinite(*lo) || !std::isfinite(*hi) || !(*hi > *lo)) {
+    apply_nice_axis(a, nice_axis_of(values));
+    return a;
+  }
+  NiceAxisOptions o;
+  o.exact_max = true;
+  apply_nice_axis(a, nice_axis(*lo, *hi + 0.02 * (*hi - *lo), o));
+  return a;
+}
+
 ScatterData value_at_iteration(const ScatterData& data, const std::vector<CurveData>& x_curves,
                                const std::vector<CurveData>& y_curves, double n) {
   // The value at n of each trial that reached n.

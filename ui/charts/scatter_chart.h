@@ -62,6 +62,9 @@ class ScatterChart final : public ChartPanel {
 // The axis a chart column gets: logarithmic for log-scaled parameters (and positive data), on
 // decades; else linear with 1-2-5 ticks and a range that fits the data with a small margin.
 QAbstractAxis* make_value_axis(const ChartColumn& column, const std::vector<double>& values, bool* is_log = nullptr);
+// A linear axis for a sequence (trial number, seconds): it starts on a tick and ends just past the last value (2 %
+// of the span), not at the next tick, which could add a third (300 trials on an axis to 400).
+QAbstractAxis* make_sequence_axis(const std::string& title, const std::vector<double>& values);
 
 // The scatter with every metric axis (x or y, whichever is not a parameter) replaced by the metric's
 // value at iteration n (the last result at or before n), keeping only the trials that reached n.

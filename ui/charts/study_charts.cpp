@@ -68,9 +68,8 @@ void HistoryChart::set_data(const HistoryData& input, const QString& metric) {
   chart()->addSeries(values);
   chart()->addSeries(best);
   set_title(tr("Optimisation history: %1 and the best so far").arg(metric));
-  const ChartColumn x{data_.by_time ? "seconds since the study started" : "trial", false, false, true};
   const ChartColumn y{metric.toStdString(), false, false, true};
-  set_axis(make_value_axis(x, data_.xs), Qt::AlignBottom);
+  set_axis(make_sequence_axis(data_.by_time ? "seconds since the study started" : "trial", data_.xs), Qt::AlignBottom);
   set_axis(make_value_axis(y, data_.values), Qt::AlignLeft);
 }
 
