@@ -85,10 +85,17 @@ std::string replace_non_finite(std::string_view s, std::vector<std::string>& key
   return out;
 }
 
-// "a", "b", "c": the first few names, then how many more (a hostile line may hold thousands).
+// "a", "b", "c": the first few names, then how many more (a hostile line may hold thousands). The scan found each
+// name as written in the raw line; it is decoded as a JSON string where it is one, and quoted as a JSON string of at
+// most 80 bytes, so that control characters are escaped and bytes that are not UTF-8 replaced: the message is logged
+// and stored as JSON text.
 std::string quoted_list(const std::vector<std::string>& names, size_t max_shown = 20) {
   std::string out;
-  for (size_t i = 0; i < names.size() && i < max_shown; ++i) out += (i ? ", \"" : "\"") + names[i] + "\"";
+  for (size_t i = 0; i < names.size() && i < max_shown; ++i) {
+    const JsonRead decoded = read_json("\"" + names[i] + "\"");
+    const std::string n = decoded.ok() && decoded.value.is_string() ? decoded.value.get<std::string>() : names[i];
+    out += (i ? ", " : "") + dump_compact(Json(n.size() > 80 ? n.substr(0, 80) + "..." : n));
+  }
   if (names.size() > max_shown) out += " and " + std::to_string(names.size() - max_shown) + " more";
   return out;
 }

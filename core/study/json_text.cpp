@@ -130,6 +130,10 @@ Result<Json> parse_json_text(const std::string& text, const std::string& source)
   }
   DuplicateKeys duplicates;
   Json::sax_parse(text, &duplicates);
+  if (const size_t nul = text.find('\0'); nul != std::string::npos && !duplicates.failed) {
+    // The parser took the NUL for the end of the text and ignored what follows (an error before it comes first).
+    return Error{position(text, nul, source), "invalid JSON: a NUL byte (JSON text cannot hold one; in a string write \\u0000)"};
+  }
   if (duplicates.failed && !duplicates.out_of_range) {
     // nlohmann's byte offset is one past the character it stopped at.
     const std::string& what = duplicates.error_what;

@@ -142,6 +142,13 @@ JsonRead read_json(std::string_view text, const JsonReadLimits& limits) {
     r.error = "not valid JSON";
     r.value = Json(Json::value_t::discarded);
   }
+  // nlohmann's lexer takes a NUL byte for the end of the input, so "{...}\0anything" read as its first part. JSON
+  // text cannot hold a NUL (not even in a string, where it is written \u0000).
+  if (const size_t nul = text.find('\0'); r.ok() && nul != std::string_view::npos) {
+    r.outcome = JsonRead::Outcome::Syntax;
+    r.error = "a NUL byte at offset " + std::to_string(nul) + " (JSON text cannot hold one; in a string write \\u0000)";
+    r.value = Json(Json::value_t::discarded);
+  }
   return r;
 }
 

@@ -52,6 +52,8 @@ class TestReportParser final : public QObject {
     QTest::newRow("array") << QByteArray("[1, 2]") << QStringLiteral("must be a JSON object");
     QTest::newRow("number") << QByteArray("42") << QStringLiteral("must be a JSON object");
     QTest::newRow("binary") << QByteArray("\x01\x02\xff{", 4) << QStringLiteral("not valid JSON");
+    // The JSON parser took a NUL for the end of the line and accepted {"loss": 1} without a word.
+    QTest::newRow("NUL after a report") << QByteArray("{\"loss\": 1}\0{\"x\": 2}", 22) << QStringLiteral("not valid JSON");
   }
   void malformedLinesBecomeErrors() {
     QFETCH(QByteArray, line);
@@ -95,6 +97,17 @@ class TestReportParser final : public QObject {
     for (char c : item.error) QVERIFY(static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f);
     const std::string long_line = std::string(200, 'x');
     QVERIFY(parse_report_line(long_line).error.find(std::string(80, 'x') + "...") != std::string::npos);
+  }
+
+  // Names in the note on non-finite values are quoted as JSON strings: control bytes escaped, bytes that are not
+  // UTF-8 replaced, at most 80 bytes each (the note is logged and stored as JSON text).
+  void nonFiniteNoteQuotesNamesAsJson() {
+    auto item = parse_report_line("{\"k\\u00e9\\u0001y\": NaN, \"" + std::string(200, 'n') + "\": NaN, \"ok\": 1}");
+    QVERIFY2(item.ok, item.error.c_str());
+    QVERIFY2(item.error.find("stored as null: \"k\xc3\xa9\\u0001y\", \"" + std::string(80, 'n') + "...\"") != std::string::npos,
+             item.error.c_str());
+    QVERIFY(item.error.find(std::string(81, 'n')) == std::string::npos);
+    (void)Json(item.error).dump();  // valid UTF-8, or this throws
   }
 
   void blankLinesAndCrlfAreFine() {
