@@ -228,17 +228,9 @@ int export_command(const Args& args) {
     TableWriter w(out, kind);
     if (p.has("results")) {
       std::vector<std::string> notes;
-      struct Warn final : TableSink {
-        TableWriter& w;
-        std::vector<std::string>& notes;
-        Warn(TableWriter& writer, std::vector<std::string>& n) : w(writer), notes(n) {}
-        void begin(const std::vector<std::string>& columns) override {
-          for (const auto& note : notes) std::cerr << "tunelab export: warning: " << terminal_safe(note) << "\n";
-          w.begin(columns);
-        }
-        void row(std::vector<Json> cells) override { w.row(std::move(cells)); }
-      } sink(w, notes);
-      if (Status read = stream_results_table(**store, *s, p.has("attempts"), sink, notes); !read) {
+      const Status read = stream_results_table(**store, *s, p.has("attempts"), w, notes);
+      for (const auto& note : notes) std::cerr << "tunelab export: warning: " << terminal_safe(note) << "\n";
+      if (!read) {
         out.flush();
         std::cerr << "tunelab export: " << read.error_text() << "\n";
         return false;
