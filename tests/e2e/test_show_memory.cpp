@@ -3,6 +3,7 @@
 // to hold every result in memory (2,000,000 results took 692 MiB), export the results and then its whole text.
 // Here a study of 600,000 results is shown and exported by processes whose address space is limited to 160 MiB,
 // which the old code exceeded (it ended on std::bad_alloc).
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -43,6 +44,39 @@ class TestShowMemory final : public QObject {
     const auto js = test::run_tunelab({QStringLiteral("show"), db, QStringLiteral("--trial"), QStringLiteral("1"), QStringLiteral("--json")});
     QVERIFY2(js.exit_code == 0, qPrintable(js.err));
     QCOMPARE(Json::parse(js.out.toStdString())["ignored_reports"].get<int>(), 7);
+  }
+
+  // The streamed `export --results`: a metric that would pass for a config value is renamed, with a warning; a
+  // damaged row met on the way ends the export with an error naming it, and leaves no file.
+  void exportResultsWarnsAndFailsCleanly() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString spec = dir.filePath(QStringLiteral("spec.json")), db = dir.filePath(QStringLiteral("study.db"));
+    test::write_file(spec, test::synthetic_spec({{"num_samples", 2}, {"max_concurrent", 1}}).dump());
+    const auto r = test::run_tunelab({QStringLiteral("run"), spec, QStringLiteral("--db"), db, QStringLiteral("--quiet")});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    sqlite3* conn = nullptr;
+    QCOMPARE(sqlite3_open(db.toUtf8().constData(), &conn), SQLITE_OK);
+    const char* sql = "UPDATE results SET metrics = json_set(metrics, '$.config', json('{\"x\": 5}')) WHERE trial_id = 0";
+    QCOMPARE(sqlite3_exec(conn, sql, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(conn);
+    const auto e = test::run_tunelab({QStringLiteral("export"), db, QStringLiteral("--results")});
+    QVERIFY2(e.exit_code == 0, qPrintable(e.err));
+    QVERIFY2(e.err.contains(QStringLiteral("tunelab export: warning:")) && e.err.contains(QStringLiteral("metric.config.x")),
+             qPrintable(e.err));
+    const QString header = e.out.section(QLatin1Char('\n'), 0, 0);
+    QVERIFY2(header.contains(QStringLiteral(",config.x,")) && header.contains(QStringLiteral("metric.config.x")), qPrintable(header));
+
+    QCOMPARE(sqlite3_open(db.toUtf8().constData(), &conn), SQLITE_OK);
+    QCOMPARE(sqlite3_exec(conn, "UPDATE results SET metrics = '{' WHERE trial_id = 1", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(conn);
+    const QString out = dir.filePath(QStringLiteral("results.json"));
+    const auto bad = test::run_tunelab({QStringLiteral("export"), db, QStringLiteral("--results"), QStringLiteral("--format"),
+                                        QStringLiteral("json"), QStringLiteral("--out"), out});
+    QCOMPARE(bad.exit_code, 1);
+    QVERIFY2(bad.err.contains(QStringLiteral("results row (trial 1")), qPrintable(bad.err));
+    QVERIFY(!QFile::exists(out));
+    QVERIFY(!QFile::exists(out + QStringLiteral(".tmp")));
   }
 
   void showStreamsTheResults() {
