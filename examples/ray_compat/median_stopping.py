@@ -33,7 +33,7 @@ if __name__ == "__main__":
         tune_config=tune.TuneConfig(
             metric="mean_accuracy",
             mode="max",
-            num_samples=8,
+            num_samples=16,
             scheduler=MedianStoppingRule(time_attr="training_iteration", grace_period=2, min_samples_required=2),
         ),
         run_config=tune.RunConfig(name="median_stopping_digits"),

@@ -96,10 +96,12 @@ class ExamplesTest(unittest.TestCase):
         output = self.run_example("median_stopping.py")
         analysis = self.analysis()
         self.assertEqual(analysis.spec["scheduler"]["type"], "median_stopping")
-        self.assertEqual(len(analysis.trials), 8)
+        # 16 unseeded samples: with 8, the poor ones sometimes all came first, before two others could be compared
+        # with them, and nothing was stopped.
+        self.assertEqual(len(analysis.trials), 16)
         epochs = [len(t.results) for t in analysis.trials]
         self.assertTrue(any(n < 10 for n in epochs), f"no trial was stopped early: {epochs}\n{output}")
-        self.assertIn("Trials: 8 errors: 0", output)
+        self.assertIn("Trials: 16 errors: 0", output)
 
     def test_asha_with_resources_per_trial(self):
         output = self.run_example("asha.py")
