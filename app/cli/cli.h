@@ -22,6 +22,8 @@ int replay_command(const Args& args);   // tunelab replay DB --scheduler JSON [-
 int import_command(const Args& args);   // tunelab import PATH --db OUT.db [--study NAME] [--metric M --mode max|min]
 // tunelab stop|pause|resume|set|add|clone DB ...: a command for the engine running the study (control_command.cpp).
 int control_command(const std::string& verb, const Args& args);
+// The same; `if_no_engine` answers instead when no engine turns out to be running after all.
+int control_command(const std::string& verb, const Args& args, const std::function<int()>& if_no_engine);
 // tunelab resume: --trial N, or an engine running the study, sends a command; otherwise resume_command.
 int resume_dispatch(const Args& args);
 int where_command(const Args& args);    // tunelab where NAME [--storage DIR] [--fresh]

@@ -44,8 +44,11 @@ std::optional<int64_t> parse_int(const std::string& s) {
   return v;
 }
 
-// Sends `req` and reports the engine's outcome.
-int send(const std::string& verb, const std::string& db, const control::CommandRequest& req, const ParsedArgs& p) {
+// Sends `req` and reports the engine's outcome. `if_no_engine`, when given, answers instead when no engine turns out
+// to be running after all: the one that looked alive had just been killed (a trial it was starting holds the
+// study's lock until that trial execs), or it ended before applying the command.
+int send(const std::string& verb, const std::string& db, const control::CommandRequest& req, const ParsedArgs& p,
+         const std::function<int()>& if_no_engine) {
   double wait_s = 10;
   if (auto w = p.value("wait")) {
     char* end = nullptr;
@@ -58,6 +61,7 @@ int send(const std::string& verb, const std::string& db, const control::CommandR
     return kExitFailed;
   }
   auto id = (*ch)->submit(req);
+  if (!id && if_no_engine && !(*ch)->engine_running()) return if_no_engine();
   if (!id) {
     std::cerr << "tunelab " << verb << ": " << id.error_text() << "\n";
     return kExitFailed;
@@ -75,6 +79,7 @@ int send(const std::string& verb, const std::string& db, const control::CommandR
     std::printf("applied: %s\n", terminal_safe(row->outcome).c_str());
     return kExitOk;
   }
+  if (row->state == "refused" && row->outcome == control::kEngineEndedOutcome && if_no_engine) return if_no_engine();
   if (row->state == "refused") {
     std::cerr << "refused: " << terminal_safe(row->outcome) << "\n";
     return kExitFailed;
@@ -106,7 +111,9 @@ Args take_sets(const Args& args, std::vector<std::string>& sets, std::string& er
 
 }  // namespace
 
-int control_command(const std::string& verb, const Args& all_args) {
+int control_command(const std::string& verb, const Args& all_args) { return control_command(verb, all_args, nullptr); }
+
+int control_command(const std::string& verb, const Args& all_args, const std::function<int()>& if_no_engine) {
   std::vector<std::string> sets;
   std::string set_error;
   const Args args = verb == "clone" ? take_sets(all_args, sets, set_error) : all_args;
@@ -155,7 +162,7 @@ int control_command(const std::string& verb, const Args& all_args) {
     req.kind = CommandKind::CloneTrial;
     req.config = std::move(*edits);
   }
-  return send(verb, db, req, p);
+  return send(verb, db, req, p, if_no_engine);
 }
 
 // tunelab resume: with --trial, resumes a paused trial through the running engine; without it, resumes the
@@ -202,7 +209,7 @@ int resume_dispatch(const Args& args) {
     for (const auto& a : args) {
       if (a != "--quiet") control_args.push_back(a);
     }
-    return control_command("resume", control_args);
+    return control_command("resume", control_args, [&args] { return resume_command(args); });
   }
   return resume_command(args);
 }

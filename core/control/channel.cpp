@@ -292,7 +292,7 @@ Result<CommandRow> Channel::refuse_if_orphaned(int64_t id) const {
     // The engine ended first: refuse the command for good (a later engine never applies it), unless it got to
     // it meanwhile.
     sql::Stmt up(db_, "UPDATE commands SET state = 'refused', outcome = ?, done_ts = ? WHERE id = ? AND state = 'pending'");
-    up.bind(1, std::string("the engine ended before applying it")).bind(2, now_seconds()).bind(3, id);
+    up.bind(1, std::string(kEngineEndedOutcome)).bind(2, now_seconds()).bind(3, id);
     up.step();
   }
   return get(id);

@@ -70,6 +70,9 @@ Result<Json> parse_edits(const std::vector<std::string>& items);
 Json apply_edits(Json base, const Json& edits);
 
 // The writer's side: what the CLI verbs and the workbench use.
+// The outcome of a command refused because its engine ended first (the sender saw it go).
+inline constexpr const char* kEngineEndedOutcome = "the engine ended before applying it";
+
 class Channel {
  public:
   // Opens the study (read-only checks: a TuneLab study of schema 6 or later). A study this user may not

@@ -275,6 +275,42 @@ class TestControlCli final : public QObject {
     QCOMPARE(r.exit_code, 2);
   }
 
+  // An engine killed a moment ago can still look alive: a trial it was starting holds the study's lock until that
+  // trial execs. A bare `tunelab resume DB` sent its command to that engine and was refused, "no engine is running".
+  // Here a process holds the lock for 1.5 s, as such a trial would: resume waits for the command, sees the engine
+  // gone, and starts one itself.
+  void bareResumeStartsAnEngineWhenTheOneSeenIsGone() {
+    QTemporaryDir dir;
+    {
+      RunningStudy s(dir, 1, 1);
+      QVERIFY(s.running_trials(1));
+    }  // interrupted: resumable, no engine
+    const QString db = dir.filePath(QStringLiteral("study.db"));
+    QProcess holder;
+    holder.start(QStringLiteral("python3"),
+                 {QStringLiteral("-c"),
+                  QStringLiteral("import fcntl, os, struct, sys, time\n"
+                                 "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+                                 "fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack('hh4xqqi4x', fcntl.F_WRLCK, 0, 1 << 62, 1, 0))\n"
+                                 "print('locked', flush=True)\n"
+                                 "time.sleep(1.5)\n"),
+                  db});
+    QVERIFY(holder.waitForReadyRead(10000));
+    QCOMPARE(holder.readAllStandardOutput().trimmed(), QByteArray("locked"));
+    QProcess resume;
+    resume.setWorkingDirectory(dir.path());
+    resume.start(QStringLiteral(TUNELAB_BIN), {QStringLiteral("resume"), db, QStringLiteral("--quiet")});
+    QVERIFY(resume.waitForStarted());
+    QVERIFY(holder.waitForFinished(10000));
+    // The engine it started runs the trial again.
+    QVERIFY2(wait_until([&] { return trial(db, 0) && trial(db, 0)->status == TrialStatus::Running; }, 30s),
+             resume.readAllStandardError().constData());
+    QCOMPARE(resume.state(), QProcess::Running);
+    QCOMPARE(sql_count(db, "SELECT COUNT(*) FROM commands WHERE state = 'refused'"), int64_t(1));
+    ::kill(static_cast<pid_t>(resume.processId()), SIGINT);
+    QVERIFY(resume.waitForFinished(30000));
+  }
+
   void readOnlyDatabase() {
     QTemporaryDir dir;
     const QString sub = dir.filePath(QStringLiteral("ro"));
