@@ -404,6 +404,8 @@ int run_digits_mlp() try {
     client::Line line;
     line.number("epoch", model.epoch()).number("train_loss", train_loss).number("val_loss", val.loss);
     line.number("val_accuracy", val.accuracy).number("training_iteration", model.epoch());
+    // A stop waits until the checkpoint is reported: between the two it would leave a file nobody deletes.
+    client::HoldStop hold;
     if (dir) {
       const Status s = model.save_checkpoint(*dir + "/" + checkpoint_name(model.epoch()));
       if (!s) {

@@ -76,6 +76,7 @@ int run_table() {
     client::Line line;
     line.number(metric, row->curve[e]).number("training_iteration", static_cast<double>(e + 1));
     const std::string name = "checkpoint-" + std::to_string(e + 1) + ".txt";
+    client::HoldStop hold;  // a stop waits until the checkpoint is reported (none is left unreported)
     if (dir) {
       // A new file per epoch: the engine links a reported checkpoint when it reads the report, and
       // deletes it itself once it is no longer kept.

@@ -6,8 +6,10 @@
 //   #include <tunelab/client.hpp>
 //   namespace tl = tunelab::client;
 //   for (int epoch = 1; epoch <= 10; ++epoch) {
-//     ... train, write "ckpt.bin" with tl::write_file_atomic ...
-//     tl::report({{"training_iteration", epoch}, {"loss", loss}}, "ckpt.bin");
+//     ... train ...
+//     tl::HoldStop hold;  // a stop waits until the checkpoint is reported
+//     ... write "ckpt-<epoch>.bin" with tl::write_file_atomic ...
+//     tl::report({{"training_iteration", epoch}, {"loss", loss}}, "ckpt-" + std::to_string(epoch) + ".bin");
 //   }
 //
 // Every function also works when the trainer is run by hand (no TUNELAB_* variables): the configuration is "{}",
@@ -27,6 +29,8 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #if !defined(TUNELAB_CLIENT_NO_JSON) && __has_include(<nlohmann/json.hpp>)
@@ -138,6 +142,32 @@ inline bool write_file_atomic(const std::string& path, std::string_view data, st
   }
   return true;
 }
+
+// Holds off SIGTERM and SIGINT (the engine's "stop") in the calling thread while it lives; one that arrives
+// meanwhile ends the trial when the hold is released. Hold one from writing a checkpoint until its report is
+// sent, so that a stop cannot fall between the two and leave a file the engine never heard of (and so never
+// deletes):
+//   { tl::HoldStop hold; write checkpoint-N.bin; tl::report(line); }
+// It blocks the signals of this thread only: a trainer with other threads should block them there for good.
+class HoldStop {
+ public:
+  HoldStop() {
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    held_ = pthread_sigmask(SIG_BLOCK, &stop, &previous_) == 0;
+  }
+  ~HoldStop() {
+    if (held_) pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  HoldStop(const HoldStop&) = delete;
+  HoldStop& operator=(const HoldStop&) = delete;
+
+ private:
+  sigset_t previous_{};
+  bool held_ = false;
+};
 
 // A (name, value) metric. Whole numbers print without a fraction, so {"training_iteration", 3} sends 3.
 using Metric = std::pair<std::string, double>;

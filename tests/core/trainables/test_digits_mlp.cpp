@@ -14,9 +14,12 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/trainables/digits_mlp.h"
+#include "tunelab/client.hpp"
 
 using namespace tunelab;
 using namespace tunelab::trainables;
@@ -315,6 +318,36 @@ class TestDigitsMlp final : public QObject {
     QCOMPARE(reports.size(), std::size_t{2});
     QVERIFY(reports[1].at("val_loss").is_null());
     QVERIFY(reports[1].at("val_accuracy").get<double>() < 0.5);
+  }
+
+  // The trainables write a checkpoint and report it under client::HoldStop: a stop (SIGTERM) that arrives
+  // between the two ends the process only once the report is out, so no checkpoint is left that the engine
+  // never heard of (it deletes those it was told about). Without the hold, the same stop ends it at once.
+  void aStopBetweenCheckpointAndReportWaitsForTheReport() {
+    for (const bool hold : {true, false}) {
+      int fds[2];
+      QCOMPARE(::pipe(fds), 0);
+      const pid_t pid = ::fork();
+      QVERIFY(pid >= 0);
+      if (pid == 0) {
+        ::close(fds[0]);
+        std::optional<client::HoldStop> held;
+        if (hold) held.emplace();
+        ::kill(::getpid(), SIGTERM);  // the engine's stop, just after the checkpoint was written
+        client::write_all(fds[1], "reported\n");
+        held.reset();
+        ::_exit(0);
+      }
+      ::close(fds[1]);
+      char buf[32] = {};
+      const ssize_t n = ::read(fds[0], buf, sizeof buf - 1);
+      ::close(fds[0]);
+      int status = 0;
+      QCOMPARE(::waitpid(pid, &status, 0), pid);
+      QVERIFY2(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM, "the stop still ends the trial");
+      QCOMPARE(QString::fromLatin1(buf, static_cast<int>(std::max<ssize_t>(n, 0))),
+               hold ? QStringLiteral("reported\n") : QString());
+    }
   }
 };
 
