@@ -33,6 +33,15 @@ size_t find_control(const std::string& s) {
   return std::string::npos;
 }
 
+// Linux passes at most this many bytes in one argument or one environment entry ("NAME=value" and its NUL),
+// MAX_ARG_STRLEN; a longer one makes every start fail with "Argument list too long".
+constexpr size_t kMaxExecString = 32 * 4096;
+
+std::string too_long_for_exec(size_t bytes) {
+  return "is " + std::to_string(bytes) + " bytes; a program can be given at most " + std::to_string(kMaxExecString - 1) +
+         " bytes in one argument or environment variable (write it to a file and pass the file's path)";
+}
+
 // `s` with control characters written as \u00XX, for a JSON path or message.
 std::string escape_controls(const std::string& s) {
   std::string out;
@@ -180,6 +189,8 @@ class SpecParser {
           error("trainable.command", "contains a NUL character (\\u0000), which a command line cannot hold");
         } else if (c.get_ref<const std::string&>().empty()) {
           error("trainable.command", "the shell command line is empty");
+        } else if (c.get_ref<const std::string&>().size() >= kMaxExecString) {
+          error("trainable.command", too_long_for_exec(c.get_ref<const std::string&>().size()));
         } else {
           out.command = {c.get<std::string>()};
         }
@@ -190,6 +201,8 @@ class SpecParser {
           if (!c[i].is_string()) error("trainable.command[" + std::to_string(i) + "]", "must be a string");
           else if (c[i].get_ref<const std::string&>().find('\0') != std::string::npos) {
             error("trainable.command[" + std::to_string(i) + "]", "contains a NUL character (\\u0000), which a command line cannot hold");
+          } else if (c[i].get_ref<const std::string&>().size() >= kMaxExecString) {
+            error("trainable.command[" + std::to_string(i) + "]", too_long_for_exec(c[i].get_ref<const std::string&>().size()));
           } else out.command.push_back(c[i].get<std::string>());
         }
         if (out.shell && out.command.size() != 1) {
@@ -215,6 +228,8 @@ class SpecParser {
         else if (k.find('\0') != std::string::npos) error(where, "the variable name contains a NUL character (\\u0000), which the environment cannot hold");
         else if (v.is_string() && v.get_ref<const std::string&>().find('\0') != std::string::npos) {
           error(where, "the value contains a NUL character (\\u0000), which the environment cannot hold (it would be cut there)");
+        } else if (v.is_string() && k.size() + 1 + v.get_ref<const std::string&>().size() >= kMaxExecString) {
+          error(where, too_long_for_exec(k.size() + 1 + v.get_ref<const std::string&>().size()));
         } else if (v.is_string()) out.env[k] = v.get<std::string>();
         else if (v.is_number() || v.is_boolean()) out.env[k] = dump_compact(v);
         else error(where, "must be a string");

@@ -105,6 +105,15 @@ class TestSpec final : public QObject {
                                      << "unknown builtin trainable";
     QTest::newRow("command not strings") << R"({"trainable": {"command": ["python3", 3]}})" << "trainable.command[1]"
                                          << "must be a string";
+    // Linux refuses to start a program with one argument or environment entry of 128 KiB or more.
+    const QString big = QString(131072, QLatin1Char('x'));
+    QTest::newRow("argument too long") << QStringLiteral(R"({"trainable": {"command": ["python3", "%1"]}})").arg(big)
+                                       << "trainable.command[1]" << "is 131072 bytes; a program can be given at most 131071";
+    QTest::newRow("shell line too long") << QStringLiteral(R"({"trainable": {"command": "%1", "shell": true}})").arg(big)
+                                         << "trainable.command" << "write it to a file";
+    QTest::newRow("env value too long") << QStringLiteral(R"({"trainable": {"command": ["true"], "env": {"BIG": "%1"}}})")
+                                               .arg(big.left(131068))
+                                        << "trainable.env.BIG" << "is 131072 bytes";
     QTest::newRow("unknown searcher") << R"({"search": {"type": "magic"}})" << "search.type" << "unknown type";
     QTest::newRow("unknown searcher option") << R"({"search": {"type": "random", "sede": 3}})" << "search.sede"
                                              << "unknown option";
