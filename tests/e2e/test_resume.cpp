@@ -1,6 +1,7 @@
 // Resume after a real SIGKILL of a running `tunelab run`: no trial lost or duplicated, no result
 // lost or stored twice, num_samples exact, random configs identical to an uninterrupted run. A trial
 // that restarts from the start keeps one attempt per curve, the killed attempt's results as history.
+#include <QDir>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -177,6 +178,37 @@ for i in range(1, int(cfg["iterations"]) + 1):
     QVERIFY2(plain.exit_code == 0, qPrintable(plain.err));
     QCOMPARE(plain.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts).size(), 21);
     QVERIFY(!plain.out.contains(QString::fromStdString(*old_tokens.begin())));
+  }
+
+  // A relative trainable.cwd is resolved once, against the spec file's folder: the trials of a resumed study
+  // (started from another folder) run where the first run's did, not in cwd/cwd.
+  void resumedTrialsRunInTheSameRelativeCwd() {
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("project/sub")));
+    const QString spec = dir.filePath(QStringLiteral("project/spec.json"));
+    const Json j = {{"name", "cwd"},
+                    {"objective", {{"metric", "score"}, {"mode", "max"}}},
+                    {"space", {{"x", {{"type", "float"}, {"low", 0.0}, {"high", 1.0}}}}},
+                    {"trainable", {{"command", "pwd > \"$TUNELAB_TRIAL_DIR/cwd.txt\"; sleep 0.4; "
+                                               "echo '{\"score\": 1}' >&$TUNELAB_REPORT_FD"},
+                                   {"shell", true}, {"cwd", "sub"}}},
+                    {"num_samples", 6},
+                    {"max_concurrent", 1},
+                    {"resources_per_trial", {{"cpu", 0.1}}}};
+    tunelab::test::write_file(spec, j.dump());
+    const QString db = dir.filePath(QStringLiteral("out/study.db"));
+    kill_when({QStringLiteral("run"), spec, QStringLiteral("--db"), db, QStringLiteral("--quiet")}, db, 2, dir.path());
+    auto r = run_tunelab({QStringLiteral("resume"), db, QStringLiteral("--quiet")}, QDir::rootPath());
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err + r.out));
+    const QString expected = QDir(dir.filePath(QStringLiteral("project/sub"))).canonicalPath();
+    int trials = 0;
+    for (const QFileInfo& t : QDir(dir.filePath(QStringLiteral("out/study_trials"))).entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+      QFile f(t.filePath() + QStringLiteral("/cwd.txt"));
+      QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(t.filePath()));
+      QCOMPARE(QDir(QString::fromUtf8(f.readAll()).trimmed()).canonicalPath(), expected);
+      ++trials;
+    }
+    QCOMPARE(trials, 6);
   }
 };
 
