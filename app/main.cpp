@@ -43,6 +43,8 @@ void print_usage() {
       "                                       abandoned attempts' results and an attempt column)\n"
       "  tunelab export DB --format curves [--metric M] [--out FILE [--force]]\n"
       "                                       learning curves as a table for the `table` trainable\n"
+      "  tunelab export DB --format optuna --out FILE [--force]\n"
+      "                                       the study as an Optuna storage (SQLite; docs/import.md)\n"
       "  tunelab replay DB --scheduler JSON [--concurrency N] [--json]\n"
       "                                       what another scheduler would have spent and kept\n"
       "  tunelab validate SPEC                check a spec and list its errors (and warnings about the space)\n"

@@ -13,7 +13,7 @@ using Args = std::vector<std::string>;  // arguments after the subcommand
 int run_command(const Args& args);      // tunelab run SPEC [--db FILE] [--max-concurrent N] [--quiet]
 int resume_command(const Args& args);   // tunelab resume DB [--max-concurrent N] [--quiet]
 int show_command(const Args& args);     // tunelab show DB [--json]
-int export_command(const Args& args);   // tunelab export DB --format csv|json [--results] [--out FILE]
+int export_command(const Args& args);   // tunelab export DB --format csv|json|optuna [--results] [--out FILE]
 int trial_command(const Args& args);    // tunelab trial NAME (runs a built-in trainable)
 int validate_command(const Args& args); // tunelab validate SPEC
 int plot_command(const Args& args);     // tunelab plot DB --kind K [--x P] [--y M] --out FILE.png|svg

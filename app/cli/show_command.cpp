@@ -1,5 +1,6 @@
 // tunelab show / export: read a study back from its database (safe while it runs).
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <vector>
 #include <iostream>
@@ -8,9 +9,11 @@
 #include "cli/cli.h"
 #include "cli/terminal_view.h"
 #include "core/analysis/summary.h"
+#include "core/importers/optuna_export.h"
 #include "core/util/json_read.h"
 
 namespace tunelab::cli {
+namespace fs = std::filesystem;
 namespace {
 
 Result<std::unique_ptr<Store>> open_read_only(const std::string& path) { return Store::open(path, Store::Mode::ReadOnly); }
@@ -190,17 +193,54 @@ int show_command(const Args& args) {
   return kExitOk;
 }
 
+// --format optuna: the study as an Optuna storage (a new SQLite file, so --out is needed).
+int export_optuna(const std::string& db, const std::string& out, bool force) {
+  auto store = open_read_only(db);
+  if (!store) {
+    std::cerr << "tunelab export: " << store.error_text() << "\n";
+    return kExitFailed;
+  }
+  auto s = summarize(**store);
+  if (!s) {
+    std::cerr << "tunelab export: " << s.error_text() << "\n";
+    return kExitFailed;
+  }
+  if (!check_output(out, {db, s->study.trials_dir}, force, "export")) return kExitUsage;
+  auto written = write_optuna_storage(**store, *s, out, [](int64_t n) {
+    std::fprintf(stderr, "  %lld intermediate values written\n", static_cast<long long>(n));
+  });
+  if (!written) {
+    std::cerr << "tunelab export: " << written.error_text() << "\n";
+    return kExitFailed;
+  }
+  for (const auto& note : written->notes) std::cerr << "tunelab export: note: " << terminal_safe(note) << "\n";
+  std::fprintf(stderr, "Wrote Optuna study \"%s\" (%lld trials, %lld intermediate values) to %s\n",
+               terminal_safe(s->study.name).c_str(), static_cast<long long>(written->trials),
+               static_cast<long long>(written->intermediate_values), out.c_str());
+  std::fprintf(stderr, "Open it with optuna.load_study(study_name=%s, storage=\"sqlite:///%s\")\n",
+               terminal_safe(dump_compact(Json(s->study.name))).c_str(), fs::absolute(out).c_str());
+  return kExitOk;
+}
+
 int export_command(const Args& args) {
   auto p = parse_args(args, {"format", "out", "metric", "grid-intensity"}, {"results", "attempts", "force"});
   if (p.error.empty() && p.positional.size() != 1) p.error = "give exactly one study database";
   if (p.error.empty() && p.has("attempts") && !p.has("results")) p.error = "--attempts goes with --results";
   const std::string format = p.value("format").value_or("csv");
-  if (p.error.empty() && format != "csv" && format != "json" && format != "curves") {
-    p.error = "--format must be csv, json or curves";
+  if (p.error.empty() && format != "csv" && format != "json" && format != "curves" && format != "optuna") {
+    p.error = "--format must be csv, json, curves or optuna";
+  }
+  if (p.error.empty() && format == "optuna") {
+    if (!p.value("out")) p.error = "--format optuna writes an SQLite file: give it with --out FILE";
+    else if (p.has("results") || p.has("metric") || p.value("grid-intensity")) {
+      p.error = "--format optuna takes no --results, --metric or --grid-intensity (it writes every trial and, for one objective, every curve)";
+    } else {
+      return export_optuna(p.positional[0], *p.value("out"), p.has("force"));
+    }
   }
   if (p.error.empty() && format == "curves") return export_curves(p.positional[0], p.value("metric").value_or(""), p.value("out"), p.has("force"));
   if (!p.error.empty()) {
-    std::cerr << "tunelab export: " << p.error << "\nusage: tunelab export DB --format csv|json|curves [--results [--attempts]] [--metric M] [--out FILE [--force]] [--grid-intensity G_PER_KWH]\n";
+    std::cerr << "tunelab export: " << p.error << "\nusage: tunelab export DB --format csv|json|curves [--results [--attempts]] [--metric M] [--out FILE [--force]] [--grid-intensity G_PER_KWH]\n       tunelab export DB --format optuna --out FILE [--force]\n";
     return kExitUsage;
   }
   auto store = open_read_only(p.positional[0]);

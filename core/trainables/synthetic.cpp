@@ -85,6 +85,7 @@ int run_synthetic() {
     const double score = (1 - (x - 0.3) * (x - 0.3)) * (1 - std::exp(-static_cast<double>(i) / 3));
     Json r = {{"score", score}, {"loss", 1 - score}};
     if (report_iteration) r["training_iteration"] = i;
+    client::HoldStop hold;  // a stop waits until the checkpoint is reported (none is left unreported)
     if (checkpoint) {
       // A new file per iteration, written aside and renamed into place: the engine links a reported
       // checkpoint when it reads the report, and deletes it itself once it is no longer kept.
