@@ -91,24 +91,36 @@ std::optional<double> stored_value(const sql::Stmt& st, int value_col, int type_
 
 // A distribution_json as a TuneLab parameter, and the stored value (a float; a categorical's index) as a value.
 Json parameter_of(const Json& dist, std::string& why) {
-  const std::string name = dist.value("name", std::string());
-  const Json a = dist.value("attributes", Json::object());
+  // Read as stored JSON that anyone may have edited: a member of the wrong type is an error, never an exception.
+  const std::string name = member_or<std::string>(dist, "name", "");
+  const Json a = dist.is_object() && dist.contains("attributes") && dist["attributes"].is_object() ? dist["attributes"] : Json::object();
+  const bool numeric = name.find("Categorical") == std::string::npos;
+  if (numeric && !(a.contains("low") && a["low"].is_number() && a.contains("high") && a["high"].is_number())) {
+    why = "distribution \"" + name + "\" without numeric low and high";
+    return Json();
+  }
   if (name == "FloatDistribution" || name == "UniformDistribution" || name == "LogUniformDistribution" ||
       name == "DiscreteUniformDistribution") {
-    Json p = {{"type", "float"}, {"low", a.value("low", 0.0)}, {"high", a.value("high", 0.0)}};
-    if (a.value("log", false) || name == "LogUniformDistribution") p["log"] = true;
+    Json p = {{"type", "float"}, {"low", a["low"].get<double>()}, {"high", a["high"].get<double>()}};
+    if (member_or<bool>(a, "log", false) || name == "LogUniformDistribution") p["log"] = true;
     const Json step = a.contains("step") ? a["step"] : a.value("q", Json());
     if (step.is_number()) p["step"] = step;
     return p;
   }
   if (name == "IntDistribution" || name == "IntUniformDistribution" || name == "IntLogUniformDistribution") {
-    Json p = {{"type", "int"}, {"low", a.value("low", int64_t{0})}, {"high", a.value("high", int64_t{0})}};
-    if (a.value("log", false) || name == "IntLogUniformDistribution") p["log"] = true;
-    const int64_t step = a.contains("step") && a["step"].is_number() ? a["step"].get<int64_t>() : 1;
+    Json p = {{"type", "int"}, {"low", std::llround(a["low"].get<double>())}, {"high", std::llround(a["high"].get<double>())}};
+    if (member_or<bool>(a, "log", false) || name == "IntLogUniformDistribution") p["log"] = true;
+    const int64_t step = a.contains("step") && a["step"].is_number() ? std::llround(a["step"].get<double>()) : 1;
     if (step != 1) p["step"] = step;
     return p;
   }
-  if (name == "CategoricalDistribution") return {{"type", "choice"}, {"values", a.value("choices", Json::array())}};
+  if (name == "CategoricalDistribution") {
+    if (!a.contains("choices") || !a["choices"].is_array()) {
+      why = "CategoricalDistribution without a list of choices";
+      return Json();
+    }
+    return {{"type", "choice"}, {"values", a["choices"]}};
+  }
   why = "unknown distribution \"" + name + "\"";
   return Json();
 }
@@ -117,8 +129,8 @@ Json value_of(const Json& param, double stored) {
   const std::string type = param.value("type", "");
   if (type == "choice") {
     const auto& values = param["values"];
-    const auto i = static_cast<size_t>(stored);
-    return i < values.size() ? values[i] : Json();
+    if (!(stored >= 0 && stored < static_cast<double>(values.size()))) return Json();  // NaN too
+    return values[static_cast<size_t>(stored)];
   }
   if (type == "int") return static_cast<int64_t>(std::llround(stored));
   return stored;
@@ -269,6 +281,7 @@ Result<ImportedStudy> read_optuna_study(const std::string& file_in, const Import
   const int64_t step_offset = 1 - min_step;
 
   bool nsga2 = false, cmaes = false;
+  int64_t infinite = 0;  // values Optuna stored as infinities: TuneLab stores none (as a trial's report)
   for (const auto& row : rows) {
     ImportedTrial t;
     t.key = std::to_string(row.number);
@@ -323,6 +336,7 @@ Result<ImportedStudy> read_optuna_study(const std::string& file_in, const Import
         r.metrics = Json::object();
         const auto v = stored_value(st, 1, 2);
         if (v && std::isfinite(*v)) r.metrics[metrics[0]] = *v;
+        if (v && std::isinf(*v)) ++infinite;
         r.metrics["step"] = st.int64(0);
         r.metrics["training_iteration"] = r.iteration;
         t.results.push_back(std::move(r));
@@ -334,6 +348,7 @@ Result<ImportedStudy> read_optuna_study(const std::string& file_in, const Import
       r.metrics = Json::object();
       for (size_t k = 0; k < values.size(); ++k) {
         if (values[k] && std::isfinite(*values[k])) r.metrics[metrics[k]] = *values[k];
+        if (values[k] && std::isinf(*values[k])) ++infinite;
       }
       r.metrics["training_iteration"] = r.iteration;
       t.results.push_back(std::move(r));
@@ -375,6 +390,10 @@ Result<ImportedStudy> read_optuna_study(const std::string& file_in, const Import
     flat_configs.push_back(flat);
     t.config = std::move(config);
     out.trials.push_back(std::move(t));
+  }
+  if (infinite) {
+    out.problems.push_back(file + ": " + std::to_string(infinite) + " value(s) were infinite (INF_POS, INF_NEG); they are "
+                           "stored as missing, as a trial's non-finite report is, and the rest of their trials is kept");
   }
   if (flat_space.empty()) return Error{file, "the study \"" + name + "\" has no parameters to import"};
   for (auto& [k, p] : flat_space.items()) p = tunelab_parameter(p);

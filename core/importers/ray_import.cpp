@@ -126,8 +126,8 @@ std::optional<State> read_state(const fs::path& dir, std::vector<std::string>& p
     if (!t.is_object() || !t.contains("trial_id")) continue;
     StateTrial s;
     s.id = t["trial_id"].is_string() ? t["trial_id"].get<std::string>() : dump_compact(t["trial_id"]);
-    s.status = t.value("status", std::string());
-    s.logdir = t.value("relative_logdir", std::string());
+    s.status = member_or<std::string>(t, "status", "");
+    s.logdir = member_or<std::string>(t, "relative_logdir", "");
     if (s.logdir.empty() && t.contains("logdir") && t["logdir"].is_string()) {
       s.logdir = fs::path(t["logdir"].get<std::string>()).filename().string();
     }
@@ -170,7 +170,8 @@ std::vector<std::string> split_csv(const std::string& line) {
   return out;
 }
 
-// Rows of progress.csv as result objects (numbers only; config/ columns left out).
+// Rows of progress.csv as result objects (numbers, plus Ray's `done` as a boolean and `trial_id` as text;
+// config/ columns left out).
 std::vector<Json> read_progress_csv(const fs::path& p) {
   std::vector<Json> rows;
   std::ifstream in(p);
@@ -183,6 +184,14 @@ std::vector<Json> read_progress_csv(const fs::path& p) {
     Json row = Json::object();
     for (size_t i = 0; i < header.size() && i < cells.size(); ++i) {
       if (header[i].rfind("config/", 0) == 0 || cells[i].empty()) continue;
+      if (header[i] == "done" && (cells[i] == "True" || cells[i] == "False" || cells[i] == "true" || cells[i] == "false")) {
+        row["done"] = cells[i] == "True" || cells[i] == "true";  // pandas writes Python's booleans
+        continue;
+      }
+      if (header[i] == "trial_id") {
+        row["trial_id"] = cells[i];
+        continue;
+      }
       char* end = nullptr;
       const double v = std::strtod(cells[i].c_str(), &end);
       if (*end != '\0' || !std::isfinite(v)) continue;
@@ -334,7 +343,7 @@ Result<ImportedStudy> read_ray_experiment(const std::string& dir_in, const Impor
       res.metrics["training_iteration"] = it;
       res.time_total_s = row.contains("time_total_s") && row["time_total_s"].is_number() ? row["time_total_s"].get<double>() : 0;
       res.ts = row.contains("timestamp") && row["timestamp"].is_number() ? row["timestamp"].get<double>() : 0;
-      if (row.value("done", false)) f.done = true;
+      if (member_or<bool>(row, "done", false)) f.done = true;
       if (f.trial.key.empty() && row.contains("trial_id") && row["trial_id"].is_string()) {
         f.trial.key = row["trial_id"].get<std::string>();
       }
@@ -433,6 +442,12 @@ Result<ImportedStudy> read_ray_experiment(const std::string& dir_in, const Impor
     for (const auto& p : out.problems) std::fprintf(stderr, "tunelab import: %s\n", p.c_str());
     return Error{where, "Ray recorded no metric for this experiment; give --metric M --mode max|min (metrics found: " +
                             (found.empty() ? "none" : found) + ")"};
+  }
+  if (!metric_names.count(metric) && metric.find('/') != std::string::npos) {
+    // Ray names a nested metric by its path with "/" ("val/loss" for {"val": {"loss": ...}}); TuneLab with ".".
+    std::string dotted = metric;
+    std::replace(dotted.begin(), dotted.end(), '/', '.');
+    if (metric_names.count(dotted)) metric = dotted;
   }
   if (!metric_names.count(metric)) {
     return Error{dir.string(), "no trial reported the metric \"" + metric + "\" (metrics found: " +

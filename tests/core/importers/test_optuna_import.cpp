@@ -200,6 +200,25 @@ class OptunaImport final : public QObject {
              old.error_text().c_str());
     QVERIFY(old.error_text().find("is not supported") != std::string::npos);
   }
+
+  // A storage edited by hand or by another program: a distribution whose bounds are not numbers, a choice index
+  // out of range and an infinite value are each named, and the rest is imported (they used to abort the import).
+  void damagedRowsAreNamedAndTheRestKept() {
+    QTemporaryDir dir;
+    const std::string copy = dir.filePath(QStringLiteral("edited.db")).toStdString();
+    fs::copy_file(kDb, copy);
+    exec(copy, "UPDATE trial_params SET distribution_json = '{\"name\": \"FloatDistribution\", \"attributes\": "
+               "{\"low\": \"a\", \"high\": 1, \"log\": 3}}' WHERE trial_id = 1 AND param_name = 'lr';"
+               "UPDATE trial_params SET param_value = -7 WHERE trial_id = 2 AND param_name = 'optimizer';"
+               "UPDATE trial_values SET value = NULL, value_type = 'INF_POS' WHERE trial_id = 3;");
+    auto s = read_optuna_study(copy, {"tpe_cond", "", ""});
+    QVERIFY2(s.ok(), s.error_text().c_str());
+    std::string all;
+    for (const auto& p : s->problems) all += p + "\n";
+    QVERIFY2(all.find("parameter \"lr\": distribution \"FloatDistribution\" without numeric low and high") != std::string::npos, all.c_str());
+    QVERIFY2(all.find("1 value(s) were infinite") != std::string::npos, all.c_str());
+    QCOMPARE(s->trials.size(), size_t(18));
+  }
 };
 
 QTEST_APPLESS_MAIN(OptunaImport)

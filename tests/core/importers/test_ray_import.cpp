@@ -227,6 +227,66 @@ class RayImport final : public QObject {
     QVERIFY(t0);
     QCOMPARE(t0->results.size(), size_t(7));
   }
+
+  // Without result.json and without the experiment state, the statuses come from progress.csv, where Ray writes
+  // `done` as True/False: the same as read from the experiment state.
+  void progressCsvAloneGivesTheSameStatuses() {
+    auto full = read_ray_experiment(kRay + "/asha_nested", {"", "", "min"});
+    QVERIFY2(full.ok(), full.error_text().c_str());
+    QTemporaryDir dir;
+    const std::string exp = copy_fixture(dir, "asha_nested");
+    for (const auto& e : fs::directory_iterator(exp)) {
+      if (e.path().filename().string().starts_with("experiment_state")) fs::remove(e.path());
+      if (e.is_directory()) fs::remove(e.path() / "result.json");
+    }
+    auto csv = read_ray_experiment(exp, {"", "loss", "min"});
+    QVERIFY2(csv.ok(), csv.error_text().c_str());
+    QCOMPARE(csv->trials.size(), full->trials.size());
+    int finished = 0;
+    for (const auto& t : full->trials) {
+      const ImportedTrial* c = find(*csv, t.key);
+      QVERIFY2(c, t.key.c_str());
+      QCOMPARE(QString::fromLatin1(to_string(c->status)), QString::fromLatin1(to_string(t.status)));
+      QCOMPARE(c->results.size(), t.results.size());
+      finished += is_finished(t.status);
+    }
+    QVERIFY(finished >= 2);
+  }
+
+  // Ray names a nested metric by its path with "/" (TuneConfig(metric="val/loss") for {"val": {"loss": ...}});
+  // its results are read with the nested names dotted, so the objective is val.loss.
+  void raysNestedMetricNameIsTheDottedOne() {
+    QTemporaryDir dir;
+    const std::string exp = copy_fixture(dir, "asha_nested");
+    for (const auto& e : fs::directory_iterator(exp)) {
+      const std::string name = e.path().filename().string();
+      if (name.starts_with("experiment_state")) {
+        std::ifstream in(e.path());
+        std::stringstream ss;
+        ss << in.rdbuf();
+        std::string text = ss.str();
+        const auto at = text.find("\"_metric\": \"loss\"");
+        QVERIFY(at != std::string::npos);
+        text.replace(at, std::string("\"_metric\": \"loss\"").size(), "\"_metric\": \"val/loss\"");
+        std::ofstream(e.path(), std::ios::trunc) << text;
+      } else if (e.is_directory()) {
+        std::ifstream in(e.path() / "result.json");
+        std::string line, out;
+        while (std::getline(in, line)) {
+          Json j = Json::parse(line);
+          j["val"] = {{"loss", j["loss"]}};
+          j.erase("loss");
+          out += j.dump() + "\n";
+        }
+        in.close();
+        std::ofstream(e.path() / "result.json", std::ios::trunc) << out;
+      }
+    }
+    auto s = read_ray_experiment(exp, {"", "", "min"});
+    QVERIFY2(s.ok(), s.error_text().c_str());
+    QCOMPARE(QString::fromStdString(s->spec["objective"]["metric"].get<std::string>()), QStringLiteral("val.loss"));
+    QVERIFY(s->trials[0].results.back().metrics.contains("val.loss"));
+  }
 };
 
 QTEST_APPLESS_MAIN(RayImport)
