@@ -60,7 +60,9 @@ Result<ReplayReport> replay_curves(const std::vector<RecordedTrial>& recorded, S
     scheduler.on_complete(t.snap);
   };
   auto record = [&](const SimTrial& t, const Decision& d) {
-    rep.decisions.push_back({t.snap.id, now, "scheduler", to_string(d.action), d.reason, d.details});
+    // As the engine records it: a stop at the scheduler's end (max_t) completes the trial.
+    const std::string action = d.action == Decision::Action::Stop && d.reached_end ? "complete" : to_string(d.action);
+    rep.decisions.push_back({t.snap.id, now, "scheduler", action, d.reason, d.details});
   };
   auto apply = [&](SimTrial& t, const Decision& d) -> Status {
     switch (d.action) {
@@ -262,6 +264,10 @@ Result<ReplayReport> replay_study(const Store& store, const Json& scheduler_json
   if (!spec) {
     // Only the scheduler is new; anything else wrong was wrong in the stored spec.
     return spec.errors();
+  }
+  if (spec->scheduler.value("type", "") == "pbt") {
+    // Refused whatever the curves: a replay in which no exploit happened to fall would still stand for a PBT run.
+    return Error{"scheduler.type", "PBT cannot be replayed: its exploits change configs, whose curves were never recorded"};
   }
   auto scheduler = make_scheduler(
       {spec->objective.metric, spec->objective.maximize, spec->scheduler, &spec->space, spec->seed.value_or(0)});

@@ -176,6 +176,13 @@ class TestReplay final : public QObject {
       QVERIFY2(status == t.status, qPrintable(S("trial %1: live %2, replay %3")
                                                    .arg(t.id).arg(QString::fromStdString(status), QString::fromStdString(t.status))));
     }
+    // Each decision's action agrees with the trial's end, as in the store of a live run: a stop at max_t completes.
+    std::map<int64_t, std::string> status_of;
+    for (const auto& t : rep->trials) status_of[t.id] = t.status;
+    for (const auto& d : rep->decisions) {
+      if (d.action == "complete") QCOMPARE(QString::fromStdString(status_of.at(d.trial_id)), S("completed"));
+      if (d.action == "stop") QCOMPARE(QString::fromStdString(status_of.at(d.trial_id)), S("stopped"));
+    }
   }
 
   // The predictive scheduler keeps no storage: killed and resumed, it rebuilds its model from the stored results
@@ -233,6 +240,10 @@ class TestReplay final : public QObject {
     r = run_tunelab({S("replay"), fifo_db_, S("--scheduler"), S("{oops")});
     QCOMPARE(r.exit_code, 2);
     QVERIFY2(r.err.contains(S("--scheduler:1:")), qPrintable(r.err));
+    // PBT is refused up front, not only when one of its exploits happens to fall within the recorded curves.
+    r = run_tunelab({S("replay"), fifo_db_, S("--scheduler"), S(R"({"type": "pbt"})")});
+    QVERIFY(r.exit_code != 0);
+    QVERIFY2(r.err.contains(S("PBT cannot be replayed")), qPrintable(r.err));
   }
 
   void tableTrainableExplainsABadFile() {
