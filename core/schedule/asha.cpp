@@ -54,7 +54,7 @@ int64_t AshaScheduler::bracket_of(int64_t trial_id) const {
 Decision AshaScheduler::on_result(const TrialSnapshot& trial, const Json& result) {
   const MetricRead t = read_metric(result, o_.time_attr);
   const MetricRead v = read_metric(result, metric_);
-  if (!t.ok() || v.state == MetricRead::State::Missing) return Decision::keep_going();
+  if (!t.ok() || !v.present) return Decision::keep_going();
   const double time = t.value;
   const std::string id = std::to_string(trial.id);
   if (time >= o_.max_t) {
@@ -62,6 +62,7 @@ Decision AshaScheduler::on_result(const TrialSnapshot& trial, const Json& result
                               o_.time_attr + " " + fmt_num(time) + ")",
                           {{"max_t", o_.max_t}, {"time", time}, {"reached_max_t", true}});
   }
+  if (v.state == MetricRead::State::Missing) return Decision::keep_going();  // not a number: not judged
   if (!trial_bracket_.count(trial.id)) on_trial_add(trial);
   const size_t b = trial_bracket_.at(trial.id);
   for (auto& rung : brackets_[b].rungs) {  // highest milestone first

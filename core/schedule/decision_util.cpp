@@ -11,6 +11,7 @@ MetricRead read_metric(const Json& result, const std::string& name) {
   if (!result.is_object()) return r;
   const auto it = result.find(name);
   if (it == result.end()) return r;
+  r.present = true;
   if (it->is_null()) {
     r.state = MetricRead::State::NaN;
   } else if (it->is_number()) {

@@ -15,6 +15,9 @@ struct MetricRead {
   enum class State { Missing, NaN, Value };
   State state = State::Missing;
   double value = 0;  // valid when state == Value
+  // The result has the key, whatever its value: a string is Missing for judging, but it was reported, so a
+  // time limit (max_t) applies to it as Ray applies it.
+  bool present = false;
 
   bool ok() const { return state == State::Value; }
   bool nan() const { return state == State::NaN; }

@@ -128,7 +128,7 @@ Decision HyperBandScheduler::on_result(const TrialSnapshot& trial, const Json& r
   m.state = State::Running;
   const MetricRead t = read_metric(result, o_.time_attr);
   const MetricRead v = read_metric(result, metric_);
-  if (!t.ok() || v.state == MetricRead::State::Missing) return Decision::keep_going();
+  if (!t.ok() || !v.present) return Decision::keep_going();
   Bracket& b = brackets_[bi];
   const auto& plan = table_[b.plan];
   const double milestone = plan.rungs[b.rung].r;
@@ -140,6 +140,7 @@ Decision HyperBandScheduler::on_result(const TrialSnapshot& trial, const Json& r
                               o_.time_attr + " " + fmt_num(t.value) + ")",
                           {{"max_t", o_.max_t}, {"time", t.value}, {"reached_max_t", true}, {"bracket", plan.s}});
   }
+  if (v.state == MetricRead::State::Missing) return Decision::keep_going();  // not a number: not judged
   m.value = v.ok() ? (maximize_ ? v.value : -v.value) : std::nan("");
   m.state = State::Waiting;
   if (auto d = try_decide(bi, trial.id)) return *d;

@@ -188,7 +188,7 @@ std::optional<PredictiveScheduler::Prediction> PredictiveScheduler::predict(int6
 Decision PredictiveScheduler::on_result(const TrialSnapshot& trial, const Json& result) {
   const MetricRead t = read_metric(result, o_.time_attr);
   const MetricRead v = read_metric(result, metric_);
-  if (!t.ok() || v.state == MetricRead::State::Missing) return Decision::keep_going();
+  if (!t.ok() || !v.present) return Decision::keep_going();
   const double time = t.value;
   const double sign = maximize_ ? 1 : -1;
   auto& c = curves_[trial.id];

@@ -109,6 +109,20 @@ class TestAsha final : public QObject {
     QCOMPARE(s->on_result(snap(1), res(1, 0.001)).action, A::Continue);
   }
 
+  // A metric reported as something other than a number (a string) is not judged at a rung, but it was reported,
+  // as Ray sees it: the trial completes at max_t.
+  void aMetricThatIsNoNumberStillReachesMaxT() {
+    auto s = scheduler(kAsha);
+    Json r = {{"training_iteration", 1}, {"acc", "0.5"}};
+    QCOMPARE(s->on_result(snap(0), r).action, A::Continue);
+    r["training_iteration"] = 8;
+    const Decision end = s->on_result(snap(0), r);
+    QCOMPARE(end.action, A::Stop);
+    QVERIFY(end.reached_end);
+    // An absent metric is not reported at all: no decision, as in Ray.
+    QCOMPARE(s->on_result(snap(1), Json{{"training_iteration", 8}}).action, A::Continue);
+  }
+
   void missingMetricOrTimeIsNotJudged() {
     auto s = scheduler(kAsha);
     QCOMPARE(s->on_result(snap(0), res(1, 0.9)).action, A::Continue);
