@@ -68,6 +68,11 @@ Result<RefineResult> refine_spec(const StudySummary& summary, const StudySpec& s
         2, static_cast<size_t>(std::ceil(top_fraction * static_cast<double>(ranked.size()))));
     if (ranked.size() > keep) ranked.resize(keep);
   }
+  if (ranked.size() < 2 && summary.objectives.size() > 1) {
+    return Error{"", "with several objectives, refine narrows the space to the Pareto-optimal trials, and it needs at "
+                     "least 2; this study has " + std::to_string(ranked.size()) + " of " +
+                     std::to_string(summary.trials.size()) + " trials on its Pareto front (--top applies to one objective)"};
+  }
   if (ranked.size() < 2) {
     return Error{"", "refine needs at least 2 trials with a value of \"" + summary.objective.metric + "\"; this study has " +
                          std::to_string(ranked.size())};

@@ -155,6 +155,15 @@ class TestSpaceAdvice final : public QObject {
     s.trials.resize(1);
     QVERIFY(!refine_spec(s, spec, 0.2).ok());
     QVERIFY(!refine_spec(s, spec, 0).ok());
+    // Several objectives: the Pareto front is what refine keeps; one trial on it is too few, and the error counts
+    // the trials on the front, not those with a value.
+    s.objectives.push_back({"units", true});
+    s.trials.push_back(trial(1, {{"lr", 1e-3}, {"units", 64}, {"opt", "sgd"}}, {{"loss", 1}}, 1.0));
+    s.trials[0].pareto_optimal = true;
+    auto front = refine_spec(s, spec, 0.2);
+    QVERIFY(!front.ok());
+    QVERIFY2(front.error_text().find("this study has 1 of 2 trials on its Pareto front") != std::string::npos,
+             front.error_text().c_str());
   }
 };
 
