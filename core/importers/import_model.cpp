@@ -136,9 +136,23 @@ void infer_conditions(Json& flat_space, const std::vector<Json>& flat_configs) {
   }
 }
 
-Json nest_space(const Json& flat_space) {
+Json nest_space(const Json& flat_space, std::vector<std::string>* problems) {
+  // A name that is a value in some trials and a group in others ({"opt": "none"} and {"opt": {"lr": 0.1}}): a
+  // space cannot hold both, so the group is kept and this is said.
+  std::set<std::string> groups;
+  for (const auto& [name, p] : flat_space.items()) {
+    for (size_t dot = name.find('.'); dot != std::string::npos; dot = name.find('.', dot + 1)) groups.insert(name.substr(0, dot));
+  }
   Json out = Json::object();
   for (const auto& [name, p] : flat_space.items()) {
+    if (groups.count(name)) {
+      if (problems) {
+        problems->push_back("parameter " + name + ": some trials give it a value and others a group of parameters (" +
+                            name + ".*); the space keeps the group, so a resumed search proposes only that form (each "
+                            "trial keeps its own configuration)");
+      }
+      continue;
+    }
     Json* node = &out;
     size_t start = 0;
     for (size_t dot; (dot = name.find('.', start)) != std::string::npos; start = dot + 1) {

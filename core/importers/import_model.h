@@ -74,8 +74,8 @@ Json infer_flat_space(const std::vector<Json>& flat_configs);
 // Adds "when" conditions: a parameter absent from some configs is active exactly when a choice parameter
 // takes one of the values it had where the parameter was present (when such a choice exists).
 void infer_conditions(Json& flat_space, const std::vector<Json>& flat_configs);
-// {"a.b": P} -> {"a": {"b": P}}.
-Json nest_space(const Json& flat_space);
+// {"a.b": P} -> {"a": {"b": P}}. A name that is also a group ("a" beside "a.b") is left out, said in problems.
+Json nest_space(const Json& flat_space, std::vector<std::string>* problems = nullptr);
 // {"a": {"b": 1}} -> {"a.b": 1}; arrays and scalars are leaves.
 Json flatten_config(const Json& config);
 // Every finite number of a result, nested objects flattened to dotted names (booleans and strings left out).

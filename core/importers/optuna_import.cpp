@@ -421,7 +421,7 @@ Result<ImportedStudy> read_optuna_study(const std::string& file_in, const Import
       {"name", out.name},
       {"description", "Imported from the Optuna study \"" + name + "\" in " + file + " (docs/import.md)."},
       {"objective", objective},
-      {"space", nest_space(flat_space)},
+      {"space", nest_space(flat_space, &out.problems)},
       {"trainable", {{"command", Json::array({kImportedNoTrainable})}}},
       {"search", {{"type", searcher}}},
       {"num_samples", static_cast<int64_t>(out.trials.size())},

@@ -473,7 +473,7 @@ Result<ImportedStudy> read_ray_experiment(const std::string& dir_in, const Impor
       {"name", out.name},
       {"description", "Imported from the Ray Tune experiment " + dir.string() + " (docs/import.md)."},
       {"objective", {{"metric", metric}, {"mode", mode}}},
-      {"space", nest_space(space)},
+      {"space", nest_space(space, &out.problems)},
       {"trainable", {{"command", Json::array({kImportedNoTrainable})}}},
       {"search", {{"type", "random"}}},
       {"num_samples", static_cast<int64_t>(folders.size())},

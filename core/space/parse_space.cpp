@@ -18,8 +18,11 @@ bool is_param_key(const std::string& k) {
   for (const char* p : kParamKeys) if (k == p) return true;
   return false;
 }
+// A key of a parameter definition whose value is not itself a definition (an object): then the object is a
+// malformed definition, not a group. A group may hold members named "type", "low", ... when each is given as a
+// definition: {"model": {"type": {"type": "const", "value": "resnet"}, "depth": {"type": "int", ...}}}.
 bool has_param_key(const Json& obj) {
-  for (const auto& kv : obj.items()) if (is_param_key(kv.key())) return true;
+  for (const auto& kv : obj.items()) if (is_param_key(kv.key()) && !kv.value().is_object()) return true;
   return false;
 }
 bool is_shorthand(const std::string& k) {
@@ -65,7 +68,7 @@ class SpaceParser {
       auto names = prefix;
       names.push_back(key);
       if (value.is_object()) {
-        if (value.contains("type")) {
+        if (value.contains("type") && !value["type"].is_object()) {
           typed(value, names, where);
         } else if (value.size() == 1 && is_shorthand(value.begin().key())) {
           shorthand(value.begin().key(), value.begin().value(), names, where);
@@ -76,7 +79,9 @@ class SpaceParser {
           error(where + "." + value.begin().key(), "unknown search-space function" + hint +
                                                        "; for a constant list in a group, use {\"type\": \"const\", \"value\": [...]}");
         } else if (has_param_key(value)) {
-          error(where, "missing \"type\" (one of float, int, normal, choice, grid, const)");
+          error(where, "missing \"type\" (one of float, int, normal, choice, grid, const); a group member named like a "
+                       "definition's key (type, low, high, log, step, values, value, when, mean, sd) is given as a "
+                       "definition, e.g. {\"type\": \"const\", \"value\": ...}");
         } else if (value.empty()) {
           error(where, "empty group: give a parameter definition or nested parameters");
         } else {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/importers/ray_import.h"
+#include "core/space/space.h"
 
 using namespace tunelab;
 namespace fs = std::filesystem;
@@ -286,6 +287,34 @@ class RayImport final : public QObject {
     QVERIFY2(s.ok(), s.error_text().c_str());
     QCOMPARE(QString::fromStdString(s->spec["objective"]["metric"].get<std::string>()), QStringLiteral("val.loss"));
     QVERIFY(s->trials[0].results.back().metrics.contains("val.loss"));
+  }
+
+  // Real Ray configs name nested keys "type" ({"model": {"type": "resnet"}}), and may give a key a value in one
+  // trial and a group in another: the first gets a space that parses, the second is said, never silently lost.
+  void configKeysNamedLikeDefinitionKeysAndGroupsThatAreValuesElsewhere() {
+    QTemporaryDir dir;
+    const Json configs = Json::parse(R"([{"model": {"type": "resnet", "depth": 50}, "opt": {"lr": 0.1}},
+                                         {"model": {"type": "vit", "depth": 12}, "opt": "none"},
+                                         {"model": {"type": "resnet", "depth": 101}, "opt": {"lr": 0.2}}])");
+    for (size_t i = 0; i < configs.size(); ++i) {
+      const fs::path t = fs::path(dir.path().toStdString()) / ("train_0000" + std::to_string(i));
+      fs::create_directories(t);
+      std::ofstream(t / "params.json") << configs[i].dump();
+      std::ofstream out(t / "result.json");
+      for (int it = 1; it <= 3; ++it) {
+        out << Json{{"loss", 1.0 / (it + static_cast<double>(i))}, {"training_iteration", it}, {"done", it == 3}}.dump() << "\n";
+      }
+    }
+    auto s = read_ray_experiment(dir.path().toStdString(), {"", "loss", "min"});
+    QVERIFY2(s.ok(), s.error_text().c_str());
+    auto space = parse_space(s->spec["space"]);
+    QVERIFY2(space.ok(), (space.error_text() + " in " + s->spec["space"].dump()).c_str());
+    QCOMPARE(space->find("model.type")->type, ParamType::Choice);
+    QVERIFY(space->find("opt.lr") != nullptr);
+    std::string all;
+    for (const auto& p : s->problems) all += p + "\n";
+    QVERIFY2(all.find("parameter opt: some trials give it a value and others a group") != std::string::npos, all.c_str());
+    QCOMPARE(s->trials.size(), size_t(3));
   }
 };
 

@@ -200,6 +200,23 @@ class TestSpec final : public QObject {
     QVERIFY2(actual == expected, (dump_compact(actual) + " != " + dump_compact(expected)).c_str());
   }
 
+  // Group members named like a definition's keys ("type", "low", ...) are given as definitions, so that a config
+  // such as {"model": {"type": "resnet"}} has a space; a definition's key with a plain value is still an error.
+  void groupMembersNamedLikeDefinitionKeys() {
+    Json space = Json::parse(R"({
+      "model": {"type": {"type": "choice", "values": ["resnet", "vit"]}, "depth": {"type": "int", "low": 2, "high": 8}},
+      "opt": {"low": {"type": "const", "value": 1}, "high": {"type": "float", "low": 2, "high": 3}}
+    })");
+    auto s = parse_space(space);
+    QVERIFY2(s.ok(), s.error_text().c_str());
+    QCOMPARE(s->find("model.type")->type, ParamType::Choice);
+    QCOMPARE(s->find("opt.low")->type, ParamType::Const);
+    QCOMPARE(s->find("opt.high")->type, ParamType::Float);
+    auto bad = parse_space(Json::parse(R"({"opt": {"low": 1, "high": {"type": "float", "low": 2, "high": 3}}})"));
+    QVERIFY(!bad.ok());
+    QVERIFY2(bad.error_text().find("space.opt: missing \"type\"") != std::string::npos, bad.error_text().c_str());
+  }
+
   void nestedGroupsConstantsAndConditions() {
     Json space = Json::parse(R"({
       "optimizer": {"choice": ["sgd", "adam"]},
