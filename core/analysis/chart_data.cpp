@@ -97,6 +97,7 @@ std::optional<double> column_value(const StudySummary& s, const TrialSummary& t,
 Result<ScatterData> scatter_data(const StudySummary& s, const std::string& x, const std::string& y,
                                  const std::string& color) {
   auto cx = find_column(s, x), cy = find_column(s, y);
+  if (x.empty()) return Error{"x", "the study has no parameter that varies to put on x; give --x with a metric"};
   if (!cx) return Error{"x", "no parameter or metric named \"" + x + "\""};
   if (!cy) return Error{"y", "no parameter or metric named \"" + y + "\""};
   ScatterData d{*cx, *cy, std::nullopt, {}, {}, {}, {}};

@@ -110,6 +110,9 @@ QString render_plot(const Store& store, const StudySummary& s, const PlotRequest
         }
       }
     }
+    if (x.isEmpty()) {
+      return QStringLiteral("a Pareto plot needs a second metric besides %1, and the trials reported none: give --x M").arg(y);
+    }
     auto data = pareto_data(s, x.toStdString(), sense_for(s, x, req.x_mode), y.toStdString(),
                             sense_for(s, y, req.y_mode));
     if (!data) return QString::fromStdString(data.error_text());
