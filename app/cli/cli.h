@@ -6,9 +6,21 @@
 #include <string>
 #include <vector>
 
+#include "core/analysis/summary.h"
+#include "core/store/store.h"
+
 namespace tunelab::cli {
 
 using Args = std::vector<std::string>;  // arguments after the subcommand
+
+// A study read back for a command that only reads it: its store (read-only) and its summary.
+struct ReadStudy {
+  std::unique_ptr<Store> store;
+  StudySummary summary;
+};
+// Opens the study at `db` read-only and summarizes it. On failure prints "tunelab COMMAND: why" to stderr and
+// returns nullopt (the command then exits with kExitFailed).
+std::optional<ReadStudy> read_study(const std::string& db, const char* command);
 
 int run_command(const Args& args);      // tunelab run SPEC [--db FILE] [--max-concurrent N] [--quiet]
 int resume_command(const Args& args);   // tunelab resume DB [--max-concurrent N] [--quiet]

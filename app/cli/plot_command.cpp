@@ -42,17 +42,10 @@ int plot_command(const Args& args) {
     std::fprintf(stderr, "tunelab plot: --width and --height must be whole numbers from 50 to 10000\n");
     return kExitUsage;
   }
-  auto store = Store::open(a.positional[0], Store::Mode::ReadOnly);
-  if (!store) {
-    std::fprintf(stderr, "tunelab plot: %s\n", store.error_text().c_str());
-    return kExitFailed;
-  }
-  auto summary = summarize(**store);
-  if (!summary) {
-    std::fprintf(stderr, "tunelab plot: %s\n", summary.error_text().c_str());
-    return kExitFailed;
-  }
-  if (!check_output(*a.value("out"), {a.positional[0], summary->study.trials_dir}, a.has("force"), "plot")) return kExitUsage;
+  auto study = read_study(a.positional[0], "plot");
+  if (!study) return kExitFailed;
+  const StudySummary& summary = study->summary;
+  if (!check_output(*a.value("out"), {a.positional[0], summary.study.trials_dir}, a.has("force"), "plot")) return kExitUsage;
   // Headless: draw offscreen unless the caller chose a platform.
   if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
   int argc = 1;
@@ -81,7 +74,7 @@ int plot_command(const Args& args) {
   if (a.value("color-by")) req.color_by = str("color-by");
   req.best = whole("best", 10);
   req.at_iteration = whole("at-iteration", 0);
-  const QString error = ui::render_plot(**store, *summary, req);
+  const QString error = ui::render_plot(*study->store, summary, req);
   if (!error.isEmpty()) {
     std::fprintf(stderr, "tunelab plot: %s\n", error.toUtf8().constData());
     return kExitFailed;

@@ -29,28 +29,21 @@ int refine_command(const Args& args) {
       return kExitUsage;
     }
   }
-  auto store = Store::open(db, Store::Mode::ReadOnly);
-  if (!store) {
-    std::cerr << "tunelab refine: " << store.error_text() << "\n";
-    return kExitFailed;
-  }
-  auto summary = summarize(**store);
-  if (!summary) {
-    std::cerr << "tunelab refine: " << summary.error_text() << "\n";
-    return kExitFailed;
-  }
-  auto spec = parse_spec(summary->study.spec, summary->study.base_dir);
+  auto study = read_study(db, "refine");
+  if (!study) return kExitFailed;
+  const StudySummary& summary = study->summary;
+  auto spec = parse_spec(summary.study.spec, summary.study.base_dir);
   if (!spec) {
     std::cerr << "tunelab refine: the study's spec no longer parses:\n" << spec.error_text() << "\n";
     return kExitFailed;
   }
-  auto r = refine_spec(*summary, *spec, top);
+  auto r = refine_spec(summary, *spec, top);
   if (!r) {
     std::cerr << "tunelab refine: " << r.error_text() << "\n";
     return kExitUsage;
   }
   if (out.empty()) out = spec->name + "-refined.json";
-  if (!check_output(out, {db, summary->study.trials_dir}, p.has("force"), "refine")) return kExitUsage;
+  if (!check_output(out, {db, summary.study.trials_dir}, p.has("force"), "refine")) return kExitUsage;
   if (!write_output_file(out, r->spec.dump(2) + "\n", "refine")) return kExitFailed;
   std::printf("%s: a space narrowed to the best %zu trials\n", out.c_str(), r->top_trials);
   for (const auto& c : r->changes) std::printf("  %s\n", terminal_safe(c).c_str());

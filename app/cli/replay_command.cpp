@@ -87,19 +87,13 @@ int replay_command(const Args& args) {
 }
 
 int export_curves(const std::string& db, const std::string& metric_arg, const std::optional<std::string>& out, bool force) {
-  auto store = Store::open(db, Store::Mode::ReadOnly);
-  if (!store) {
-    std::cerr << "tunelab export: " << store.error_text() << "\n";
-    return kExitFailed;
-  }
-  auto s = summarize(**store);
-  if (!s) {
-    std::cerr << "tunelab export: " << s.error_text() << "\n";
-    return kExitFailed;
-  }
-  if (out && !check_output(*out, {db, s->study.trials_dir}, force, "export")) return kExitUsage;
-  const std::string metric = metric_arg.empty() ? s->objective.metric : metric_arg;
-  auto trials = recorded_trials(**store);
+  auto study = read_study(db, "export");
+  if (!study) return kExitFailed;
+  const StudySummary& s = study->summary;
+  const Store& store = *study->store;
+  if (out && !check_output(*out, {db, s.study.trials_dir}, force, "export")) return kExitUsage;
+  const std::string metric = metric_arg.empty() ? s.objective.metric : metric_arg;
+  auto trials = recorded_trials(store);
   if (!trials) {
     std::cerr << "tunelab export: " << trials.error_text() << "\n";
     return kExitFailed;

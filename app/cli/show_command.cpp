@@ -14,9 +14,22 @@
 
 namespace tunelab::cli {
 namespace fs = std::filesystem;
-namespace {
 
-Result<std::unique_ptr<Store>> open_read_only(const std::string& path) { return Store::open(path, Store::Mode::ReadOnly); }
+std::optional<ReadStudy> read_study(const std::string& db, const char* command) {
+  auto store = Store::open(db, Store::Mode::ReadOnly);
+  if (!store) {
+    std::cerr << "tunelab " << command << ": " << store.error_text() << "\n";
+    return std::nullopt;
+  }
+  auto s = summarize(**store);
+  if (!s) {
+    std::cerr << "tunelab " << command << ": " << s.error_text() << "\n";
+    return std::nullopt;
+  }
+  return ReadStudy{std::move(*store), std::move(*s)};
+}
+
+namespace {
 
 std::string short_value(const Json& v) {
   if (v.is_number_float()) {
@@ -162,51 +175,39 @@ int show_command(const Args& args) {
     std::cerr << "tunelab show: " << p.error << "\nusage: tunelab show DB [--json] [--trial N] [--grid-intensity G_PER_KWH]\n";
     return kExitUsage;
   }
-  auto store = open_read_only(p.positional[0]);
-  if (!store) {
-    std::cerr << "tunelab show: " << store.error_text() << "\n";
-    return kExitFailed;
-  }
-  auto s = summarize(**store);
-  if (!s) {
-    std::cerr << "tunelab show: " << s.error_text() << "\n";
-    return kExitFailed;
-  }
-  if (std::string err; !apply_grid_intensity(p, *s, &err)) {
+  auto study = read_study(p.positional[0], "show");
+  if (!study) return kExitFailed;
+  StudySummary& s = study->summary;
+  const Store& store = *study->store;
+  if (std::string err; !apply_grid_intensity(p, s, &err)) {
     std::cerr << "tunelab show: " << err << "\n";
     return kExitUsage;
   }
-  if (auto which = p.value("trial")) return show_trial(**store, *s, *which, p.has("json"));
-  const auto origin = (*store)->load_study_origin();
+  if (auto which = p.value("trial")) return show_trial(store, s, *which, p.has("json"));
+  const auto origin = store.load_study_origin();
   const std::string origin_text = origin ? *origin : std::string();
   if (p.has("json")) {
-    Json j = show_json(*s);
+    Json j = show_json(s);
     if (!origin_text.empty()) {
       const auto r = read_json(origin_text);
       j["study"]["origin"] = r.ok() ? r.value : Json(origin_text);
     }
     std::cout << j.dump(2, ' ', false, nlohmann::detail::error_handler_t::replace) << "\n";
   } else {
-    print_table(*s, origin_text);
-    print_decisions(*s);
+    print_table(s, origin_text);
+    print_decisions(s);
   }
   return kExitOk;
 }
 
 // --format optuna: the study as an Optuna storage (a new SQLite file, so --out is needed).
 int export_optuna(const std::string& db, const std::string& out, bool force) {
-  auto store = open_read_only(db);
-  if (!store) {
-    std::cerr << "tunelab export: " << store.error_text() << "\n";
-    return kExitFailed;
-  }
-  auto s = summarize(**store);
-  if (!s) {
-    std::cerr << "tunelab export: " << s.error_text() << "\n";
-    return kExitFailed;
-  }
-  if (!check_output(out, {db, s->study.trials_dir}, force, "export")) return kExitUsage;
-  auto written = write_optuna_storage(**store, *s, out, [](int64_t n) {
+  auto study = read_study(db, "export");
+  if (!study) return kExitFailed;
+  StudySummary& s = study->summary;
+  const Store& store = *study->store;
+  if (!check_output(out, {db, s.study.trials_dir}, force, "export")) return kExitUsage;
+  auto written = write_optuna_storage(store, s, out, [](int64_t n) {
     std::fprintf(stderr, "  %lld intermediate values written\n", static_cast<long long>(n));
   });
   if (!written) {
@@ -215,10 +216,10 @@ int export_optuna(const std::string& db, const std::string& out, bool force) {
   }
   for (const auto& note : written->notes) std::cerr << "tunelab export: note: " << terminal_safe(note) << "\n";
   std::fprintf(stderr, "Wrote Optuna study \"%s\" (%lld trials, %lld intermediate values) to %s\n",
-               terminal_safe(s->study.name).c_str(), static_cast<long long>(written->trials),
+               terminal_safe(s.study.name).c_str(), static_cast<long long>(written->trials),
                static_cast<long long>(written->intermediate_values), out.c_str());
   std::fprintf(stderr, "Open it with optuna.load_study(study_name=%s, storage=\"sqlite:///%s\")\n",
-               terminal_safe(dump_compact(Json(s->study.name))).c_str(), fs::absolute(out).c_str());
+               terminal_safe(dump_compact(Json(s.study.name))).c_str(), fs::absolute(out).c_str());
   return kExitOk;
 }
 
@@ -243,21 +244,15 @@ int export_command(const Args& args) {
     std::cerr << "tunelab export: " << p.error << "\nusage: tunelab export DB --format csv|json|curves [--results [--attempts]] [--metric M] [--out FILE [--force]] [--grid-intensity G_PER_KWH]\n       tunelab export DB --format optuna --out FILE [--force]\n";
     return kExitUsage;
   }
-  auto store = open_read_only(p.positional[0]);
-  if (!store) {
-    std::cerr << "tunelab export: " << store.error_text() << "\n";
-    return kExitFailed;
-  }
-  auto s = summarize(**store);
-  if (!s) {
-    std::cerr << "tunelab export: " << s.error_text() << "\n";
-    return kExitFailed;
-  }
-  if (std::string err; !apply_grid_intensity(p, *s, &err)) {
+  auto study = read_study(p.positional[0], "export");
+  if (!study) return kExitFailed;
+  StudySummary& s = study->summary;
+  const Store& store = *study->store;
+  if (std::string err; !apply_grid_intensity(p, s, &err)) {
     std::cerr << "tunelab export: " << err << "\n";
     return kExitUsage;
   }
-  if (auto out = p.value("out"); out && !check_output(*out, {p.positional[0], s->study.trials_dir}, p.has("force"), "export")) {
+  if (auto out = p.value("out"); out && !check_output(*out, {p.positional[0], s.study.trials_dir}, p.has("force"), "export")) {
     return kExitUsage;
   }
   // The trials table is small; the results table is streamed from the store, a row at a time, so that a study of
@@ -268,7 +263,7 @@ int export_command(const Args& args) {
     TableWriter w(out, kind);
     if (p.has("results")) {
       std::vector<std::string> notes;
-      const Status read = stream_results_table(**store, *s, p.has("attempts"), w, notes);
+      const Status read = stream_results_table(store, s, p.has("attempts"), w, notes);
       for (const auto& note : notes) std::cerr << "tunelab export: warning: " << terminal_safe(note) << "\n";
       if (!read) {
         out.flush();
@@ -277,7 +272,7 @@ int export_command(const Args& args) {
       }
       w.end();
     } else {
-      const Table table = trials_table(*s);
+      const Table table = trials_table(s);
       for (const auto& note : table.notes) std::cerr << "tunelab export: warning: " << terminal_safe(note) << "\n";
       write_table(table, w);
     }
