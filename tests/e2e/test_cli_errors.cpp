@@ -46,7 +46,7 @@ class TestCliErrors final : public QObject {
     QCOMPARE(r.exit_code, 1);
     r = run_tunelab({QStringLiteral("export"), QStringLiteral("x.db"), QStringLiteral("--format"), QStringLiteral("xml")});
     QCOMPARE(r.exit_code, 2);
-    QVERIFY(r.err.contains(QStringLiteral("csv, json or curves")));
+    QVERIFY(r.err.contains(QStringLiteral("csv, json, curves or optuna")));
     r = run_tunelab({QStringLiteral("export"), QStringLiteral("x.db"), QStringLiteral("--attempts")});
     QCOMPARE(r.exit_code, 2);
     QVERIFY(r.err.contains(QStringLiteral("--attempts goes with --results")));
