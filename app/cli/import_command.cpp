@@ -2,6 +2,7 @@
 // Optuna storage as a TuneLab study (docs/import.md).
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -118,6 +119,14 @@ int import_command(const Args& args) {
     std::printf("Re-imported %s %s into %s: %lld new trials, %lld updated, %lld new results.\n", study->kind.c_str(),
                 terminal_safe(study->source).c_str(), db.c_str(), (long long)outcome->trials_added,
                 (long long)outcome->trials_updated, (long long)outcome->results_added);
+    if (!outcome->trials_kept.empty()) {
+      std::vector<int64_t> kept = outcome->trials_kept;
+      std::sort(kept.begin(), kept.end());
+      std::string ids;
+      for (int64_t id : kept) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+      std::printf("Left as they are: trial(s) %s, which `tunelab resume` ran since the earlier import (the source's "
+                  "new results for them come from another run).\n", ids.c_str());
+    }
   }
   std::printf("Look at it: tunelab show %s\nContinue the search: tunelab resume %s --trainable 'CMD' --num-samples N\n",
               db.c_str(), db.c_str());

@@ -187,6 +187,7 @@ Result<ImportOutcome> write_import(const ImportedStudy& s, const std::string& db
   std::map<std::string, int64_t> id_of;
   std::map<int64_t, TrialRecord> old;
   std::map<int64_t, std::set<int64_t>> stored_iterations;
+  std::set<int64_t> continued;  // trials TuneLab has run since they were imported
   std::unique_ptr<Store> store;
   std::string trials_dir;
   if (exists) {
@@ -215,7 +216,10 @@ Result<ImportOutcome> write_import(const ImportedStudy& s, const std::string& db
     }
     auto results = store->load_results();
     if (!results) return results.errors();
-    for (const auto& r : *results) stored_iterations[r.trial_id].insert(r.iteration);
+    for (const auto& r : *results) {
+      stored_iterations[r.trial_id].insert(r.iteration);
+      if (r.attempt > 0) continued.insert(r.trial_id);  // imported results carry attempt 0; TuneLab's runs count from 1
+    }
     // The space follows what the source holds now; everything else the user may have set (trainable,
     // num_samples, searcher options) stays.
     Json spec = study->spec;
@@ -246,6 +250,12 @@ Result<ImportOutcome> write_import(const ImportedStudy& s, const std::string& db
   for (const auto& it : s.trials) {
     const auto found = id_of.find(it.key);
     const bool known = found != id_of.end();
+    if (known && continued.count(found->second)) {
+      // Merging the source's later results into TuneLab's curve would splice two runs into one.
+      out.trials_kept.push_back(found->second);
+      touched.insert(found->second);
+      continue;
+    }
     TrialRecord t = known ? old[found->second] : TrialRecord{};
     t.id = known ? found->second : next_id++;
     t.config = it.config;
@@ -284,7 +294,9 @@ Result<ImportOutcome> write_import(const ImportedStudy& s, const std::string& db
   store->add_event({std::nullopt, now_seconds(), "imported",
                     (out.created ? "imported from " : "re-imported from ") + s.kind + " " + s.source + ": " +
                         std::to_string(out.trials_added) + " trials added, " + std::to_string(out.trials_updated) +
-                        " updated, " + std::to_string(out.results_added) + " results added",
+                        " updated, " + std::to_string(out.results_added) + " results added" +
+                        (out.trials_kept.empty() ? "" : ", " + std::to_string(out.trials_kept.size()) +
+                                                            " run by TuneLab since left as they are"),
                     Json{{"skipped_trials", s.skipped_trials}, {"skipped_results", s.skipped_results},
                          {"problems", s.problems}}});
   if (auto f = store->flush(); !f) return f.errors();

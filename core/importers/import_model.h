@@ -60,6 +60,9 @@ struct ImportedStudy {
 struct ImportOutcome {
   bool created = false;  // a new study; false: an earlier import of the same source was updated
   int64_t trials_added = 0, trials_updated = 0, results_added = 0;
+  // Trials TuneLab ran itself since the earlier import (`tunelab resume`): left as TuneLab has them, since the
+  // source's new results belong to another run of the same configuration.
+  std::vector<int64_t> trials_kept;
 };
 
 // Stores `study` into the database `db`: a new study, or, when `db` holds an earlier import of the same

@@ -191,6 +191,35 @@ class ImportCli final : public QObject {
     for (const auto& t : j["trials"]) QCOMPARE(QString::fromStdString(t["status"].get<std::string>()), QStringLiteral("completed"));
   }
 
+  // Imported mid-run, continued by `tunelab resume`, then imported again once Ray finished: the trials TuneLab
+  // ran are left as TuneLab has them, not spliced with Ray's later results of its own run.
+  void reimportAfterResumeLeavesTheResumedTrialsAlone() {
+    QTemporaryDir dir;
+    const std::string exp = dir.filePath(QStringLiteral("midrun")).toStdString();
+    const QString db = dir.filePath(QStringLiteral("m.db"));
+    fs::copy(kData + "/ray/midrun_part", exp, fs::copy_options::recursive);
+    QCOMPARE(import({S(exp), QStringLiteral("--db"), db, QStringLiteral("--mode"), QStringLiteral("max")}).exit_code, 0);
+    // Each run reports score 1, 2, 3 (a plain string: moc cannot read this one as a raw string).
+    const QString trainable = QStringLiteral("python3 -c 'import os; [os.write(3, b\"{\\\"score\\\": %d}\\n\" % i) for i in (1, 2, 3)]'");
+    auto go = run_tunelab({QStringLiteral("resume"), db, QStringLiteral("--num-samples"), QStringLiteral("1"),
+                           QStringLiteral("--trainable"), trainable, QStringLiteral("--quiet")});
+    QVERIFY2(go.exit_code == 0, qPrintable(go.err + go.out));
+    const Json before = show_json(db);
+    fs::remove_all(exp);
+    fs::copy(kData + "/ray/midrun", exp, fs::copy_options::recursive);
+    auto again = import({S(exp), QStringLiteral("--db"), db, QStringLiteral("--mode"), QStringLiteral("max")});
+    QVERIFY2(again.exit_code == 0, qPrintable(again.err));
+    QVERIFY2(again.out.contains(QStringLiteral("0 new results")) &&
+                 again.out.contains(QStringLiteral("Left as they are: trial(s) 0, 1, 2, 3")),
+             qPrintable(again.out));
+    const Json after = show_json(db);
+    QCOMPARE(after["trials"].size(), before["trials"].size());
+    for (size_t i = 0; i < after["trials"].size(); ++i) {
+      QCOMPARE(after["trials"][i]["iterations"].get<int>(), 3);
+      QCOMPARE(after["trials"][i]["last"]["score"].get<double>(), 3.0);
+    }
+  }
+
   void resumeContinuesTheSearch() {
     QTemporaryDir dir;
     const QString db = dir.filePath(QStringLiteral("t.db"));
