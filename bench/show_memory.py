@@ -93,7 +93,7 @@ def main():
     ap.add_argument("--trials", type=int, default=200)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--db", help="reuse this study instead of making one")
-    ap.add_argument("--only", default="", help="comma-separated: show,show_json,export_results_csv,export_results_json")
+    ap.add_argument("--only", default="", help="comma-separated: show,show_json,export_results_csv,export_results_json,export_optuna")
     args = ap.parse_args()
     tunelab = benchlib.resolve_tunelab([sys.argv[0], args.tunelab])
     with benchlib.Workspace("show_memory") as ws:
@@ -112,7 +112,8 @@ def main():
         out_file = os.path.join(workdir, "results.out")
         commands = (("show", ["show", db]), ("show_json", ["show", db, "--json"]),
                     ("export_results_csv", ["export", db, "--results", "--out", out_file, "--force"]),
-                    ("export_results_json", ["export", db, "--results", "--format", "json", "--out", out_file, "--force"]))
+                    ("export_results_json", ["export", db, "--results", "--format", "json", "--out", out_file, "--force"]),
+                    ("export_optuna", ["export", db, "--format", "optuna", "--out", out_file, "--force"]))
         for name, argv in commands:
             if args.only and name not in args.only.split(","):
                 continue
@@ -130,6 +131,11 @@ def main():
                 elif name == "export_results_csv":
                     with open(out_file, "rb") as f:
                         right = right and sum(1 for _ in f) == args.results + 1
+                elif name == "export_optuna":
+                    # Every result with the objective is an intermediate value of its trial.
+                    con = sqlite3.connect(f"file:{out_file}?mode=ro", uri=True)
+                    right = right and con.execute("SELECT COUNT(*) FROM trial_intermediate_values").fetchone()[0] == args.results
+                    con.close()
                 elif name == "export_results_json":
                     with open(out_file, "rb") as f:
                         right = right and sum(1 for line in f if line == b"  {\n") == args.results
