@@ -97,14 +97,16 @@ struct Distribution {
 
   Json json() const {
     if (kind == Kind::Categorical) return {{"name", "CategoricalDistribution"}, {"attributes", {{"choices", choices}}}};
-    Json a = {{"low", low}, {"high", high}, {"log", param->log}, {"step", nullptr}};
+    // Optuna refuses a log scale that reaches 0 (a value a trial got outside the space, e.g. by a PBT mutation).
+    const bool log = param->log && low > 0;
+    Json a = {{"low", low}, {"high", high}, {"log", log}, {"step", nullptr}};
     if (kind == Kind::Int) {
       a["low"] = static_cast<int64_t>(low);
       a["high"] = static_cast<int64_t>(high);
-      a["step"] = param->log ? int64_t{1} : static_cast<int64_t>(param->step.value_or(1));
+      a["step"] = log ? int64_t{1} : static_cast<int64_t>(param->step.value_or(1));
       return {{"name", "IntDistribution"}, {"attributes", a}};
     }
-    if (param->step && !param->log) a["step"] = *param->step;
+    if (param->step && !log) a["step"] = *param->step;
     return {{"name", "FloatDistribution"}, {"attributes", a}};
   }
   // Optuna's stored value: the number, or the index among the choices.
