@@ -22,7 +22,7 @@ const std::vector<std::vector<std::string>> kLayers = {
     {"search", "schedule", "exec", "gpu", "store"},  // the parts a study is made of
     {"study"},                                       // the spec of a whole study, checked against each part
     {"analysis"},                                    // a study read back: summaries, charts, replay, refine
-    {"importers", "control"},                        // other tools' studies as TuneLab studies; commands for a running study, through its database
+    {"importers", "control"},                        // other tools' studies as TuneLab studies and back; commands for a running study, through its database
     {"run"},                                         // the engine's loop: the controller
     {"trainables"},                                  // the built-in trainables, run as trial processes
 };
